@@ -1,0 +1,165 @@
+"""Durations and sizes: the one place where ``15m``, ``99y`` and ``1.5TB`` are parsed.
+
+Durations keep calendar parts (years, months) separate from fixed ones, because
+"keep within 1y" means a calendar year (as in ``restic forget --keep-within``), while a
+schedule interval ``every: 8h`` is a fixed span. ``m`` is minutes; months are ``mo``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+__all__ = ["Duration", "DurationField", "parse_duration", "parse_size", "SizeField", "format_size"]
+
+_UNITS: dict[str, str] = {
+    "s": "seconds",
+    "m": "minutes",
+    "h": "hours",
+    "d": "days",
+    "w": "weeks",
+    "mo": "months",
+    "y": "years",
+}
+_PART = re.compile(r"(\d+)(mo|[smhdwy])")
+_WHOLE = re.compile(r"^(?:\d+(?:mo|[smhdwy]))+$")
+DURATION_PATTERN = r"^(\d+(mo|[smhdwy]))+$"
+
+
+@dataclass(frozen=True, order=True)
+class Duration:
+    """A span such as ``8h`` or ``1y6mo``; calendar parts are applied with calendar rules."""
+
+    years: int = 0
+    months: int = 0
+    weeks: int = 0
+    days: int = 0
+    hours: int = 0
+    minutes: int = 0
+    seconds: int = 0
+
+    def fixed(self) -> timedelta:
+        """The fixed part, plus calendar parts approximated (year = 365 d, month = 30 d)."""
+        return timedelta(
+            days=self.years * 365 + self.months * 30 + self.weeks * 7 + self.days,
+            hours=self.hours,
+            minutes=self.minutes,
+            seconds=self.seconds,
+        )
+
+    def before(self, moment: datetime) -> datetime:
+        """``moment`` minus this duration, subtracting years and months on the calendar."""
+        months = moment.year * 12 + (moment.month - 1) - (self.years * 12 + self.months)
+        year, month = divmod(months, 12)
+        day = min(moment.day, _days_in_month(year, month + 1))
+        shifted = moment.replace(year=year, month=month + 1, day=day)
+        return shifted - timedelta(
+            weeks=self.weeks,
+            days=self.days,
+            hours=self.hours,
+            minutes=self.minutes,
+            seconds=self.seconds,
+        )
+
+    def __str__(self) -> str:
+        parts = []
+        for suffix, attr in (("y", "years"), ("mo", "months"), ("w", "weeks"), ("d", "days"),
+                             ("h", "hours"), ("m", "minutes"), ("s", "seconds")):
+            value = getattr(self, attr)
+            if value:
+                parts.append(f"{value}{suffix}")
+        return "".join(parts) or "0s"
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 12:
+        return 31
+    return (datetime(year, month + 1, 1) - datetime(year, month, 1)).days
+
+
+def parse_duration(text: str) -> Duration:
+    """Parse ``15m``, ``8h``, ``7d``, ``2w``, ``6mo``, ``99y`` or a sum like ``1d12h``.
+
+    Raises ValueError with the accepted forms, which the manifest loader shows verbatim.
+    """
+    if isinstance(text, Duration):
+        return text
+    if not isinstance(text, str):
+        raise ValueError(f"a duration must be a string like '8h' or '7d', not {text!r}")
+    compact = text.strip().lower().replace(" ", "")
+    if not _WHOLE.match(compact):
+        raise ValueError(
+            f"invalid duration {text!r}: use a number and a unit, e.g. 30s, 15m, 8h, 7d, 2w, "
+            "6mo, 99y (units: s, m=minutes, h, d, w, mo=months, y)"
+        )
+    values: dict[str, int] = {}
+    for number, unit in _PART.findall(compact):
+        field = _UNITS[unit]
+        values[field] = values.get(field, 0) + int(number)
+    duration = Duration(**values)
+    if duration.fixed() <= timedelta(0):
+        raise ValueError(f"invalid duration {text!r}: must be longer than zero")
+    return duration
+
+
+DurationField = Annotated[
+    Duration,
+    BeforeValidator(parse_duration),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN, "examples": ["8h", "7d"]}),
+]
+
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgtpe]?i?b?)$", re.IGNORECASE)
+_SIZE_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
+SIZE_PATTERN = r"^\d+(\.\d+)?\s*([kKmMgGtTpPeE]i?)?[bB]?$"
+
+
+def parse_size(value: Any) -> int:
+    """Parse ``512MiB`` (binary), ``1.5TB`` (decimal) or a plain byte count into bytes."""
+    if isinstance(value, bool):
+        raise ValueError("a size must be a number of bytes or a string like '512MiB'")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("a size cannot be negative")
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"a size must be a string like '512MiB' or '1.5TB', not {value!r}")
+    match = _SIZE.match(value.strip())
+    if not match:
+        raise ValueError(
+            f"invalid size {value!r}: use e.g. 512MiB, 1.5TB, 800GB, 4096 "
+            "(KB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB powers of 1024)"
+        )
+    number, unit = match.groups()
+    unit = unit.lower()
+    base = 1024 if "i" in unit else 1000
+    power = _SIZE_POWERS[unit[:1] if unit[:1] in _SIZE_POWERS else ""]
+    return int(float(number) * base**power)
+
+
+def format_size(count: float) -> str:
+    """Human size in binary units (``1.5 GiB``), for reports."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(count) < 1024 or unit == "PiB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} PiB"
+
+
+SizeField = Annotated[
+    int,
+    BeforeValidator(parse_size),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": SIZE_PATTERN},
+            ],
+            "examples": ["800GB", "512MiB"],
+        }
+    ),
+]
