@@ -1,0 +1,85 @@
+"""Actual state: what the targets hold, as observed once before planning.
+
+Observers (which do the I/O) build these values; the planner only reads them. Each
+target carries a ``fingerprint`` of its recovery points so that a saved plan can be
+refused when the target moved on after the plan was made (Terraform's stale-plan check).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+__all__ = ["PointRecord", "TargetState", "ActualState", "fingerprint_points"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _aware_utc(value: datetime) -> datetime:
+    """Naive times are refused: a point's time must say which instant it is."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("times must be timezone-aware (UTC inside bkctl)")
+    return value.astimezone(UTC)
+
+
+class PointRecord(_Frozen):
+    """One recovery point of one workload in one target, as the target's catalog lists it."""
+
+    id: str
+    workload: str
+    host: str
+    time: datetime
+    partial: bool = False
+    bytes: int = 0
+
+    _utc = field_validator("time")(_aware_utc)
+
+
+class TargetState(_Frozen):
+    """What one target holds; an unreachable target has no points and an ``error``."""
+
+    name: str
+    reachable: bool
+    initialized: bool
+    fingerprint: str = ""
+    points: tuple[PointRecord, ...] = ()
+    locks: tuple[str, ...] = ()
+    error: str = ""
+    last_verified: datetime | None = None
+
+    @field_validator("last_verified")
+    @classmethod
+    def _verified_utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _aware_utc(value)
+
+    def token(self) -> str:
+        """What a saved plan records of this target to detect that it moved on.
+
+        The fingerprint alone cannot tell an empty repository from a missing one, so
+        reachability and initialisation are folded in.
+        """
+        if not self.reachable:
+            return "unreachable"
+        if not self.initialized:
+            return "uninitialised"
+        return self.fingerprint
+
+
+class ActualState(_Frozen):
+    """Every observed target, by name, and the host this run acts for."""
+
+    targets: dict[str, TargetState]
+    host: str
+
+
+def fingerprint_points(points: Iterable[PointRecord]) -> str:
+    """sha256 over the sorted ids and times: any added, removed or rewritten point changes it."""
+    digest = hashlib.sha256()
+    for point in sorted(points, key=lambda p: (p.id, p.time)):
+        digest.update(f"{point.id}\t{point.time.isoformat()}\t{int(point.partial)}\n".encode())
+    return digest.hexdigest()

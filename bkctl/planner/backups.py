@@ -1,0 +1,83 @@
+"""Backup actions and RPO warnings for one workload in one target."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bkctl.model.plan import Action, ActionKind, PlanWarning, Reason, WarningKind
+from bkctl.model.policy import Schedule
+from bkctl.model.state import PointRecord
+from bkctl.planner.schedule import interval_of, is_due
+from bkctl.planner.wording import format_age, format_time
+
+__all__ = ["newest_good", "plan_backup", "rpo_warning", "describe_schedule"]
+
+RPO_FACTOR = 2  # a newest good point older than twice the interval breaches the RPO
+
+
+def newest_good(points: Sequence[PointRecord]) -> PointRecord | None:
+    """The newest complete point; a partial point never makes a backup not due."""
+    good = [p for p in points if not p.partial]
+    return max(good, key=lambda p: (p.time, p.id)) if good else None
+
+
+def describe_schedule(schedule: Schedule) -> str:
+    if schedule.every is not None:
+        return f"every {schedule.every}"
+    if schedule.per_day is not None:
+        return f"{schedule.per_day} per day"
+    zone = f" ({schedule.timezone})" if schedule.timezone else ""
+    return f"cron '{schedule.cron}'{zone}"
+
+
+def plan_backup(
+    workload: str,
+    target: str,
+    schedule: Schedule,
+    points: Sequence[PointRecord],
+    now: datetime,
+    forced: bool,
+) -> Action | None:
+    """A backup action when forced, never backed up, or due by the schedule; else None."""
+    newest = newest_good(points)
+    if forced:
+        return _backup(workload, target, Reason.FORCED, "requested with --replace")
+    if newest is None:
+        return _backup(workload, target, Reason.NEVER_BACKED_UP, "no complete recovery point")
+    if not is_due(schedule, newest.time, now):
+        return None
+    detail = (
+        f"newest point {format_time(newest.time)} is {format_age(now - newest.time)} old; "
+        f"schedule {describe_schedule(schedule)}"
+    )
+    return _backup(workload, target, Reason.SCHEDULE_DUE, detail)
+
+
+def _backup(workload: str, target: str, reason: Reason, detail: str) -> Action:
+    return Action(
+        kind=ActionKind.BACKUP, target=target, workload=workload, reason=reason, detail=detail
+    )
+
+
+def rpo_warning(
+    workload: str, target: str, schedule: Schedule, points: Sequence[PointRecord], now: datetime
+) -> PlanWarning | None:
+    """Warn when the newest good point is older than twice the schedule interval."""
+    newest = newest_good(points)
+    if newest is None:
+        return None
+    interval = interval_of(schedule, newest.time)
+    age = now - newest.time
+    if age <= interval * RPO_FACTOR:
+        return None
+    return PlanWarning(
+        kind=WarningKind.RPO_BREACH,
+        target=target,
+        workload=workload,
+        message=(
+            f"workload '{workload}' in target '{target}': newest good recovery point is "
+            f"{format_age(age)} old, more than twice the schedule interval "
+            f"({format_age(interval)})"
+        ),
+    )

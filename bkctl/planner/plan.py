@@ -1,0 +1,178 @@
+"""make_plan: the one pure function from (manifest, actual state, now) to a Plan.
+
+No clock, environment or I/O here: ``now`` is an argument, so a plan can be reproduced
+(``bkctl plan --now``) and tested. Output order is fixed: init-target, backups (by
+workload, then target), copies, prunes, reclaims, verifies; warnings follow targets in
+name order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Set
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bkctl.model.manifest import Manifest
+from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, Reason, WarningKind
+from bkctl.model.state import ActualState, PointRecord, TargetState
+from bkctl.planner.backups import plan_backup, rpo_warning
+from bkctl.planner.prunes import mass_prune_warning, plan_orphans, plan_prune
+from bkctl.planner.schedule import zone_of
+from bkctl.planner.verify import plan_verify
+
+__all__ = ["make_plan"]
+
+_ORDER = list(ActionKind)
+
+
+@dataclass
+class _Draft:
+    actions: list[Action] = field(default_factory=list)
+    warnings: list[PlanWarning] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    manifest: Manifest
+    state: ActualState
+    now: datetime
+    workloads: Set[str] | None
+    replace: Set[str]
+    prune_orphans: bool
+
+    def owner(self, workload: str) -> str:
+        """The host whose points belong to a workload (its own host, else this host)."""
+        return self.manifest.workloads[workload].host or self.state.host
+
+    def on_target(self, target: str) -> list[str]:
+        return sorted(n for n, w in self.manifest.workloads.items() if target in w.targets)
+
+    def selected(self, workload: str) -> bool:
+        return self.workloads is None or workload in self.workloads
+
+
+def make_plan(
+    manifest: Manifest,
+    state: ActualState,
+    now: datetime,
+    *,
+    targets: Set[str] | None = None,
+    workloads: Set[str] | None = None,
+    replace: Set[str] = frozenset(),
+    prune_orphans: bool = False,
+    manifest_digest: str = "",
+) -> Plan:
+    """The actions that take ``state`` to what ``manifest`` asks for at ``now``.
+
+    ``targets``/``workloads`` narrow the plan; ``replace`` forces backups of the named
+    workloads; ``prune_orphans`` deletes points of workloads the manifest no longer
+    stores in a target (otherwise they are only warned about).
+    """
+    scope = _Scope(manifest, state, now, workloads, frozenset(replace), prune_orphans)
+    draft = _Draft()
+    chosen = sorted(t for t in manifest.targets if targets is None or t in targets)
+    for name in chosen:
+        _plan_target(scope, name, state.targets.get(name), draft)
+    mass = mass_prune_warning(draft.actions, manifest.settings.max_prune_per_apply)
+    if mass is not None:
+        draft.warnings.append(mass)
+    return Plan(
+        created=now,
+        now=now,
+        host=state.host,
+        manifest_digest=manifest_digest,
+        fingerprints={n: state.targets[n].token() for n in chosen if n in state.targets},
+        actions=tuple(sorted(draft.actions, key=_action_order)),
+        warnings=tuple(draft.warnings),
+        needs_confirmation=mass is not None,
+    )
+
+
+def _action_order(action: Action) -> tuple[int, str, str]:
+    position = _ORDER.index(action.kind)
+    if action.kind == ActionKind.BACKUP:
+        return position, action.workload or "", action.target
+    return position, action.target, action.workload or ""
+
+
+def _plan_target(scope: _Scope, name: str, observed: TargetState | None, draft: _Draft) -> None:
+    if observed is None or not observed.reachable:
+        why = observed.error if observed is not None and observed.error else "not observed"
+        draft.warnings.append(
+            PlanWarning(
+                kind=WarningKind.UNREACHABLE_TARGET,
+                target=name,
+                message=f"target '{name}' is unreachable ({why}); nothing is planned for it",
+            )
+        )
+        return
+    for lock in observed.locks:
+        draft.warnings.append(
+            PlanWarning(
+                kind=WarningKind.LOCK_HELD,
+                target=name,
+                message=f"target '{name}' has a lock held: {lock}",
+            )
+        )
+    if not observed.initialized:
+        draft.actions.append(
+            Action(
+                kind=ActionKind.INIT_TARGET,
+                target=name,
+                reason=Reason.TARGET_NOT_INITIALISED,
+                detail=f"create the {scope.manifest.targets[name].type} repository",
+            )
+        )
+    before = len(draft.actions)
+    _plan_workloads(scope, name, observed, draft)
+    _plan_orphans(scope, name, observed, draft)
+    if any(a.kind == ActionKind.PRUNE for a in draft.actions[before:]):
+        draft.actions.append(
+            Action(
+                kind=ActionKind.RECLAIM,
+                target=name,
+                reason=Reason.UNREFERENCED_DATA,
+                detail="delete data no remaining recovery point references",
+            )
+        )
+    if observed.initialized and scope.workloads is None:
+        policies = [scope.manifest.policy_for(w) for w in scope.on_target(name)]
+        verify = plan_verify(name, policies, observed.last_verified, scope.now)
+        if verify is not None:
+            draft.actions.append(verify)
+
+
+def _plan_workloads(scope: _Scope, name: str, observed: TargetState, draft: _Draft) -> None:
+    for workload in scope.on_target(name):
+        if not scope.selected(workload):
+            continue
+        policy = scope.manifest.policy_for(workload)
+        owner = scope.owner(workload)
+        points = [p for p in observed.points if p.workload == workload and p.host == owner]
+        forced = workload in scope.replace
+        for item in (
+            plan_backup(workload, name, policy.schedule, points, scope.now, forced),
+            plan_prune(workload, name, policy.retention, points, zone_of(policy.schedule)),
+        ):
+            if item is not None:
+                draft.actions.append(item)
+        warning = rpo_warning(workload, name, policy.schedule, points, scope.now)
+        if warning is not None:
+            draft.warnings.append(warning)
+
+
+def _plan_orphans(scope: _Scope, name: str, observed: TargetState, draft: _Draft) -> None:
+    """Points of hosts this manifest speaks for, of workloads it no longer stores here."""
+    if scope.workloads is not None:
+        return
+    expected = {(w, scope.owner(w)) for w in scope.on_target(name)}
+    owners = {scope.state.host} | {w.host for w in scope.manifest.workloads.values() if w.host}
+    orphans: dict[tuple[str, str], list[PointRecord]] = defaultdict(list)
+    for point in observed.points:
+        key = (point.workload, point.host)
+        if point.host in owners and key not in expected:
+            orphans[key].append(point)
+    actions, warnings = plan_orphans(name, orphans, scope.prune_orphans)
+    draft.actions.extend(actions)
+    draft.warnings.extend(warnings)

@@ -1,0 +1,96 @@
+"""Prune actions: retention per workload and target, orphans on request, safety rails."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+
+from bkctl.model.plan import Action, ActionKind, PlanWarning, PrunedPoint, Reason, WarningKind
+from bkctl.model.policy import Retention
+from bkctl.model.state import PointRecord
+from bkctl.planner.backups import newest_good
+from bkctl.planner.retention import apply_retention
+
+__all__ = ["plan_prune", "plan_orphans", "mass_prune_warning"]
+
+
+def plan_prune(
+    workload: str,
+    target: str,
+    retention: Retention,
+    points: Sequence[PointRecord],
+    zone: tzinfo,
+) -> Action | None:
+    """Prune the points no rule keeps, never the newest good (complete) point."""
+    by_id = {p.id: p for p in points}
+    verdicts = apply_retention(retention, [(p.time, p.id) for p in points], zone)
+    keep_anyway = newest_good(points)
+    pruned = tuple(
+        PrunedPoint(id=v.key, time=by_id[v.key].time, rules_not_keeping=v.reasons)
+        for v in verdicts
+        if not v.kept and (keep_anyway is None or v.key != keep_anyway.id)
+    )
+    if not pruned:
+        return None
+    return Action(
+        kind=ActionKind.PRUNE,
+        target=target,
+        workload=workload,
+        reason=Reason.RETENTION,
+        detail=f"{len(pruned)} of {len(points)} recovery points kept by no retention rule",
+        points=pruned,
+    )
+
+
+def plan_orphans(
+    target: str, orphans: dict[tuple[str, str], list[PointRecord]], prune: bool
+) -> tuple[list[Action], list[PlanWarning]]:
+    """Orphaned points are kept and warned about, unless pruning them was asked for."""
+    actions: list[Action] = []
+    warnings: list[PlanWarning] = []
+    for (workload, host), points in sorted(orphans.items()):
+        fate = "pruned (--prune-orphans)" if prune else "kept (use --prune-orphans to delete them)"
+        warnings.append(
+            PlanWarning(
+                kind=WarningKind.ORPHANED_POINTS,
+                target=target,
+                workload=workload,
+                message=(
+                    f"target '{target}' holds {len(points)} recovery point"
+                    f"{'s' if len(points) != 1 else ''} of workload '{workload}' (host {host}) "
+                    f"that the manifest no longer stores there; {fate}"
+                ),
+            )
+        )
+        if prune:
+            actions.append(_orphan_prune(target, workload, points))
+    return actions, warnings
+
+
+def _orphan_prune(target: str, workload: str, points: list[PointRecord]) -> Action:
+    ordered = sorted(points, key=lambda p: (p.time, p.id), reverse=True)
+    return Action(
+        kind=ActionKind.PRUNE,
+        target=target,
+        workload=workload,
+        reason=Reason.ORPHANED,
+        detail=f"{len(points)} recovery points of a workload no longer in the manifest",
+        points=tuple(
+            PrunedPoint(id=p.id, time=p.time, rules_not_keeping=("orphaned",)) for p in ordered
+        ),
+    )
+
+
+def mass_prune_warning(actions: Sequence[Action], limit: int) -> PlanWarning | None:
+    """Warn (and make apply ask for --allow-mass-prune) above settings.max_prune_per_apply."""
+    total = sum(len(a.points) for a in actions if a.kind == ActionKind.PRUNE)
+    if total <= limit:
+        return None
+    return PlanWarning(
+        kind=WarningKind.MASS_PRUNE,
+        message=(
+            f"this plan prunes {total} recovery points, more than "
+            f"settings.max_prune_per_apply ({limit}); apply refuses it without "
+            "--allow-mass-prune"
+        ),
+    )
