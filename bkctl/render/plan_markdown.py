@@ -1,0 +1,37 @@
+"""A plan as Markdown for a pull-request comment or a GitHub job summary (jinja2)."""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from bkctl.model.plan import Plan
+from bkctl.render.symbols import SYMBOLS
+
+__all__ = ["render_markdown"]
+
+
+def _cell(value: object) -> str:
+    """Keep a value inside one table cell: pipes escaped, newlines flattened."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("bkctl.render", "templates"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # Markdown, not HTML; cells are escaped by the 'cell' filter
+    )
+    environment.filters["cell"] = _cell
+    return environment
+
+
+def render_markdown(plan: Plan) -> str:
+    text = _environment().get_template("plan.md.j2").render(plan=plan, symbols=SYMBOLS)
+    collapsed: list[str] = []
+    for line in text.splitlines():  # optional sections leave runs of blank lines
+        if line.strip() or (collapsed and collapsed[-1].strip()):
+            collapsed.append(line.rstrip())
+    return "\n".join(collapsed).strip() + "\n"

@@ -1,0 +1,63 @@
+"""A plan on a terminal: one rich table of actions, pruned points, warnings, summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bkctl.model.plan import Action, Plan
+from bkctl.render.symbols import SYMBOLS
+
+__all__ = ["render_text"]
+
+_STYLES = {"+": "green", "-": "red", "~": "cyan", "*": "bold green", "!": "yellow", "R": "magenta"}
+
+
+def _time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _table(plan: Plan) -> Table:
+    table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold")
+    for column in ("", "action", "target", "workload", "reason", "detail"):
+        table.add_column(column, overflow="fold")
+    for action in plan.actions:
+        _add_action(table, action)
+    return table
+
+
+def _add_action(table: Table, action: Action) -> None:
+    symbol = SYMBOLS[action.kind]
+    table.add_row(
+        Text(symbol, style=_STYLES[symbol]),
+        str(action.kind),
+        action.target,
+        action.workload or "",
+        str(action.reason),
+        action.detail,
+    )
+    for point in action.points:
+        table.add_row(
+            "", "", "", "", Text(f"  {point.id[:12]}", style="dim"),
+            Text(f"{_time(point.time)} not kept by: {', '.join(point.rules_not_keeping)}",
+                 style="dim"),
+        )
+
+
+def render_text(plan: Plan, console: Console) -> None:
+    """Print the plan; a plan without actions prints only its warnings and 'No changes.'"""
+    if plan.actions:
+        console.print(_table(plan))
+        console.print()
+    for warning in plan.warnings:
+        console.print(Text(f"Warning [{warning.kind}]: {warning.message}", style="yellow"))
+    for error in plan.errors:
+        console.print(Text(f"Error: {error}", style="bold red"))
+    if plan.warnings or plan.errors:
+        console.print()
+    console.print(Text(plan.summary(), style="bold"))
+    if plan.needs_confirmation:
+        console.print("Apply needs --allow-mass-prune to carry out this plan.")
