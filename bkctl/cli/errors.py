@@ -13,7 +13,8 @@ __all__ = ["show_error"]
 def show_error(error: BkctlError) -> None:
     """Print an expected error: message, context, hint; never a traceback."""
     if isinstance(error, ManifestError):
-        err.print(f"[bold red]Error:[/] {escape(error.message)}" + (f" ({escape(error.context)})" if error.context else ""))
+        where = f" ({escape(error.context)})" if error.context else ""
+        err.print(f"[bold red]Error:[/] {escape(error.message)}{where}")
         for d in error.diagnostics:
             where = f"{d.location()}: {d.path}: " if d.path else f"{d.location()}: "
             err.print(f"  [bold]{escape(where)}[/]{escape(d.message)}")

@@ -16,7 +16,9 @@ __all__ = ["command"]
 
 
 def command(
-    path: Annotated[Path | None, typer.Argument(help="Manifest file or directory (default: bkctl.yaml or bkctl/).")] = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="Manifest file or directory (default: bkctl.yaml or bkctl/).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Validate a manifest. Exit 0 when valid, 1 when not."""

@@ -51,10 +51,8 @@ def _document_path(loc: tuple[Any, ...], data: Any) -> tuple[NodePath, bool]:
     for part in loc:
         if part == "[key]":
             return tuple(path), True
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if (isinstance(node, dict) and part in node) or in_list:
             path.append(part)
             node = node[part]
         elif isinstance(node, dict) and node.get("type") == part:

@@ -53,6 +53,8 @@ def load_manifest(path: Path) -> LoadedManifest:
             diagnostics.append(parsed)
         else:
             documents.append(parsed)
+    if diagnostics:  # a file that does not parse would make every other check misleading
+        raise ManifestError(diagnostics, context=str(path))
     merged = merge_documents(documents, [Path(d.file).resolve().parent for d in documents])
     diagnostics.extend(merged.diagnostics)
     if not documents and not diagnostics:
