@@ -1,0 +1,58 @@
+"""Reading one regular file into chunks, or reusing the parent's chunks without reading."""
+
+from __future__ import annotations
+
+import io
+import os
+
+from bkctl.archiver.pipeline import ChunkPipeline, slot_setter
+from bkctl.archiver.sparse import ExtentReader, data_extents, looks_sparse
+from bkctl.repo.chunker import MINIMUM_SIZE, Chunker
+from bkctl.repo.tree import Node
+
+__all__ = ["open_file", "read_file_content"]
+
+_NOATIME = getattr(os, "O_NOATIME", 0)
+
+
+def open_file(path: str) -> int:
+    """Open for reading without following a symlink swapped in since the lstat."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        return os.open(path, flags | _NOATIME)
+    except PermissionError:
+        if not _NOATIME:
+            raise
+        return os.open(path, flags)  # O_NOATIME needs ownership; retry without it
+
+
+def read_file_content(path: str, node: Node, st: os.stat_result, chunker: Chunker,
+                      pipeline: ChunkPipeline) -> int:
+    """Queue the file's chunks; node["content"] fills as they are saved. Returns bytes read.
+
+    Files below the minimum chunk size are one chunk by definition, so they skip the
+    chunker (same id either way, much less overhead for many small files).
+    """
+    content: list[str | None] = []
+    node["content"] = content
+    fd = open_file(path)
+    try:
+        if looks_sparse(st):
+            extents = data_extents(fd, st.st_size)
+            node["extents"] = [list(extent) for extent in extents]
+            stream: io.RawIOBase = ExtentReader(fd, extents)
+        else:
+            stream = io.FileIO(fd, closefd=False)
+        if st.st_size <= MINIMUM_SIZE:
+            data = stream.read(MINIMUM_SIZE + 1) or b""
+            chunks = iter([data] if data else [])
+        else:
+            chunks = chunker.chunks(stream)  # type: ignore[arg-type]
+        total = 0
+        for chunk in chunks:
+            total += len(chunk)
+            content.append(None)
+            pipeline.submit(chunk, slot_setter(content, len(content) - 1))
+        return total
+    finally:
+        os.close(fd)

@@ -1,0 +1,164 @@
+"""Walking the given paths into tree nodes, with include/exclude and incremental reuse.
+
+Stored paths keep each root's absolute location (``/home/a/x`` is stored as
+``home/a/x``), like restic, so one point may hold several roots and a restore into
+``to`` recreates them below it. Patterns are gitignore-style, matched against the path
+relative to the root given on the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from bkctl.archiver.file_saver import read_file_content
+from bkctl.archiver.nodes import node_from_stat, unchanged
+from bkctl.archiver.pipeline import ChunkPipeline
+from bkctl.archiver.progress import Progress
+from bkctl.repo.chunker import Chunker
+from bkctl.repo.index import Index
+from bkctl.repo.tree import Node
+
+__all__ = ["FilesWalker"]
+
+
+@dataclass
+class WalkCounters:
+    files: int = 0
+    dirs: int = 0
+    bytes: int = 0
+    bytes_read: int = 0
+    reused_files: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class FilesWalker:
+    """Builds nodes (dirs carry ``_children`` until their trees are saved)."""
+
+    def __init__(self, *, chunker: Chunker, pipeline: ChunkPipeline, index: Index,
+                 parent_files: dict[str, Node], include: list[str], exclude: list[str],
+                 one_file_system: bool, progress: Progress | None) -> None:
+        self._chunker, self._pipeline, self._index = chunker, pipeline, index
+        self._parent = parent_files
+        self._include = pathspec.GitIgnoreSpec.from_lines(include) if include else None
+        self._exclude = pathspec.GitIgnoreSpec.from_lines(exclude)
+        self._one_fs = one_file_system
+        self._progress = progress
+        self._hardlinks: dict[str, Node] = {}
+        self.files: dict[str, Node] = {}
+        self.counters = WalkCounters()
+        self.root: list[Node] = []
+
+    def add_root(self, root: Path) -> None:
+        root = Path(os.path.abspath(root))
+        children = self.root
+        for depth in range(1, len(root.parts) - 1):
+            intermediate = Path(*root.parts[: depth + 1])
+            children = self._intermediate(children, intermediate)
+        try:
+            st = os.lstat(root)
+        except OSError as exc:
+            self._error(str(root), exc)
+            return
+        if len(root.parts) == 1:  # the filesystem root itself
+            children.extend(self._walk_dir(str(root), "", "", st.st_dev))
+            return
+        node = self._entry(str(root), root.name, "", root.as_posix().lstrip("/"), st, st.st_dev)
+        if node is not None:
+            children[:] = [c for c in children if c["name"] != node["name"]] + [node]
+
+    def _intermediate(self, children: list[Node], path: Path) -> list[Node]:
+        for node in children:
+            if node["name"] == path.name and node["type"] == "dir":
+                return node["_children"]  # type: ignore[no-any-return]
+        node = node_from_stat(path.name, os.stat(path), str(path)) or {}
+        node.update(type="dir", _children=[])
+        children.append(node)
+        return node["_children"]  # type: ignore[no-any-return]
+
+    def _walk_dir(self, path: str, relative: str, stored: str, device: int) -> list[Node]:
+        try:
+            with os.scandir(path) as entries:
+                names = sorted(entry.name for entry in entries)
+        except OSError as exc:
+            self._error(stored or "/", exc)
+            return []
+        nodes = []
+        for name in names:
+            child_path = os.path.join(path, name)
+            try:
+                st = os.lstat(child_path)
+            except OSError as exc:
+                self._error(f"{stored}/{name}", exc)
+                continue
+            child_rel = f"{relative}/{name}" if relative else name
+            child_stored = f"{stored}/{name}" if stored else name
+            node = self._entry(child_path, name, child_rel, child_stored, st, device)
+            if node is not None:
+                nodes.append(node)
+        return nodes
+
+    def _entry(self, path: str, name: str, relative: str, stored: str, st: os.stat_result,
+               device: int) -> Node | None:
+        is_dir = stat.S_ISDIR(st.st_mode)
+        if relative and self._exclude.match_file(relative + ("/" if is_dir else "")):
+            return None
+        try:
+            node = node_from_stat(name, st, path)
+        except OSError as exc:
+            self._error(stored, exc)
+            return None
+        if node is None:
+            return None
+        if node["type"] == "dir":
+            return self._dir(node, path, relative, stored, st, device)
+        if self._include and not self._include.match_file(relative or name):
+            return None
+        if node["type"] == "file":
+            return self._file(node, path, stored, st)
+        return node
+
+    def _dir(self, node: Node, path: str, relative: str, stored: str, st: os.stat_result,
+             device: int) -> Node | None:
+        self.counters.dirs += 1
+        crosses = self._one_fs and st.st_dev != device
+        node["_children"] = [] if crosses else self._walk_dir(path, relative, stored, device)
+        if self._include and not node["_children"] and relative and not (
+                self._include.match_file(relative + "/")):
+            return None
+        return node
+
+    def _file(self, node: Node, path: str, stored: str, st: os.stat_result) -> Node | None:
+        if self._progress is not None:
+            self._progress.file(stored)
+        key = node.get("hardlink")
+        if key and key in self._hardlinks:
+            node["content"] = self._hardlinks[key]["content"]
+        elif (previous := self._parent.get(stored)) and unchanged(node, previous) and all(
+                bytes.fromhex(chunk) in self._index for chunk in previous.get("content", [])):
+            node["content"] = previous.get("content", [])
+            if "extents" in previous:
+                node["extents"] = previous["extents"]
+            self.counters.reused_files += 1
+        else:
+            try:
+                read = read_file_content(path, node, st, self._chunker, self._pipeline)
+            except OSError as exc:
+                self._error(stored, exc)
+                return None
+            self.counters.bytes_read += read
+        if key:
+            self._hardlinks.setdefault(key, node)
+        self.counters.files += 1
+        self.counters.bytes += st.st_size
+        if self._progress is not None:
+            self._progress.advance(st.st_size)
+        self.files[stored] = node
+        return node
+
+    def _error(self, stored: str, exc: OSError) -> None:
+        self.counters.errors.append(f"{stored}: {exc.strerror or exc}")

@@ -1,0 +1,59 @@
+"""The parent point's file metadata, from the local cache or rebuilt from its trees.
+
+Kept per point as ``files/<point id>`` in the cache: a sealed, zstd JSON map of stored
+path -> {size, mtime_ns, ctime_ns, inode, content, extents}. With it a no-change backup
+reads no tree and no file content; without it (cache deleted) the parent's trees are
+read once, which is still far cheaper than reading the files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import zstandard
+
+from bkctl.errors import BkctlError
+from bkctl.repo.points import PointInfo
+from bkctl.repo.reachability import point_nodes
+from bkctl.repo.repository import Repository
+from bkctl.repo.tree import Node
+
+__all__ = ["find_parent", "load_file_map", "save_file_map"]
+
+logger = logging.getLogger("bkctl")
+_AD = b"bkctl-file-map"
+_FIELDS = ("type", "size", "mtime_ns", "ctime_ns", "inode", "content", "extents")
+
+
+def find_parent(repo: Repository, workload: str, host: str) -> PointInfo | None:
+    candidates = [p for p in repo.list_points()
+                  if p.workload == workload and p.host == host and p.kind == "files"]
+    return candidates[-1] if candidates else None
+
+
+def load_file_map(repo: Repository, point: PointInfo | None) -> dict[str, Node]:
+    if point is None:
+        return {}
+    raw = repo.cache.get(f"files/{point.id}")
+    if raw is not None:
+        try:
+            body = repo.key.open(raw, _AD, what="cached file map")
+            return json.loads(zstandard.ZstdDecompressor().decompress(body))
+        except (BkctlError, ValueError, zstandard.ZstdError):
+            logger.warning("ignoring damaged cache entry files/%s", point.id)
+    files = {path: _slim(node) for path, node in point_nodes(repo, point.root)
+             if node["type"] == "file"}
+    save_file_map(repo, point.id, files)
+    return files
+
+
+def save_file_map(repo: Repository, point_id: str, files: dict[str, Node]) -> None:
+    body = json.dumps({path: _slim(node) for path, node in files.items()},
+                      separators=(",", ":")).encode()
+    sealed = repo.key.seal(zstandard.ZstdCompressor(level=1).compress(body), _AD)
+    repo.cache.put(f"files/{point_id}", sealed)
+
+
+def _slim(node: Node) -> Node:
+    return {field: node[field] for field in _FIELDS if field in node}

@@ -1,0 +1,120 @@
+"""Saving blobs concurrently: dedup, compress, seal, gather into packs, upload.
+
+Worker threads call :meth:`BlobWriter.save` (BLAKE3, zstd and AES-GCM all release the
+GIL, so this scales with cores). Finished packs go to one uploader thread through a
+queue of two, which bounds memory to a few packs. Entries join the index only once
+their pack is stored, and :meth:`flush` writes them as an index object: data first,
+index second, recovery point last.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+
+from bkctl.repo.crypto import MasterKey, compress
+from bkctl.repo.index import Index, encode_index, new_index_name
+from bkctl.repo.pack import FinishedPack, IndexEntry, PackBuilder
+from bkctl.store.base import BlobStore
+
+__all__ = ["BlobWriter", "SaveResult", "blob_associated_data"]
+
+
+def blob_associated_data(kind: str, blob_id: bytes) -> bytes:
+    """GCM associated data binding a sealed blob to its kind and id."""
+    return kind.encode() + blob_id
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    blob_id: bytes
+    new: bool
+    stored_length: int
+
+
+class BlobWriter:
+    def __init__(self, store: BlobStore, key: MasterKey, index: Index) -> None:
+        self._store = store
+        self._key = key
+        self._index = index
+        self._builder = PackBuilder()
+        self._builder_lock = threading.Lock()
+        self._queue: queue.Queue[FinishedPack | None] = queue.Queue(maxsize=2)
+        self._unsaved: list[tuple[bytes, IndexEntry]] = []
+        self._failure: BaseException | None = None
+        self._uploader: threading.Thread | None = None
+
+    def save(self, kind: str, data: bytes, compression: int | None) -> SaveResult:
+        """Store ``data`` unless a blob with its id exists; thread-safe."""
+        blob_id = self._key.blob_id(data)
+        if not self._index.claim(blob_id):
+            return SaveResult(blob_id, False, 0)
+        self._raise_failure()
+        payload = compress(data, compression)
+        sealed = self._key.seal(payload, blob_associated_data(kind, blob_id))
+        finished = None
+        with self._builder_lock:
+            self._builder.add(blob_id, kind, sealed, len(data))
+            if self._builder.full():
+                finished = self._builder.finish(self._key)
+                self._builder = PackBuilder()
+        if finished is not None:
+            self._enqueue(finished)
+        return SaveResult(blob_id, True, len(sealed))
+
+    def flush(self) -> None:
+        """Upload the open pack, wait for uploads, write one index object for them."""
+        with self._builder_lock:
+            finished = self._builder.finish(self._key) if self._builder.blobs else None
+            self._builder = PackBuilder()
+        if finished is not None:
+            self._enqueue(finished)
+        self._stop_uploader()
+        self._raise_failure()
+        if self._unsaved:
+            self._store.put(new_index_name(), encode_index(self._key, self._unsaved))
+            self._unsaved = []
+
+    def abort(self) -> None:
+        """Drop unfinished work after a failure so a later backup stores those chunks."""
+        with self._builder_lock:
+            self._builder = PackBuilder()
+        self._stop_uploader()
+        self._failure = None
+        self._index.release_claims()
+
+    def _enqueue(self, pack: FinishedPack) -> None:
+        if self._uploader is None:
+            self._uploader = threading.Thread(target=self._upload_loop, name="bkctl-upload",
+                                              daemon=True)
+            self._uploader.start()
+        while True:
+            self._raise_failure()
+            try:
+                self._queue.put(pack, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def _stop_uploader(self) -> None:
+        if self._uploader is not None:
+            self._queue.put(None)
+            self._uploader.join()
+            self._uploader = None
+
+    def _upload_loop(self) -> None:
+        while (pack := self._queue.get()) is not None:
+            if self._failure is not None:
+                continue  # drain so producers never block on a dead uploader
+            try:
+                self._store.put(pack.name, pack.data)
+            except BaseException as exc:  # re-raised in the caller's thread
+                self._failure = exc
+                continue
+            self._index.add(pack.entries)
+            self._unsaved.extend(pack.entries)
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure

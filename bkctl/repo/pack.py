@@ -1,0 +1,73 @@
+"""Packs: many sealed blobs in one object, so object stores see few large writes.
+
+Layout: ``blob_1 || ... || blob_n || sealed(header) || u32le(len(sealed header))``. The
+header repeats the index entries of the pack so an index can be rebuilt from packs
+alone. The pack name is the BLAKE3 hash of its bytes: ``data/<2 hex>/<64 hex>``.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass, field
+
+import blake3
+
+from bkctl.repo.crypto import MasterKey
+
+__all__ = ["PACK_TARGET_SIZE", "IndexEntry", "PackBuilder", "FinishedPack"]
+
+PACK_TARGET_SIZE = 16 << 20
+_HEADER_AD = b"bkctl-pack-header"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """Where one blob lives. ``length`` is sealed bytes; ``raw_length`` is plaintext."""
+
+    pack: str
+    offset: int
+    length: int
+    raw_length: int
+    kind: str
+
+
+@dataclass
+class FinishedPack:
+    name: str
+    data: bytes
+    entries: list[tuple[bytes, IndexEntry]]
+
+
+@dataclass
+class PackBuilder:
+    """Collects sealed blobs until the pack is big enough to upload."""
+
+    parts: list[bytes] = field(default_factory=list)
+    blobs: list[tuple[bytes, str, int, int, int]] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, blob_id: bytes, kind: str, sealed: bytes, raw_length: int) -> None:
+        self.parts.append(sealed)
+        self.blobs.append((blob_id, kind, self.size, len(sealed), raw_length))
+        self.size += len(sealed)
+
+    def full(self) -> bool:
+        return self.size >= PACK_TARGET_SIZE
+
+    def finish(self, key: MasterKey) -> FinishedPack:
+        header = json.dumps(
+            [[i.hex(), kind, offset, length, raw] for i, kind, offset, length, raw in self.blobs],
+            separators=(",", ":"),
+        ).encode()
+        sealed_header = key.seal(header, _HEADER_AD)
+        self.parts.append(sealed_header)
+        self.parts.append(struct.pack("<I", len(sealed_header)))
+        data = b"".join(self.parts)
+        digest = blake3.blake3(data).hexdigest()
+        name = f"data/{digest[:2]}/{digest}"
+        entries = [
+            (blob_id, IndexEntry(name, offset, length, raw, kind))
+            for blob_id, kind, offset, length, raw in self.blobs
+        ]
+        return FinishedPack(name, data, entries)
