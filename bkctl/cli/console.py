@@ -13,7 +13,9 @@ __all__ = ["out", "err", "is_interactive"]
 def _console(stderr: bool) -> Console:
     # CI logs and pipes get plain text: no colours or cursor movement to garble them.
     plain = bool(os.environ.get("NO_COLOR")) or not (sys.stderr if stderr else sys.stdout).isatty()
-    return Console(stderr=stderr, no_color=plain, highlight=False, soft_wrap=True)
+    # Off a terminal rich assumes 80 columns; CI logs are wider, so tables keep their ids whole.
+    width = None if not plain or os.environ.get("COLUMNS") else 160
+    return Console(stderr=stderr, no_color=plain, highlight=False, soft_wrap=True, width=width)
 
 
 out = _console(stderr=False)

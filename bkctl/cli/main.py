@@ -17,7 +17,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 from bkctl import __version__
-from bkctl.cli import schema, validate
+from bkctl.cli import apply, backup, keys, plan, points, policy, restore, schema, status, validate, verify
 from bkctl.cli.console import err
 from bkctl.cli.errors import show_error
 from bkctl.errors import BkctlError, ExitCode
@@ -53,6 +53,15 @@ def main(
 
 
 app.command("validate")(validate.command)
+app.command("plan")(plan.command)
+app.command("apply")(apply.command)
+app.command("status")(status.command)
+app.command("backup")(backup.command)
+app.command("points")(points.command)
+app.command("restore")(restore.command)
+app.command("verify")(verify.command)
+app.add_typer(keys.app, name="keys")
+app.add_typer(policy.app, name="policy")
 app.command("schema")(schema.command)
 
 

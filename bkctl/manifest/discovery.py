@@ -20,7 +20,7 @@ def find_manifest(path: str | Path | None) -> Path:
         return candidate
     for name in DEFAULT_NAMES:
         candidate = Path(name)
-        if candidate.exists():
+        if candidate.is_file() or (candidate.is_dir() and any(candidate.glob("*.y*ml"))):
             return candidate
     raise NotFoundError(
         "no manifest given and none found in the current directory",

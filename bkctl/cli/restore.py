@@ -1,0 +1,56 @@
+"""``bkctl restore WORKLOAD --to DIR``: restore a recovery point (never outside --to)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bkctl import operations
+from bkctl.cli.console import out
+from bkctl.cli.options import ManifestOption, parse_time
+from bkctl.errors import UsageError
+from bkctl.workspace import Workspace
+
+__all__ = ["command"]
+
+
+def command(
+    workload: Annotated[str, typer.Argument(help="Workload whose point to restore.")],
+    to: Annotated[Path | None, typer.Option("--to", help="Folder to restore files into.")] = None,
+    to_file: Annotated[Path | None, typer.Option("--to-file", help="Write a stream point (dump, command output) here; - for stdout.")] = None,
+    point: Annotated[str | None, typer.Option("--point", help="Recovery point id or unique prefix.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="The newest point at or before this time.")] = None,
+    include: Annotated[list[str] | None, typer.Option("--include", help="Only paths matching (repeatable).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace files that already exist.")] = False,
+    target: Annotated[str | None, typer.Option("--target", help="Restore from this target.")] = None,
+    manifest: ManifestOption = None,
+) -> None:
+    """Restore a recovery point of a workload (the newest unless --point or --at)."""
+    if point and at:
+        raise UsageError("give --point or --at, not both")
+    if (to is None) == (to_file is None):
+        raise UsageError("give exactly one of --to DIR or --to-file FILE")
+    when = parse_time(at, option="--at") if at else None
+    with Workspace.load(manifest) as workspace:
+        row = operations.choose_point(workspace, workload, point=point, at=when, target=target)
+        driver = workspace.driver(row.target)
+        if to_file is not None:
+            if str(to_file) == "-":
+                size = driver.restore_stream(row.id, sys.stdout.buffer)
+            else:
+                if to_file.exists() and not overwrite:
+                    raise UsageError(f"{to_file} exists", hint="pass --overwrite to replace it")
+                with to_file.open("wb") as handle:
+                    size = driver.restore_stream(row.id, handle)
+            print(f"restored {size} bytes of point {row.id[:12]} to {to_file}", file=sys.stderr)
+            return
+        assert to is not None
+        result = operations.restore(workspace, row, to, include=include or [], overwrite=overwrite)
+    out.print(f"Restored point {row.id[:12]} of {workload} ({row.time:%Y-%m-%d %H:%M:%S} UTC) from "
+              f"{row.target} into {to}: {result.files} files, {result.bytes} bytes")
+    if result.skipped_existing:
+        raise UsageError(f"{result.skipped_existing} entries already existed under {to} and were left alone",
+                         hint="pass --overwrite to replace existing files")

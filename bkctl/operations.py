@@ -1,0 +1,190 @@
+"""The use cases that the CLI and the tests call: plan, apply, back up now, restore, status.
+
+Each function takes a Workspace (manifest + drivers) and returns data; printing is the
+CLI's job. ``now`` is always an argument so that plans can be reproduced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bkctl.errors import BkctlError, NotFoundError
+from bkctl.model.plan import Action, ActionKind, Plan, Reason
+from bkctl.model.state import ActualState
+from bkctl.observe import observe
+from bkctl.planfile import check_stale
+from bkctl.planner import interval_of, make_plan, next_due
+from bkctl.reconcile import ApplyResult, Reporter, apply_plan
+from bkctl.targets.base import RestoreResult, VerifyResult
+from bkctl.workspace import Workspace
+
+__all__ = [
+    "plan",
+    "apply_saved",
+    "backup_now",
+    "list_points",
+    "restore",
+    "verify",
+    "status",
+    "StatusRow",
+    "PointRow",
+]
+
+
+def observe_all(workspace: Workspace, targets: list[str] | None = None) -> ActualState:
+    return observe(workspace.drivers(targets), workspace.host)
+
+
+def plan(workspace: Workspace, now: datetime, *, targets: list[str] | None = None,
+         workloads: list[str] | None = None, replace: list[str] | None = None,
+         prune_orphans: bool = False) -> Plan:
+    """Observe the targets, then plan purely from (manifest, state, now)."""
+    for name in [*(workloads or []), *(replace or [])]:
+        workspace.check_workload(name)
+    state = observe_all(workspace, targets)
+    return make_plan(workspace.manifest, state, now, targets=set(targets) if targets else None,
+                     workloads=set(workloads) if workloads else None, replace=set(replace or ()),
+                     prune_orphans=prune_orphans, manifest_digest=workspace.loaded.digest)
+
+
+def apply_saved(workspace: Workspace, saved: Plan, reporter: Reporter, *, allow_mass_prune: bool = False) -> ApplyResult:
+    """Apply a saved plan after checking that neither the manifest nor any target moved."""
+    state = observe_all(workspace, sorted(saved.fingerprints) or None)
+    check_stale(saved, workspace.loaded.digest, state)
+    return apply_plan(workspace, saved, reporter, allow_mass_prune=allow_mass_prune)
+
+
+def backup_now(workspace: Workspace, workload: str, reporter: Reporter, *, target: str | None = None,
+               now: datetime) -> ApplyResult:
+    """Azure's "Back up now": back up one workload at once, initialising its targets if needed."""
+    workspace.check_workload(workload)
+    spec = workspace.manifest.workloads[workload]
+    chosen = [target] if target else list(spec.targets)
+    for name in chosen:
+        if name not in spec.targets:
+            raise NotFoundError(f"workload '{workload}' is not stored in target '{name}'",
+                                hint=f"its targets: {', '.join(spec.targets)}")
+    state = observe_all(workspace, chosen)
+    actions: list[Action] = []
+    for name in chosen:
+        observed = state.targets[name]
+        if observed.reachable and not observed.initialized:
+            actions.append(Action(kind=ActionKind.INIT_TARGET, target=name, reason=Reason.TARGET_NOT_INITIALISED))
+        if not observed.reachable:
+            raise BkctlError(observed.error, context=f"target '{name}'")
+        actions.append(Action(kind=ActionKind.BACKUP, target=name, workload=workload, reason=Reason.FORCED,
+                              detail="on demand"))
+    on_demand = Plan(created=now, now=now, host=workspace.host, actions=tuple(actions))
+    return apply_plan(workspace, on_demand, reporter)
+
+
+@dataclass(frozen=True)
+class PointRow:
+    target: str
+    id: str
+    workload: str
+    host: str
+    time: datetime
+    partial: bool
+    stats: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "id": self.id, "workload": self.workload, "host": self.host,
+                "time": self.time.isoformat(), "partial": self.partial, "stats": self.stats}
+
+
+def list_points(workspace: Workspace, *, workload: str | None = None, target: str | None = None) -> list[PointRow]:
+    rows = []
+    for name, driver in workspace.drivers([target] if target else None).items():
+        if not driver.initialized():
+            continue
+        for point in driver.points():
+            if workload is None or point.workload == workload:
+                rows.append(PointRow(name, point.id, point.workload, point.host, point.time, point.partial,
+                                     dict(point.stats or {})))
+    return sorted(rows, key=lambda r: (r.time, r.target, r.id))
+
+
+def choose_point(workspace: Workspace, workload: str, *, point: str | None, at: datetime | None,
+                 target: str | None) -> PointRow:
+    """The point asked for: by id (prefix), the newest at or before ``at``, or the newest."""
+    workspace.check_workload(workload)
+    targets = [target] if target else list(workspace.manifest.workloads[workload].targets)
+    candidates = [r for t in targets for r in list_points(workspace, workload=workload, target=t)
+                  if r.host == workspace.host_of(workload)]
+    if point:
+        matches = [r for r in candidates if r.id.startswith(point)]
+        if len({r.id for r in matches}) > 1:
+            raise NotFoundError(f"recovery point prefix '{point}' is ambiguous", hint="give more characters")
+    elif at:
+        matches = [r for r in candidates if r.time <= at][-1:]
+    else:
+        matches = candidates[-1:]
+    if not matches:
+        raise NotFoundError(f"no recovery point of workload '{workload}' matches",
+                            hint="list them with: bkctl points --workload " + workload)
+    return matches[-1] if not point else matches[0]
+
+
+def restore(workspace: Workspace, row: PointRow, to: Path, *, include: list[str], overwrite: bool,
+            progress: Any = None) -> RestoreResult:
+    return workspace.driver(row.target).restore(row.id, to, include=include, overwrite=overwrite, progress=progress)
+
+
+def verify(workspace: Workspace, target: str, read_data_percent: float, progress: Any = None) -> VerifyResult:
+    return workspace.driver(target).verify(read_data_percent, progress)
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    workload: str
+    target: str
+    host: str
+    newest: datetime | None
+    age_seconds: float | None
+    objective_seconds: float
+    points: int
+    bytes: int
+    compliant: bool
+    note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"workload": self.workload, "target": self.target, "host": self.host,
+                "newest": self.newest.isoformat() if self.newest else None, "age_seconds": self.age_seconds,
+                "objective_seconds": self.objective_seconds, "points": self.points, "bytes": self.bytes,
+                "compliant": self.compliant, "note": self.note}
+
+
+def status(workspace: Workspace, now: datetime) -> list[StatusRow]:
+    """Per workload and target: newest good point, its age, the objective, compliant or not.
+
+    The objective (RPO) is the schedule's interval; a point is in breach when the next
+    backup was due and has not happened within one more interval (same rule as plan's
+    RPO-breach warning, so CI's `status --check` and plan agree).
+    """
+    state = observe_all(workspace)
+    rows = []
+    for name, spec in sorted(workspace.manifest.workloads.items()):
+        schedule = workspace.manifest.policy_for(name).schedule
+        host = workspace.host_of(name)
+        for target in spec.targets:
+            observed = state.targets[target]
+            points = [p for p in observed.points if p.workload == name and p.host == host]
+            good = [p.time for p in points if not p.partial]
+            newest = max(good, default=None)
+            interval = interval_of(schedule, newest or now)
+            due = next_due(schedule, newest)
+            if not observed.reachable:
+                compliant, note = False, f"unreachable: {observed.error}"
+            elif newest is None:
+                compliant, note = False, "never backed up"
+            else:
+                compliant = due is None or now < due + interval
+                note = "" if compliant else "recovery point objective breached"
+            rows.append(StatusRow(name, target, host, newest, (now - newest).total_seconds() if newest else None,
+                                  interval.total_seconds(), len(points), sum(p.bytes for p in points), compliant,
+                                  note))
+    return rows

@@ -1,0 +1,125 @@
+"""Carrying a plan out: each action through its target driver, in the plan's safe order.
+
+The planner already orders actions (init, backups, copies, prunes, reclaim, verify). Here
+we add what only apply knows: a target whose init failed gets no backups; prunes on a
+target are skipped when one of its backups failed in this run (never thin history while
+the fresh point is missing); independent failures do not stop the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bkctl.errors import BkctlError, UsageError
+from bkctl.model.plan import Action, ActionKind, Plan
+from bkctl.sources.hooks import hooks_around
+from bkctl.targets.base import Progress
+from bkctl.workspace import Workspace
+
+__all__ = ["Reporter", "Outcome", "ApplyResult", "apply_plan", "MassPruneError"]
+
+
+class MassPruneError(UsageError):
+    reference = "mass-prune"
+
+
+class Reporter(Protocol):
+    def started(self, action: Action) -> Progress | None: ...
+
+    def finished(self, action: Action, message: str) -> None: ...
+
+    def failed(self, action: Action, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: Action
+    ok: bool
+    message: str
+
+
+@dataclass
+class ApplyResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    def summary(self) -> str:
+        done = sum(o.ok for o in self.outcomes)
+        text = f"Apply complete: {done} action{'s' if done != 1 else ''} done"
+        return text + (f", {len(self.failed)} failed." if self.failed else ".")
+
+
+def apply_plan(workspace: Workspace, plan: Plan, reporter: Reporter, *, allow_mass_prune: bool = False) -> ApplyResult:
+    """Execute every action; failures are recorded, not raised, so the rest still runs."""
+    if plan.needs_confirmation and not allow_mass_prune:
+        prunes = sum(len(a.points) for a in plan.actions if a.kind == ActionKind.PRUNE)
+        raise MassPruneError(
+            f"the plan would delete {prunes} recovery points, more than settings.max_prune_per_apply "
+            f"({workspace.manifest.settings.max_prune_per_apply})",
+            hint="review the plan, then re-run with --allow-mass-prune",
+        )
+    result = ApplyResult()
+    broken: set[str] = set()
+    for action in plan.actions:
+        blocked = _blocked(action, broken)
+        if blocked:
+            reporter.failed(action, blocked)
+            result.outcomes.append(Outcome(action, False, blocked))
+            continue
+        progress = reporter.started(action)
+        try:
+            message = _run(workspace, action, progress)
+        except BkctlError as error:
+            broken.add(action.target)
+            text = str(error).replace("\n", " ")
+            reporter.failed(action, text)
+            result.outcomes.append(Outcome(action, False, text))
+            continue
+        reporter.finished(action, message)
+        result.outcomes.append(Outcome(action, True, message))
+    return result
+
+
+def _blocked(action: Action, broken: set[str]) -> str:
+    if action.target in broken and action.kind in (ActionKind.PRUNE, ActionKind.RECLAIM):
+        return f"skipped: an earlier action on target '{action.target}' failed in this run"
+    return ""
+
+
+def _run(workspace: Workspace, action: Action, progress: Progress | None) -> str:
+    driver = workspace.driver(action.target)
+    if action.kind == ActionKind.INIT_TARGET:
+        driver.init()
+        return "repository initialised"
+    if action.kind == ActionKind.BACKUP:
+        assert action.workload is not None
+        spec = workspace.manifest.workloads[action.workload]
+        with hooks_around(spec.hooks, workload=action.workload, target=action.target):
+            record = driver.backup(workspace.backup_job(action.workload), progress)
+        return f"recovery point {record.id[:12]}" + (" (partial)" if record.partial else "")
+    if action.kind == ActionKind.PRUNE:
+        driver.delete_points([p.id for p in action.points])
+        return f"{len(action.points)} recovery point{'s' if len(action.points) != 1 else ''} deleted"
+    if action.kind == ActionKind.RECLAIM:
+        driver.reclaim()
+        return "unreferenced data reclaimed"
+    if action.kind == ActionKind.VERIFY:
+        result = driver.verify(_read_data_percent(workspace, action.target), progress)
+        if not result.ok:
+            raise BkctlError("; ".join(result.problems[:5]), context=f"verify of target '{action.target}'")
+        return "repository verified"
+    raise BkctlError(f"action '{action.kind}' is not supported by this version of bkctl")
+
+
+def _read_data_percent(workspace: Workspace, target: str) -> float:
+    """The largest ``read_data`` share asked by the policies of the target's workloads."""
+    shares = [
+        workspace.manifest.policy_for(name).verify.read_data  # type: ignore[union-attr]
+        for name, spec in workspace.manifest.workloads.items()
+        if target in spec.targets and workspace.manifest.policy_for(name).verify is not None
+    ]
+    return max(shares, default=0.0)

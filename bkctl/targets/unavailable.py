@@ -1,0 +1,59 @@
+"""A target this build cannot reach (a kind not implemented yet, or a broken configuration).
+
+It observes as unreachable with the reason, so plans show a warning instead of crashing,
+and every action on it fails with the same reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, BinaryIO, NoReturn
+
+from bkctl.errors import TargetUnreachableError
+from bkctl.model.state import PointRecord, TargetState
+from bkctl.targets.base import BackupJob, Progress, RestoreResult, VerifyResult
+
+__all__ = ["UnavailableTarget"]
+
+
+class UnavailableTarget:
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+
+    def _fail(self) -> NoReturn:
+        raise TargetUnreachableError(self.reason, context=f"target '{self.name}'")
+
+    def observe(self) -> TargetState:
+        return TargetState(name=self.name, reachable=False, initialized=False, error=self.reason)
+
+    def init(self) -> None:
+        self._fail()
+
+    def initialized(self) -> bool:
+        self._fail()
+
+    def backup(self, job: BackupJob, progress: Progress | None = None) -> PointRecord:
+        self._fail()
+
+    def points(self) -> list[Any]:
+        self._fail()
+
+    def restore(self, point_id: str, to: Path, *, include: list[str], overwrite: bool,
+                progress: Progress | None = None) -> RestoreResult:
+        self._fail()
+
+    def restore_stream(self, point_id: str, out: BinaryIO) -> int:
+        self._fail()
+
+    def delete_points(self, ids: list[str]) -> None:
+        self._fail()
+
+    def reclaim(self) -> None:
+        self._fail()
+
+    def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult:
+        self._fail()
+
+    def close(self) -> None:
+        return None
