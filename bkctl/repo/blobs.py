@@ -44,6 +44,7 @@ class BlobWriter:
         self._unsaved: list[tuple[bytes, IndexEntry]] = []
         self._failure: BaseException | None = None
         self._uploader: threading.Thread | None = None
+        self._uploader_lock = threading.Lock()  # workers race to start the one uploader
 
     def save(self, kind: str, data: bytes, compression: int | None) -> SaveResult:
         """Store ``data`` unless a blob with its id exists; thread-safe."""
@@ -85,10 +86,11 @@ class BlobWriter:
         self._index.release_claims()
 
     def _enqueue(self, pack: FinishedPack) -> None:
-        if self._uploader is None:
-            self._uploader = threading.Thread(target=self._upload_loop, name="bkctl-upload",
-                                              daemon=True)
-            self._uploader.start()
+        with self._uploader_lock:
+            if self._uploader is None:
+                self._uploader = threading.Thread(target=self._upload_loop,
+                                                  name="bkctl-upload", daemon=True)
+                self._uploader.start()
         while True:
             self._raise_failure()
             try:
@@ -98,10 +100,11 @@ class BlobWriter:
                 continue
 
     def _stop_uploader(self) -> None:
-        if self._uploader is not None:
+        with self._uploader_lock:
+            uploader, self._uploader = self._uploader, None
+        if uploader is not None:
             self._queue.put(None)
-            self._uploader.join()
-            self._uploader = None
+            uploader.join()
 
     def _upload_loop(self) -> None:
         while (pack := self._queue.get()) is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +49,7 @@ class Repository:
         self.chunker = Chunker(key.chunker_seed)
         self._index: Index | None = None
         self._writer: BlobWriter | None = None
+        self._lazy_lock = threading.RLock()  # worker threads reach index/writer first
         self.load_tree = lru_cache(maxsize=256)(self._load_tree)
 
     # -- lifecycle ---------------------------------------------------------------
@@ -119,6 +121,10 @@ class Repository:
 
     @property
     def index(self) -> Index:
+        with self._lazy_lock:
+            return self._load_index()
+
+    def _load_index(self) -> Index:
         if self._index is None:
             index = Index()
             for name, raw in self.cached_objects("index/").items():
@@ -137,9 +143,10 @@ class Repository:
     # -- blobs and trees ------------------------------------------------------------
     @property
     def writer(self) -> BlobWriter:
-        if self._writer is None:
-            self._writer = BlobWriter(self.store, self.key, self.index)
-        return self._writer
+        with self._lazy_lock:
+            if self._writer is None:
+                self._writer = BlobWriter(self.store, self.key, self.index)
+            return self._writer
 
     def save_blob(self, kind: str, data: bytes, compression: int | None) -> SaveResult:
         return self.writer.save(kind, data, compression)
