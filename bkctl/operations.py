@@ -50,7 +50,8 @@ def plan(workspace: Workspace, now: datetime, *, targets: list[str] | None = Non
                      prune_orphans=prune_orphans, manifest_digest=workspace.loaded.digest)
 
 
-def apply_saved(workspace: Workspace, saved: Plan, reporter: Reporter, *, allow_mass_prune: bool = False) -> ApplyResult:
+def apply_saved(workspace: Workspace, saved: Plan, reporter: Reporter, *,
+                allow_mass_prune: bool = False) -> ApplyResult:
     """Apply a saved plan after checking that neither the manifest nor any target moved."""
     state = observe_all(workspace, sorted(saved.fingerprints) or None)
     check_stale(saved, workspace.loaded.digest, state)

@@ -35,7 +35,9 @@ def command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TEXT,
     out_file: Annotated[Path | None, typer.Option("--out", help="Save the plan for `bkctl apply FILE`.")] = None,
-    detailed_exitcode: Annotated[bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")] = False,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
+    ] = False,
 ) -> int:
     """Compare the manifest with what the targets hold and show every action with its reason."""
     with Workspace.load(path) as workspace:

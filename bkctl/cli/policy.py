@@ -54,7 +54,9 @@ def _read_points(path: Path) -> list[datetime]:
 @app.command("simulate")
 def simulate(
     name: Annotated[str, typer.Argument(help="Policy name (manifest, policies/, library) or a policy file.")],
-    every: Annotated[str | None, typer.Option("--every", help="Interval between simulated points (default: the schedule's).")] = None,
+    every: Annotated[
+        str | None, typer.Option("--every", help="Interval between simulated points (default: the schedule's).")
+    ] = None,
     span: Annotated[str, typer.Option("--for", help="How long to simulate.")] = "1y",
     points: Annotated[Path | None, typer.Option("--points", help="File with one ISO-8601 time per line.")] = None,
     start: Annotated[str, typer.Option("--start", help="Time of the first simulated point.")] = "2026-01-01T00:00:00Z",
@@ -91,6 +93,7 @@ def simulate(
     table = Table("time (UTC)", "kept", "why")
     for moment, keep, reasons in verdicts:
         if keep or show_all:
-            table.add_row(moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), "yes" if keep else "no", ", ".join(reasons))
+            when = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+            table.add_row(when, "yes" if keep else "no", ", ".join(reasons))
     out.print(table)
     out.print(f"{len(kept)} of {len(verdicts)} points kept")

@@ -12,8 +12,9 @@ __all__ = ["ConsoleReporter", "describe"]
 
 
 def describe(action: Action) -> str:
-    what = f"{action.kind} {action.workload} -> {action.target}" if action.workload else f"{action.kind} {action.target}"
-    return what
+    if action.workload:
+        return f"{action.kind} {action.workload} -> {action.target}"
+    return f"{action.kind} {action.target}"
 
 
 class _Bar:

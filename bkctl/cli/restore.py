@@ -20,7 +20,9 @@ __all__ = ["command"]
 def command(
     workload: Annotated[str, typer.Argument(help="Workload whose point to restore.")],
     to: Annotated[Path | None, typer.Option("--to", help="Folder to restore files into.")] = None,
-    to_file: Annotated[Path | None, typer.Option("--to-file", help="Write a stream point (dump, command output) here; - for stdout.")] = None,
+    to_file: Annotated[
+        Path | None, typer.Option("--to-file", help="Write a stream point (dump, command output) here; - for stdout.")
+    ] = None,
     point: Annotated[str | None, typer.Option("--point", help="Recovery point id or unique prefix.")] = None,
     at: Annotated[str | None, typer.Option("--at", help="The newest point at or before this time.")] = None,
     include: Annotated[list[str] | None, typer.Option("--include", help="Only paths matching (repeatable).")] = None,

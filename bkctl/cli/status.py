@@ -58,7 +58,9 @@ def prometheus_text(rows: list[StatusRow]) -> str:
 def command(
     manifest: ManifestOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    fmt: Annotated[Format, typer.Option("--format", help="text, json, or prometheus (node-exporter textfile).")] = Format.TEXT,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="text, json, or prometheus (node-exporter textfile).")
+    ] = Format.TEXT,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file (atomically).")] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when any objective is breached.")] = False,
     now: NowOption = None,

@@ -19,7 +19,9 @@ __all__ = ["command"]
 
 def command(
     target: Annotated[list[str] | None, typer.Option("--target", help="Only this target (repeatable).")] = None,
-    read_data: Annotated[float, typer.Option("--read-data", min=0, max=100, help="Percent of packs to read back.")] = 0.0,
+    read_data: Annotated[
+        float, typer.Option("--read-data", min=0, max=100, help="Percent of packs to read back.")
+    ] = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     manifest: ManifestOption = None,
 ) -> None:

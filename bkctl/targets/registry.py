@@ -29,7 +29,8 @@ def cache_dir_of(loaded: LoadedManifest) -> Path | None:
     return Path(configured).expanduser() if configured else None
 
 
-def _passphrase(loaded: LoadedManifest, name: str, encryption: Encryption | None) -> tuple[Secret | None, BkctlError | None]:
+def _passphrase(loaded: LoadedManifest, name: str,
+                encryption: Encryption | None) -> tuple[Secret | None, BkctlError | None]:
     source = encryption or loaded.manifest.encryption
     if source is None:
         return None, PassphraseError("no passphrase source configured", context=f"target '{name}'")

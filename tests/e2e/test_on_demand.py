@@ -1,0 +1,103 @@
+"""On-demand backup, points, restore, verify and keys through the CLI (issue #3's surface)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+
+def test_backup_restore_round_trip_with_metadata(bkctl, project):
+    os.chmod(project / "data" / "a.txt", 0o640)
+    os.utime(project / "data" / "a.txt", ns=(1_600_000_000_123_456_789, 1_600_000_000_123_456_789))
+    assert bkctl("backup", "docs").returncode == 0
+    restored = bkctl("restore", "docs", "--to", "out")
+    assert restored.returncode == 0, restored.stderr
+    copy = project / "out" / str(project / "data").lstrip("/") / "a.txt"
+    assert copy.read_text() == "alpha\n" * 100
+    stat = copy.stat()
+    assert stat.st_mode & 0o777 == 0o640 and stat.st_mtime_ns == 1_600_000_000_123_456_789
+
+
+def test_restore_never_overwrites_unless_asked(bkctl, project):
+    assert bkctl("backup", "docs").returncode == 0
+    assert bkctl("restore", "docs", "--to", "out").returncode == 0
+    target = project / "out" / str(project / "data").lstrip("/") / "a.txt"
+    target.write_text("changed")
+    again = bkctl("restore", "docs", "--to", "out")
+    assert again.returncode != 0 and "--overwrite" in again.stderr
+    assert target.read_text() == "changed"
+    assert bkctl("restore", "docs", "--to", "out", "--overwrite").returncode == 0
+    assert target.read_text() == "alpha\n" * 100
+
+
+def test_restore_by_point_and_at_time(bkctl, project):
+    assert bkctl("backup", "docs").returncode == 0
+    (project / "data" / "a.txt").write_text("second version\n")
+    assert bkctl("backup", "docs").returncode == 0
+    points = json.loads(bkctl("points", "--workload", "docs", "--json").stdout)
+    assert len(points) == 2
+    first = points[0]["id"][:10]
+    assert bkctl("restore", "docs", "--point", first, "--to", "one").returncode == 0
+    restored = project / "one" / str(project / "data").lstrip("/") / "a.txt"
+    assert restored.read_text() == "alpha\n" * 100
+    assert bkctl("restore", "docs", "--at", points[0]["time"], "--to", "two").returncode == 0
+    assert (project / "two" / str(project / "data").lstrip("/") / "a.txt").read_text() == "alpha\n" * 100
+
+
+def test_verify_passes_then_names_damage(bkctl, project):
+    assert bkctl("backup", "docs").returncode == 0
+    assert bkctl("verify", "--read-data", "100").returncode == 0
+    pack = max((p for p in (project / "repo" / "data").rglob("*") if p.is_file()), key=lambda p: p.stat().st_size)
+    raw = bytearray(pack.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    pack.write_bytes(bytes(raw))
+    damaged = bkctl("verify", "--read-data", "100")
+    assert damaged.returncode == 67
+    assert "damaged" in damaged.stdout
+
+
+def test_wrong_passphrase_is_exit_65_without_revealing_it(bkctl, project):
+    assert bkctl("backup", "docs").returncode == 0
+    result = bkctl("points", extra_env={"BKCTL_PASSPHRASE": "not the right one"})
+    assert result.returncode == 65 and "wrong passphrase" in result.stderr
+    assert "not the right one" not in result.stderr + result.stdout
+
+
+def test_missing_passphrase_variable_is_named(bkctl, project):
+    result = bkctl("backup", "docs", extra_env={"BKCTL_PASSPHRASE": ""})
+    assert result.returncode != 0 and "BKCTL_PASSPHRASE" in (result.stdout + result.stderr)
+
+
+def test_keys_add_list_and_open_with_the_new_one(bkctl, project):
+    assert bkctl("backup", "docs").returncode == 0
+    added = bkctl("keys", "add", "--target", "local", "--new-passphrase-env", "SECOND",
+                  extra_env={"SECOND": "second passphrase"})
+    assert added.returncode == 0, added.stderr
+    key_id = added.stdout.split()[-1]
+    listing = bkctl("keys", "list", "--target", "local")
+    assert key_id in listing.stdout and listing.stdout.count("*") == 1
+    with_second = bkctl("points", "--json", extra_env={"BKCTL_PASSPHRASE": "second passphrase"})
+    assert with_second.returncode == 0 and len(json.loads(with_second.stdout)) == 1
+
+
+def test_command_workload_failure_leaves_no_point(bkctl, project):
+    manifest = project / "bkctl.yaml"
+    manifest.write_text(manifest.read_text() + """\
+  failing:
+    type: command
+    command: [sh, -c, "echo partial; exit 3"]
+    policy: every-8h
+    targets: [local]
+  working:
+    type: command
+    command: [sh, -c, "echo hello"]
+    policy: every-8h
+    targets: [local]
+""")
+    result = bkctl("apply", "--auto-approve")
+    assert result.returncode == 1
+    assert "exited with status 3" in result.stdout
+    workloads = sorted(p["workload"] for p in json.loads(bkctl("points", "--json").stdout))
+    assert workloads == ["docs", "working"]
+    out = bkctl("restore", "working", "--to-file", "-")
+    assert out.stdout == "hello\n"
