@@ -1,0 +1,66 @@
+"""Locks: shared locks coexist, exclusive ones conflict, stale ones are taken over."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bkctl.errors import RepositoryLockedError
+from bkctl.repo.lock import RepositoryLock
+from bkctl.store import MemoryStore
+
+
+def foreign_lock(store: MemoryStore, *, pid: int, host: str, age: timedelta,
+                 exclusive: bool = True) -> None:
+    stamp = (datetime.now(UTC) - age).isoformat()
+    store.put("locks/other", json.dumps({"host": host, "pid": pid, "exclusive": exclusive,
+                                         "time": stamp, "refreshed": stamp}).encode())
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_shared_locks_coexist_and_are_released():
+    store = MemoryStore()
+    with RepositoryLock(store, exclusive=False), RepositoryLock(store, exclusive=False):
+        assert len(list(store.list("locks/"))) == 2
+    assert list(store.list("locks/")) == []
+
+
+def test_exclusive_lock_conflicts_with_a_live_lock_and_names_it():
+    store = MemoryStore()
+    with RepositoryLock(store, exclusive=False), pytest.raises(RepositoryLockedError) as caught:
+        RepositoryLock(store, exclusive=True).__enter__()
+    assert socket.gethostname() in str(caught.value) and "pid" in str(caught.value)
+    assert len(list(store.list("locks/"))) == 0
+
+
+def test_live_lock_on_another_host_blocks():
+    store = MemoryStore()
+    foreign_lock(store, pid=1, host="elsewhere", age=timedelta(minutes=1))
+    with pytest.raises(RepositoryLockedError, match="elsewhere"):
+        RepositoryLock(store, exclusive=False).__enter__()
+
+
+def test_lock_of_a_dead_process_is_removed_with_a_warning(caplog):
+    store = MemoryStore()
+    foreign_lock(store, pid=dead_pid(), host=socket.gethostname(), age=timedelta(seconds=5))
+    with caplog.at_level(logging.WARNING, logger="bkctl"), RepositoryLock(store, exclusive=True):
+        assert not store.exists("locks/other")
+    assert "stale lock" in caplog.text
+
+
+def test_lock_past_its_lease_is_stale_even_on_another_host():
+    store = MemoryStore()
+    foreign_lock(store, pid=1, host="elsewhere", age=timedelta(hours=2))
+    with RepositoryLock(store, exclusive=True):
+        assert not store.exists("locks/other")

@@ -1,0 +1,59 @@
+"""Deleting points and reclaiming: unreferenced packs go, shared data stays."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bkctl.archiver import backup_paths
+from bkctl.errors import NotFoundError, RepositoryLockedError
+from bkctl.repo import KdfParams, Repository
+from bkctl.repo.lock import RepositoryLock
+from bkctl.restorer import restore_point
+from bkctl.secrets import Secret
+from bkctl.store import MemoryStore
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repository:
+    return Repository.init(MemoryStore(), Secret("pw"), kdf=KdfParams.fast(),
+                           cache_dir=tmp_path / "c")
+
+
+def test_reclaim_drops_data_of_deleted_points_only(repo, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "shared").write_bytes(os.urandom(400_000))
+    (src / "gone").write_bytes(os.urandom(400_000))
+    old = backup_paths(repo, workload="w", host="h", paths=[src])
+    (src / "gone").unlink()
+    new = backup_paths(repo, workload="w", host="h", paths=[src])
+    repo.delete_points([old.id[:10]])
+    assert [p.id for p in repo.list_points()] == [new.id]
+    stats = repo.reclaim()
+    assert stats.packs_deleted >= 1 or stats.unused_blobs_kept >= 1
+    assert repo.verify(read_data_percent=100).ok
+    restore_point(repo, new.id, tmp_path / "out")
+    assert (tmp_path / "out" / src.relative_to("/") / "shared").read_bytes() == (
+        src / "shared").read_bytes()
+
+
+def test_reclaim_removes_packs_left_by_an_interrupted_backup(repo):
+    repo.save_blob("d", os.urandom(1000), 3)
+    repo.flush()  # data and index written, but no point refers to them
+    assert list(repo.store.list("data/"))
+    stats = repo.reclaim()
+    assert stats.packs_deleted == 1 and list(repo.store.list("data/")) == []
+    assert list(repo.store.list("index/")) == []
+
+
+def test_reclaim_needs_the_exclusive_lock(repo):
+    with RepositoryLock(repo.store, exclusive=False), pytest.raises(RepositoryLockedError):
+        repo.reclaim()
+
+
+def test_deleting_an_unknown_point_raises_not_found(repo):
+    with pytest.raises(NotFoundError):
+        repo.delete_points(["feedface"])
