@@ -1,0 +1,55 @@
+"""Golden files pin the terminal, Markdown and JSON views of a plan.
+
+Set BKCTL_UPDATE_GOLDEN=1 to rewrite them after an intended change, then review the diff.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from render_fixture import NOW, sample_plan
+from rich.console import Console
+
+from bkctl.model.plan import Plan
+from bkctl.planfile import parse_plan
+from bkctl.render import render_json, render_markdown, render_text
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def text_of(plan: Plan) -> str:
+    console = Console(record=True, width=100, no_color=True, color_system=None,
+                      force_terminal=False, file=open(os.devnull, "w"))  # noqa: SIM115
+    render_text(plan, console)
+    return console.export_text()
+
+
+def check(name: str, rendered: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("BKCTL_UPDATE_GOLDEN"):
+        path.write_text(rendered, encoding="utf-8")
+    assert rendered == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "view"),
+    [("plan.txt", text_of), ("plan.md", render_markdown), ("plan.json", render_json)],
+)
+def test_each_view_of_the_sample_plan_matches_its_golden_file(name, view) -> None:
+    check(name, view(sample_plan()))
+
+
+def test_an_empty_plan_says_no_changes_everywhere() -> None:
+    empty = Plan(created=NOW, now=NOW)
+    check("empty.txt", text_of(empty))
+    check("empty.md", render_markdown(empty))
+
+
+def test_markdown_keeps_pipes_inside_their_cell() -> None:
+    assert "old\\|db" not in render_markdown(sample_plan())  # warnings are list items
+    plan = sample_plan()
+    assert all(line.count(" | ") <= 6 for line in render_markdown(plan).splitlines())
+
+
+def test_the_json_view_reads_back_as_the_same_plan() -> None:
+    assert parse_plan(render_json(sample_plan())) == sample_plan()
