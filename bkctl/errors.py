@@ -18,6 +18,8 @@ __all__ = [
     "RepositoryLockedError",
     "StorageFullError",
     "TargetUnreachableError",
+    "CredentialsRejectedError",
+    "TransientStorageError",
     "ToolMissingError",
     "NotFoundError",
     "StalePlanError",
@@ -168,3 +170,15 @@ class ToolMissingError(BkctlError):
 class StalePlanError(BkctlError):
     reference = "stale-plan"
     exit_code = ExitCode.STALE_PLAN
+
+
+class CredentialsRejectedError(TargetUnreachableError):
+    """The storage service refused the credentials: permanent, never retried, secret never shown."""
+
+    reference = "credentials-rejected"
+
+
+class TransientStorageError(TargetUnreachableError):
+    """A storage failure that may pass (refused connection, timeout, 5xx, 429): worth retrying."""
+
+    reference = "storage-transient"
