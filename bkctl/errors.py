@@ -20,6 +20,7 @@ __all__ = [
     "TargetUnreachableError",
     "CredentialsRejectedError",
     "TransientStorageError",
+    "CredentialsMissingError",
     "ToolMissingError",
     "NotFoundError",
     "StalePlanError",
@@ -182,3 +183,10 @@ class TransientStorageError(TargetUnreachableError):
     """A storage failure that may pass (refused connection, timeout, 5xx, 429): worth retrying."""
 
     reference = "storage-transient"
+
+
+class CredentialsMissingError(BkctlError):
+    """A storage credential variable is unset; names the variable, never a value."""
+
+    reference = "credentials-missing"
+    exit_code = ExitCode.PASSPHRASE

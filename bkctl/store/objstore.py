@@ -12,6 +12,7 @@ measured with libcloud 3.9 against Azurite and moto (docs/vault.md).
 from __future__ import annotations
 
 import io
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ from requests.exceptions import RequestException
 
 from bkctl.errors import (
     BkctlError,
+    CredentialsMissingError,
     CredentialsRejectedError,
     NotFoundError,
     TargetUnreachableError,
@@ -33,7 +35,8 @@ from bkctl.errors import (
 )
 from bkctl.store.base import validate_name, validate_prefix
 
-__all__ = ["LibcloudStore", "DriverFactory", "ContainerMissingError", "UnknownProviderError", "driver_factory"]
+__all__ = ["LibcloudStore", "DriverFactory", "ContainerMissingError", "UnknownProviderError", "driver_factory",
+           "env_credentials", "Credentials"]
 
 DriverFactory = Callable[[], StorageDriver]
 
@@ -55,7 +58,28 @@ class UnknownProviderError(BkctlError):
     reference = "vault-provider-unknown"
 
 
-def driver_factory(provider: str, key: str, secret: str, *, host: str | None = None, port: int | None = None,
+Credentials = Callable[[], tuple[str, str]]
+
+
+def env_credentials(key_env: str, secret_env: str, owner: str) -> Credentials:
+    """Read the key and secret from the named variables when first needed, so a target
+    without them still observes (as unreachable, naming the variable) instead of
+    stopping a whole plan."""
+
+    def read() -> tuple[str, str]:
+        values = []
+        for variable in (key_env, secret_env):
+            value = os.environ.get(variable, "")
+            if not value:
+                raise CredentialsMissingError(f"environment variable {variable} is not set or empty",
+                                              context=owner, hint=f"export {variable}=... before running bkctl")
+            values.append(value)
+        return values[0], values[1]
+
+    return read
+
+
+def driver_factory(provider: str, credentials: Credentials, *, host: str | None = None, port: int | None = None,
                    secure: bool = True, region: str | None = None, timeout_seconds: float = 60) -> DriverFactory:
     """A maker of drivers for ``provider`` (a libcloud name such as 'azure_blobs' or 's3').
 
@@ -75,6 +99,7 @@ def driver_factory(provider: str, key: str, secret: str, *, host: str | None = N
             options[option] = value
 
     def connect() -> StorageDriver:
+        key, secret = credentials()
         return driver_class(key, secret, **options)
 
     return connect
@@ -119,7 +144,7 @@ class LibcloudStore:
 
     def _object(self, name: str) -> Object:
         validate_name(name)
-        return Object(name=self._prefix + name, size=0, hash=None, extra={}, meta_data={},
+        return Object(name=self._prefix + name, size=0, hash="", extra={}, meta_data={},
                       container=self._container(), driver=self._driver())
 
     # -- BlobStore ---------------------------------------------------------------

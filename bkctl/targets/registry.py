@@ -11,7 +11,10 @@ from bkctl.model import CommandWorkload, DiskTarget, Encryption, FilesWorkload, 
 from bkctl.secrets import Secret, read_passphrase
 from bkctl.sources.command import CommandSource
 from bkctl.sources.files import FilesSource
+from bkctl.store.base import BlobStore
 from bkctl.store.local import LocalStore
+from bkctl.store.objstore import LibcloudStore, driver_factory, env_credentials
+from bkctl.store.retry import RetryingStore
 from bkctl.targets.base import Source, Target
 from bkctl.targets.repository import RepositoryTarget
 from bkctl.targets.unavailable import UnavailableTarget
@@ -46,11 +49,22 @@ def open_target(loaded: LoadedManifest, name: str) -> Target:
     spec = loaded.manifest.targets[name]
     if isinstance(spec, TapeTarget):
         return UnavailableTarget(name, "tape targets are not supported by this version of bkctl")
-    if isinstance(spec, VaultTarget) and spec.provider != "local":
-        return UnavailableTarget(name, f"vault provider '{spec.provider}' is not supported by this version of bkctl")
-    root = _store_root(loaded, name, spec)
     secret, problem = _passphrase(loaded, name, spec.encryption)
-    return RepositoryTarget(name, LocalStore(root), secret, cache_dir_of(loaded), passphrase_error=problem)
+    store: BlobStore
+    if isinstance(spec, VaultTarget) and spec.provider != "local":
+        # libcloud's own 'local' driver is not crash-safe (docs/vault.md), so 'local'
+        # stays on LocalStore below and only real object stores go through libcloud.
+        owner = f"target '{name}'"
+        try:
+            connect = driver_factory(spec.provider, env_credentials(spec.key_env or "", spec.secret_env or "", owner),
+                                     host=spec.host, port=spec.port, secure=spec.secure, region=spec.region)
+        except BkctlError as error:
+            return UnavailableTarget(name, error.message)
+        where = f"{owner} ({spec.provider} container '{spec.container}')"
+        store = RetryingStore(LibcloudStore(connect, spec.container, spec.prefix, description=where))
+    else:
+        store = LocalStore(_store_root(loaded, name, spec))
+    return RepositoryTarget(name, store, secret, cache_dir_of(loaded), passphrase_error=problem)
 
 
 def _store_root(loaded: LoadedManifest, name: str, spec: DiskTarget | VaultTarget) -> Path:

@@ -54,7 +54,14 @@ class RepositoryTarget:
         return self._passphrase
 
     def init(self) -> None:
-        """Create the repository (idempotent: an existing one is left alone)."""
+        """Create the repository (idempotent: an existing one is left alone).
+
+        Object stores also get their bucket or container created here, and only here, so a
+        typo in a container name cannot silently start a second repository on backup.
+        """
+        ensure_container = getattr(self.store, "ensure_container", None)
+        if ensure_container is not None:
+            ensure_container()
         if not Repository.exists(self.store):
             self._repository = Repository.init(self.store, self._secret(), cache_dir=self._cache_dir)
 

@@ -53,7 +53,7 @@ class ObjectServer:
     region: str | None = None
 
     def store(self, container: str = "contract", prefix: str | None = None) -> LibcloudStore:
-        connect = driver_factory(self.provider, self.key, self.secret, host="127.0.0.1", port=self.port,
+        connect = driver_factory(self.provider, lambda: (self.key, self.secret), host="127.0.0.1", port=self.port,
                                  secure=False, region=self.region)
         return LibcloudStore(connect, container, prefix if prefix is not None else f"t-{uuid.uuid4().hex[:12]}")
 
