@@ -110,3 +110,19 @@ def test_unknown_workload_and_bad_time_are_clear_errors(bkctl, project):
     assert unknown.returncode == 66 and "no workload named 'nope'" in unknown.stderr
     bad = bkctl("plan", "--now", "yesterday")
     assert bad.returncode == 64 and "--now" in bad.stderr
+
+
+def test_mass_prune_needs_explicit_confirmation(bkctl, project):
+    manifest = project / "bkctl.yaml"
+    for _ in range(4):
+        assert bkctl("backup", "docs").returncode == 0
+    text = manifest.read_text().replace("last: 3", "last: 1")
+    manifest.write_text(text.replace("version: 1\n", "version: 1\nsettings:\n  max_prune_per_apply: 2\n"))
+    plan = bkctl("plan")
+    assert "mass-prune" in plan.stdout + plan.stderr
+    refused = bkctl("apply", "--auto-approve")
+    assert refused.returncode == 64 and "--allow-mass-prune" in refused.stderr
+    assert len(json.loads(bkctl("points", "--json").stdout)) == 4
+    allowed = bkctl("apply", "--auto-approve", "--allow-mass-prune")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert len(json.loads(bkctl("points", "--json").stdout)) == 1
