@@ -23,7 +23,8 @@ from libcloud.common.types import InvalidCredsError, LibcloudError
 from libcloud.storage.base import Container, Object, StorageDriver
 from libcloud.storage.providers import get_driver
 from libcloud.storage.types import ContainerDoesNotExistError, ObjectDoesNotExistError
-from requests.exceptions import RequestException
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import RequestException, Timeout
 
 from bkctl.errors import (
     BkctlError,
@@ -273,5 +274,10 @@ def _is_transient(exc: Exception, status: int | None) -> bool:
 
 
 def _summary(exc: BaseException) -> str:
+    """A short reason: requests' own texts repeat the whole URL and the retry internals."""
+    if isinstance(exc, Timeout | TimeoutError):
+        return "the storage endpoint did not answer in time"
+    if isinstance(exc, RequestsConnectionError | ConnectionError):
+        return "could not connect to the storage endpoint"
     text = str(getattr(exc, "value", "") or exc) or type(exc).__name__
     return text if len(text) <= 200 else text[:197] + "..."
