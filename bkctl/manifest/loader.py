@@ -131,10 +131,14 @@ def _resolve_policies(merged: Merged, path: Path, diagnostics: list[Diagnostic])
 
 
 def _referenced_policies(data: dict[str, Any]) -> set[str]:
-    workloads = data.get("workloads")
-    if not isinstance(workloads, dict):
-        return set()
-    return {w["policy"] for w in workloads.values() if isinstance(w, dict) and isinstance(w.get("policy"), str)}
+    """Policies named by workloads and by targets' ``replica_policy``."""
+    found: set[str] = set()
+    for section, field in (("workloads", "policy"), ("targets", "replica_policy")):
+        bodies = data.get(section)
+        for body in bodies.values() if isinstance(bodies, dict) else []:
+            if isinstance(body, dict) and isinstance(body.get(field), str):
+                found.add(body[field])
+    return found
 
 
 def _check_references(merged: Merged, known_policies: set[str]) -> list[Diagnostic]:
@@ -153,7 +157,69 @@ def _check_references(merged: Merged, known_policies: set[str]) -> list[Diagnost
         for index, target in enumerate(listed if isinstance(listed, list) else []):
             if isinstance(target, str) and target not in target_names:
                 result.append(_unknown(merged, ("workloads", name, "targets", index), "target", target, target_names))
+    result.extend(_check_replicas(merged, targets if isinstance(targets, dict) else {}, known_policies))
     return result
+
+
+_REPOSITORY_TYPES = ("disk", "vault")
+
+
+def _check_replicas(merged: Merged, targets: dict[str, Any], known_policies: set[str]) -> list[Diagnostic]:
+    """Target -> replica references: known, a repository on both ends, not itself, no cycle.
+
+    A cycle (a -> b -> a) would copy points back and forth for ever, so it is refused
+    rather than detected at apply time.
+    """
+    result: list[Diagnostic] = []
+    names = set(targets)
+    replicas = {n: b["replica"] for n, b in targets.items()
+                if isinstance(b, dict) and isinstance(b.get("replica"), str)}
+    for name, replica in sorted(replicas.items()):
+        path = ("targets", name, "replica")
+        kind = targets[name].get("type")
+        if replica not in names:
+            result.append(_unknown(merged, path, "target", replica, names - {name}))
+        elif replica == name:
+            result.append(_replica_problem(merged, path, f"target '{name}' cannot be its own replica",
+                                           "name another disk or vault target"))
+        elif kind not in _REPOSITORY_TYPES or _type_of(targets[replica]) not in _REPOSITORY_TYPES:
+            result.append(_replica_problem(
+                merged, path, f"replica '{replica}' of target '{name}' is not possible: copies go "
+                f"between disk and vault targets only", "use a disk or vault target on both ends"))
+        elif _in_cycle(name, replicas):
+            result.append(_replica_problem(
+                merged, path, f"replicas form a cycle: {' -> '.join(_chain(name, replicas))}",
+                "a replica must not lead back to the target it copies"))
+        policy = targets[name].get("replica_policy")
+        if isinstance(policy, str) and policy not in known_policies:
+            result.append(_unknown(merged, ("targets", name, "replica_policy"), "policy", policy, known_policies))
+    return result
+
+
+def _type_of(body: object) -> object:
+    return body.get("type") if isinstance(body, dict) else None
+
+
+def _chain(start: str, replicas: dict[str, str]) -> list[str]:
+    """``start`` and the replicas it leads to, stopping at the first repeat."""
+    chain = [start]
+    while chain[-1] in replicas and replicas[chain[-1]] not in chain:
+        chain.append(replicas[chain[-1]])
+    if chain[-1] in replicas:
+        chain.append(replicas[chain[-1]])
+    return chain
+
+
+def _in_cycle(start: str, replicas: dict[str, str]) -> bool:
+    chain = _chain(start, replicas)
+    return chain[-1] == start and len(chain) > 1
+
+
+def _replica_problem(merged: Merged, path: tuple[Any, ...], message: str, hint: str) -> Diagnostic:
+    from bkctl.manifest.errors import dotted
+
+    location = merged.locate(path)
+    return Diagnostic(location.file, location.line, location.column, dotted(path), message, hint)
 
 
 def _unknown(merged: Merged, path: tuple[Any, ...], kind: str, value: str, choices: set[str]) -> Diagnostic:

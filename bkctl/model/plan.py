@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "PLAN_FORMAT_VERSION",
@@ -75,7 +75,13 @@ class PrunedPoint(_Frozen):
 
 
 class Action(_Frozen):
-    """One step of a plan."""
+    """One step of a plan.
+
+    A ``copy`` reads from ``source`` and writes into ``target`` the listed ``points``,
+    plus the point this apply's backup of the workload into ``source`` makes (that point
+    has no id at plan time). ``source`` is left out of the JSON when unset, so plans
+    without copies read exactly as before.
+    """
 
     kind: ActionKind
     target: str
@@ -83,6 +89,7 @@ class Action(_Frozen):
     reason: Reason
     detail: str = ""
     points: tuple[PrunedPoint, ...] = ()
+    source: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class PlanWarning(_Frozen):

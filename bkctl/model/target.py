@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from bkctl.model.base import Strict, described
+from bkctl.model.base import Name, Strict, described
 from bkctl.model.units import SizeField
 
 __all__ = ["Encryption", "DiskTarget", "VaultTarget", "TapeTarget", "Target", "TARGET_TYPES"]
@@ -34,6 +34,19 @@ class _TargetBase(Strict):
     encryption: Encryption | None = described(
         "Passphrase source for this target; defaults to the manifest's top-level encryption.",
         {"passphrase_env": "BKCTL_PASSPHRASE"},
+        default=None,
+    )
+    replica: Name | None = described(
+        "Another disk or vault target that keeps a copy of every recovery point stored here "
+        "(geo-redundancy); apply copies missing points into it after backups, sending only "
+        "chunks it lacks.",
+        "offsite",
+        default=None,
+    )
+    replica_policy: Name | None = described(
+        "Policy whose retention the replica applies to the copies (defaults to each "
+        "workload's own policy, so the replica keeps what this target keeps).",
+        "archive-99y",
         default=None,
     )
 

@@ -1,0 +1,115 @@
+"""Copying recovery points between repositories (geo-redundant replicas).
+
+Chunk and tree ids are BLAKE3 keyed with each repository's own secret, so a point cannot
+be copied as bytes: every chunk is read and decrypted from the source, then saved into
+the destination, which re-hashes it with its key. ``save_blob`` claims ids against the
+destination index first, so a chunk the replica already holds is never uploaded again
+(only the read from the source is paid). Trees are rewritten bottom-up with the new ids:
+a Merkle rewrite, memoised per source id so a subtree shared by several copied points is
+rewritten once.
+
+The copy keeps the point's id, time, host, workload, paths, stats and meta, so both
+targets list the same recovery point. Order of writes is a backup's: packs, index, then
+the point document; the destination holds a shared lock meanwhile (reclaim, which is
+exclusive, cannot delete the chunks a copy relies on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from bkctl.repo.points import PointInfo
+from bkctl.repo.repository import Repository
+from bkctl.repo.tree import Node, encode_tree
+
+__all__ = ["CopyStats", "copy_points"]
+
+
+@dataclass
+class CopyStats:
+    """What a copy did: points written or already there, blobs sent or deduplicated."""
+
+    points_copied: int = 0
+    points_present: int = 0
+    blobs_new: int = 0
+    blobs_present: int = 0
+    bytes_stored: int = 0
+
+
+class _PointCopier:
+    """Rewrites trees of one source into one destination; ids memoised across points."""
+
+    def __init__(self, source: Repository, destination: Repository, compression: int | None,
+                 stats: CopyStats) -> None:
+        self._source = source
+        self._destination = destination
+        self._compression = compression
+        self._stats = stats
+        self._ids: dict[str, str] = {}  # source id (hex) -> destination id (hex)
+
+    def tree(self, tree_id: str) -> str:
+        """The destination id of source tree ``tree_id``, after copying all it references."""
+        if tree_id not in self._ids:
+            nodes = [self._node(node) for node in self._source.load_tree(tree_id)]
+            self._ids[tree_id] = self._save("t", encode_tree(nodes))
+        return self._ids[tree_id]
+
+    def _node(self, node: Node) -> Node:
+        # load_tree is memoised, so the source's node dicts are shared: build new ones.
+        copied = dict(node)
+        if node.get("content"):
+            copied["content"] = [self._chunk(chunk) for chunk in node["content"]]
+        if node.get("subtree"):
+            copied["subtree"] = self.tree(node["subtree"])
+        return copied
+
+    def _chunk(self, chunk_id: str) -> str:
+        if chunk_id not in self._ids:
+            data = self._source.load_blob(bytes.fromhex(chunk_id), "d")
+            self._ids[chunk_id] = self._save("d", data)
+        return self._ids[chunk_id]
+
+    def _save(self, kind: str, data: bytes) -> str:
+        result = self._destination.save_blob(kind, data, self._compression)
+        if result.new:
+            self._stats.blobs_new += 1
+            self._stats.bytes_stored += result.stored_length
+        else:
+            self._stats.blobs_present += 1
+        return result.blob_id.hex()
+
+
+def copy_points(source: Repository, destination: Repository, ids: Iterable[str], *,
+                compression: int | None = 3) -> CopyStats:
+    """Copy the points ``ids`` (full ids or unique prefixes) from ``source`` into ``destination``.
+
+    Idempotent: a point whose id the destination already lists is left alone, so a copy
+    interrupted and run again finishes the job without duplicating anything. A missing
+    source point raises NotFoundError; damaged source data raises RepositoryCorruptError
+    and leaves the destination without that point (its packs become unreferenced data).
+    """
+    stats = CopyStats()
+    with destination.lock(exclusive=False):
+        present = {point.id for point in destination.list_points()}
+        copier = _PointCopier(source, destination, compression, stats)
+        for wanted in ids:
+            point = source.get_point(wanted)
+            if point.id in present:
+                stats.points_present += 1
+                continue
+            destination.commit_point(_copy_one(copier, destination, point))
+            present.add(point.id)
+            stats.points_copied += 1
+    return stats
+
+
+def _copy_one(copier: _PointCopier, destination: Repository, point: PointInfo) -> PointInfo:
+    """Data and index of one point in the destination; returns the document to commit."""
+    try:
+        root = copier.tree(point.root) if point.root else ""
+        destination.flush()
+    except BaseException:
+        destination.writer.abort()  # release claims so a retry stores those blobs
+        raise
+    return replace(point, root=root)
