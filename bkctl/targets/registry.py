@@ -7,10 +7,27 @@ from pathlib import Path
 
 from bkctl.errors import BkctlError, PassphraseError
 from bkctl.manifest import LoadedManifest
-from bkctl.model import CommandWorkload, DiskTarget, Encryption, FilesWorkload, TapeTarget, VaultTarget
+from bkctl.model import (
+    CommandWorkload,
+    DiskTarget,
+    Encryption,
+    FilesWorkload,
+    ImageWorkload,
+    MariadbWorkload,
+    PostgresWorkload,
+    SqliteWorkload,
+    TapeTarget,
+    VaultTarget,
+)
 from bkctl.secrets import Secret, read_passphrase
 from bkctl.sources.command import CommandSource
 from bkctl.sources.files import FilesSource
+from bkctl.sources.image import ImageSource
+from bkctl.sources.mariadb import MariadbSource
+from bkctl.sources.mariadb import connection_of as mariadb_connection
+from bkctl.sources.postgres import PostgresSource
+from bkctl.sources.postgres import connection_of as postgres_connection
+from bkctl.sources.sqlite import SqliteSource
 from bkctl.store.base import BlobStore
 from bkctl.store.local import LocalStore
 from bkctl.store.objstore import LibcloudStore, driver_factory, env_credentials
@@ -83,6 +100,14 @@ def source_for(loaded: LoadedManifest, workload: str) -> Source:
         return FilesSource(paths, tuple(spec.include), tuple(spec.exclude), spec.one_file_system)
     if isinstance(spec, CommandWorkload):
         return CommandSource(tuple(spec.command), spec.timeout.fixed().total_seconds(), spec.filename)
+    if isinstance(spec, SqliteWorkload):
+        return SqliteSource(loaded.resolve_path("workloads", workload, spec.path))
+    if isinstance(spec, ImageWorkload):
+        return ImageSource(loaded.resolve_path("workloads", workload, spec.path))
+    if isinstance(spec, PostgresWorkload):
+        return PostgresSource(postgres_connection(spec), spec.globals)
+    if isinstance(spec, MariadbWorkload):
+        return MariadbSource(mariadb_connection(spec))
     raise UnsupportedWorkloadError(
         f"workload '{workload}' is of type '{spec.type}', which this version of bkctl cannot back up yet"
     )
