@@ -123,3 +123,24 @@ def _first_pack_landed(store: object) -> bool:
         return any(True for _ in store.list("data/"))  # type: ignore[attr-defined]
     except Exception:
         return False
+
+
+def test_four_concurrent_backups_into_one_container_all_restore_and_verify(
+        bkctl: Runner, project: Path, azurite: ObjectServer) -> None:  # noqa: F811
+    _vault_project(project, bkctl, azurite)
+    assert bkctl("apply", "--auto-approve").returncode == 0
+    runs = []
+    for n in range(4):
+        (project / "data" / f"run-{n}.bin").write_bytes(os.urandom(256 << 10))
+        runs.append(subprocess.Popen([sys.executable, "-m", "bkctl", "backup", "docs"], cwd=project, env=bkctl.env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for run in runs:
+        out, err = run.communicate(timeout=60)
+        assert run.returncode == 0, out + err
+    points = json.loads(bkctl("points", "--json").stdout)
+    assert len(points) == 5
+    verified = bkctl("verify", "--read-data", "100")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    for point in points:
+        restored = bkctl("restore", "docs", "--point", point["id"], "--to", str(project / "out" / point["id"]))
+        assert restored.returncode == 0, restored.stdout + restored.stderr
