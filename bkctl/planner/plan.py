@@ -17,6 +17,7 @@ from bkctl.model.manifest import Manifest
 from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, Reason, WarningKind
 from bkctl.model.state import ActualState, PointRecord, TargetState
 from bkctl.planner.backups import plan_backup, rpo_warning
+from bkctl.planner.copies import ReplicaJob, plan_replica, unreachable_replica_warning
 from bkctl.planner.prunes import mass_prune_warning, plan_orphans, plan_prune
 from bkctl.planner.schedule import zone_of
 from bkctl.planner.verify import plan_verify
@@ -51,6 +52,11 @@ class _Scope:
     def selected(self, workload: str) -> bool:
         return self.workloads is None or workload in self.workloads
 
+    def replicated_into(self, target: str) -> list[str]:
+        """Workloads whose points reach ``target`` as copies from the targets it replicates."""
+        sources = {n for n, t in self.manifest.targets.items() if t.replica == target}
+        return sorted({w for s in sources for w in self.on_target(s)})
+
 
 def make_plan(
     manifest: Manifest,
@@ -74,6 +80,8 @@ def make_plan(
     chosen = sorted(t for t in manifest.targets if targets is None or t in targets)
     for name in chosen:
         _plan_target(scope, name, state.targets.get(name), draft)
+    for name in chosen:
+        _plan_copies(scope, name, set(chosen), draft)
     mass = mass_prune_warning(draft.actions, manifest.settings.max_prune_per_apply)
     if mass is not None:
         draft.warnings.append(mass)
@@ -166,7 +174,7 @@ def _plan_orphans(scope: _Scope, name: str, observed: TargetState, draft: _Draft
     """Points of hosts this manifest speaks for, of workloads it no longer stores here."""
     if scope.workloads is not None:
         return
-    expected = {(w, scope.owner(w)) for w in scope.on_target(name)}
+    expected = {(w, scope.owner(w)) for w in [*scope.on_target(name), *scope.replicated_into(name)]}
     owners = {scope.state.host} | {w.host for w in scope.manifest.workloads.values() if w.host}
     orphans: dict[tuple[str, str], list[PointRecord]] = defaultdict(list)
     for point in observed.points:
@@ -176,3 +184,38 @@ def _plan_orphans(scope: _Scope, name: str, observed: TargetState, draft: _Draft
     actions, warnings = plan_orphans(name, orphans, scope.prune_orphans)
     draft.actions.extend(actions)
     draft.warnings.extend(warnings)
+
+
+def _plan_copies(scope: _Scope, name: str, chosen: Set[str], draft: _Draft) -> None:
+    """Copies from target ``name`` into its replica, after both were planned on their own."""
+    replica = scope.manifest.targets[name].replica
+    source, mirror = scope.state.targets.get(name), scope.state.targets.get(replica or "")
+    if replica is None or replica not in chosen or source is None or not source.reachable:
+        return
+    for workload in filter(scope.selected, scope.on_target(name)):
+        if mirror is None or not mirror.reachable:
+            draft.warnings.append(unreachable_replica_warning(workload, name, replica))
+            continue
+        draft.actions.extend(plan_replica(_replica_job(scope, workload, name, replica, draft)))
+
+
+def _replica_job(scope: _Scope, workload: str, source: str, replica: str, draft: _Draft) -> ReplicaJob:
+    owner, manifest = scope.owner(workload), scope.manifest
+    policy = manifest.policy_for(workload)
+    override = manifest.targets[source].replica_policy
+    retention = manifest.policies[override].retention if override else policy.retention
+
+    def mine(target: str) -> list[PointRecord]:
+        points = scope.state.targets[target].points
+        return [p for p in points if p.workload == workload and p.host == owner]
+
+    def planned(kind: ActionKind) -> list[Action]:
+        return [a for a in draft.actions if (a.kind, a.target, a.workload) == (kind, source, workload)]
+
+    return ReplicaJob(
+        workload=workload, source=source, replica=replica, retention=retention,
+        zone=zone_of(policy.schedule), source_points=mine(source), replica_points=mine(replica),
+        pruned_in_source={p.id for a in planned(ActionKind.PRUNE) for p in a.points},
+        backup_planned=bool(planned(ActionKind.BACKUP)),
+        prune_replica=replica not in manifest.workloads[workload].targets,
+    )
