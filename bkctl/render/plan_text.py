@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bkctl.model.plan import Action, Plan
+from bkctl.model.plan import Action, ActionKind, Plan
 from bkctl.render.symbols import SYMBOLS
 
 __all__ = ["render_text"]
@@ -40,10 +40,11 @@ def _add_action(table: Table, action: Action) -> None:
         action.detail,
     )
     for point in action.points:
+        fate = ("copied" if action.kind == ActionKind.COPY
+                else f"not kept by: {', '.join(point.rules_not_keeping)}")
         table.add_row(
             "", "", "", "", Text(f"  {point.id[:12]}", style="dim"),
-            Text(f"{_time(point.time)} not kept by: {', '.join(point.rules_not_keeping)}",
-                 style="dim"),
+            Text(f"{_time(point.time)} {fate}", style="dim"),
         )
 
 
