@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from bkctl.repo.repository import Repository
@@ -40,16 +40,16 @@ class ChunkReader:
         self._pool.shutdown(wait=True)
 
 
-def write_content(fd: int, node: Node, reader: ChunkReader) -> int:
+def write_content(fd: int, node: Node, chunks: Iterable[bytes]) -> int:
     """Write a file's data; sparse files get their extents written and holes left as holes."""
     extents = [tuple(extent) for extent in node.get("extents") or []]
     written = 0
     if "extents" not in node:
-        for data in reader.chunks(node.get("content", [])):
+        for data in chunks:
             _write_all(fd, data, None)
             written += len(data)
     else:
-        for data in reader.chunks(node.get("content", [])):
+        for data in chunks:
             view = memoryview(data)
             while view and extents:
                 offset, length = extents[0]

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,10 +47,9 @@ def restore_point(repo: Repository, point_id: str, to: Path, *, include: list[st
     job = _Restore(repo, target, include or [], overwrite, progress)
     try:
         job.directory(point.root, str(target), "")
-        for path, node in reversed(job.directory_metadata):
-            _apply_metadata(path, node)
+        job.finish()
     finally:
-        job.reader.close()
+        job.close()
     return job.stats
 
 
@@ -57,9 +59,34 @@ class _Restore:
         self.repo, self.target, self.overwrite, self.progress = repo, target, overwrite, progress
         self.spec = pathspec.GitIgnoreSpec.from_lines(include) if include else None
         self.reader = ChunkReader(repo)
+        # Small files (one chunk) are restored whole on a pool so latency overlaps across
+        # files; big files stream in this thread with chunk prefetch.
+        self.small_files = ThreadPoolExecutor(max(4, 2 * (os.cpu_count() or 2)),
+                                              thread_name_prefix="bkctl-restore-file")
+        self.pending: deque[Future[int | None]] = deque()
         self.stats = RestoreStats()
         self.hardlinks: dict[str, str] = {}
+        self.deferred_links: list[tuple[str, str]] = []
         self.directory_metadata: list[tuple[str, Node]] = []
+
+    def finish(self) -> None:
+        """Wait for file writes, then make hard links, then set directory metadata."""
+        while self.pending:
+            self._resolve_oldest()
+        for source, path in self.deferred_links:
+            try:
+                os.link(source, path)
+                self.stats.links += 1
+            except FileExistsError:
+                self._skip(path)
+        for path, node in reversed(self.directory_metadata):
+            _apply_metadata(path, node)
+
+    def close(self) -> None:
+        for future in self.pending:
+            future.cancel()
+        self.small_files.shutdown(wait=True)
+        self.reader.close()
 
     def directory(self, tree_id: str, path: str, relative: str) -> int:
         restored = 0
@@ -92,46 +119,80 @@ class _Restore:
         return restored + 1
 
     def _entry(self, node: Node, path: str, relative: str) -> int:
-        if os.path.lexists(path):
-            if not self.overwrite or (os.path.isdir(path) and not os.path.islink(path)):
-                logger.warning("not overwriting existing %s", path)
-                self.stats.skipped_existing += 1
-                return 0
+        # Creation uses O_EXCL semantics instead of a prior lstat: a lookup of a missing
+        # name in a directory other threads are filling costs ~0.4 ms on ext4.
+        if self.overwrite and os.path.lexists(path):
+            if os.path.isdir(path) and not os.path.islink(path):
+                return self._skip(path)
             os.unlink(path)
         if self.progress is not None and hasattr(self.progress, "file"):
             self.progress.file(relative)
         key = node.get("hardlink")
         if key and key in self.hardlinks:
-            os.link(self.hardlinks[key], path)
-            self.stats.links += 1
+            self.deferred_links.append((self.hardlinks[key], path))
             return 1
         kind = node["type"]
-        if kind == "file":
-            self._file(node, path)
-        elif kind == "symlink":
-            os.symlink(node["target"], path)
-        elif kind == "fifo":
-            os.mkfifo(path, node["mode"])
-        elif kind in ("chardev", "blockdev") and os.geteuid() == 0:
-            os.mknod(path, node["mode"] | (0o020000 if kind == "chardev" else 0o060000),
-                     node.get("rdev", 0))
-        else:
-            return 0
-        _apply_metadata(path, node)
+        try:
+            if kind == "file":
+                self._file(node, path)
+            elif kind == "symlink":
+                os.symlink(node["target"], path)
+            elif kind == "fifo":
+                os.mkfifo(path, node["mode"])
+            elif kind in ("chardev", "blockdev") and os.geteuid() == 0:
+                os.mknod(path, node["mode"] | (0o020000 if kind == "chardev" else 0o060000),
+                         node.get("rdev", 0))
+            else:
+                return 0
+        except FileExistsError:
+            return self._skip(path)
+        if kind != "file":
+            _apply_metadata(path, node)
         if key:
             self.hardlinks[key] = path
         return 1
 
+    def _skip(self, path: str) -> int:
+        logger.warning("not overwriting existing %s", path)
+        self.stats.skipped_existing += 1
+        return 0
+
     def _file(self, node: Node, path: str) -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        try:
-            written = write_content(fd, node, self.reader)
-        finally:
-            os.close(fd)
+        content = node.get("content", [])
+        if len(content) > 1:
+            self._count(_write_file(path, node, self.reader.chunks(content)))
+            return
+        chunks = (self.repo.load_blob(bytes.fromhex(chunk)) for chunk in content)
+        self.pending.append(self.small_files.submit(_write_file, path, node, chunks))
+        while len(self.pending) > 64:
+            self._resolve_oldest()
+
+    def _resolve_oldest(self) -> None:
+        self._count(self.pending.popleft().result())
+
+    def _count(self, written: int | None) -> None:
+        if written is None:
+            self.stats.skipped_existing += 1  # the writer logged the path
+            return
         self.stats.files += 1
         self.stats.bytes += written
         if self.progress is not None and hasattr(self.progress, "advance"):
             self.progress.advance(written)
+
+
+def _write_file(path: str, node: Node, chunks: Iterable[bytes]) -> int | None:
+    """Create and fill one file; None when it already exists (never overwritten here)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        logger.warning("not overwriting existing %s", path)
+        return None
+    try:
+        written = write_content(fd, node, chunks)
+    finally:
+        os.close(fd)
+    _apply_metadata(path, node)
+    return written
 
 
 def _apply_metadata(path: str, node: Node) -> None:
