@@ -13,7 +13,7 @@ from typing import Any
 
 from bkctl.errors import BkctlError, NotFoundError
 from bkctl.model.plan import Action, ActionKind, Plan, Reason
-from bkctl.model.state import ActualState
+from bkctl.model.state import ActualState, PointRecord
 from bkctl.observe import observe
 from bkctl.planfile import check_stale
 from bkctl.planner import interval_of, make_plan, next_due
@@ -146,10 +146,10 @@ class StatusRow:
     host: str
     newest: datetime | None
     age_seconds: float | None
-    objective_seconds: float
+    objective_seconds: float | None
     points: int
     bytes: int
-    compliant: bool
+    compliant: bool | None  # None: a workload this manifest does not manage (--all-hosts)
     note: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -159,19 +159,22 @@ class StatusRow:
                 "compliant": self.compliant, "note": self.note}
 
 
-def status(workspace: Workspace, now: datetime) -> list[StatusRow]:
+def status(workspace: Workspace, now: datetime, *, all_hosts: bool = False) -> list[StatusRow]:
     """Per workload and target: newest good point, its age, the objective, compliant or not.
 
     The objective (RPO) is the schedule's interval; a point is in breach when the next
     backup was due and has not happened within one more interval (same rule as plan's
-    RPO-breach warning, so CI's `status --check` and plan agree).
+    RPO-breach warning, so CI's `status --check` and plan agree). Replicas get rows of
+    their own. ``all_hosts`` adds every (host, workload) the targets' catalogs hold that
+    this manifest does not manage: the central view of a vault shared by many hosts.
     """
     state = observe_all(workspace)
     rows = []
     for name, spec in sorted(workspace.manifest.workloads.items()):
         schedule = workspace.manifest.policy_for(name).schedule
         host = workspace.host_of(name)
-        for target in spec.targets:
+        replicas = [workspace.manifest.targets[t].replica for t in spec.targets]
+        for target in dict.fromkeys([*spec.targets, *(r for r in replicas if r is not None)]):
             observed = state.targets[target]
             points = [p for p in observed.points if p.workload == name and p.host == host]
             good = [p.time for p in points if not p.partial]
@@ -188,4 +191,22 @@ def status(workspace: Workspace, now: datetime) -> list[StatusRow]:
             rows.append(StatusRow(name, target, host, newest, (now - newest).total_seconds() if newest else None,
                                   interval.total_seconds(), len(points), sum(p.bytes for p in points), compliant,
                                   note))
+    return rows + (_unmanaged_rows(state, rows, now) if all_hosts else [])
+
+
+def _unmanaged_rows(state: ActualState, managed: list[StatusRow], now: datetime) -> list[StatusRow]:
+    """Rows for catalog entries of other hosts or workloads; no objective is known for them."""
+    seen = {(r.host, r.workload, r.target) for r in managed}
+    groups: dict[tuple[str, str, str], list[PointRecord]] = {}
+    for target, observed in sorted(state.targets.items()):
+        for point in observed.points:
+            key = (point.host, point.workload, target)
+            if key not in seen:
+                groups.setdefault(key, []).append(point)
+    rows = []
+    for (host, workload, target), points in sorted(groups.items()):
+        newest = max((p.time for p in points if not p.partial), default=None)
+        rows.append(StatusRow(workload, target, host, newest,
+                              (now - newest).total_seconds() if newest else None, None, len(points),
+                              sum(p.bytes for p in points), None, "unmanaged"))
     return rows

@@ -15,6 +15,7 @@ from bkctl.errors import BkctlError, UsageError
 from bkctl.model.plan import Action, ActionKind, Plan
 from bkctl.sources.hooks import hooks_around
 from bkctl.targets.base import Progress
+from bkctl.targets.repository import RepositoryTarget
 from bkctl.workspace import Workspace
 
 __all__ = ["Reporter", "Outcome", "ApplyResult", "apply_plan", "MassPruneError"]
@@ -64,6 +65,7 @@ def apply_plan(workspace: Workspace, plan: Plan, reporter: Reporter, *, allow_ma
         )
     result = ApplyResult()
     broken: set[str] = set()
+    made: dict[tuple[str, str], list[str]] = {}  # (workload, target) -> points made in this run
     for action in plan.actions:
         blocked = _blocked(action, broken)
         if blocked:
@@ -72,7 +74,7 @@ def apply_plan(workspace: Workspace, plan: Plan, reporter: Reporter, *, allow_ma
             continue
         progress = reporter.started(action)
         try:
-            message = _run(workspace, action, progress)
+            message = _run(workspace, action, progress, made)
         except BkctlError as error:
             broken.add(action.target)
             text = str(error).replace("\n", " ")
@@ -90,7 +92,8 @@ def _blocked(action: Action, broken: set[str]) -> str:
     return ""
 
 
-def _run(workspace: Workspace, action: Action, progress: Progress | None) -> str:
+def _run(workspace: Workspace, action: Action, progress: Progress | None,
+         made: dict[tuple[str, str], list[str]]) -> str:
     driver = workspace.driver(action.target)
     if action.kind == ActionKind.INIT_TARGET:
         driver.init()
@@ -100,7 +103,10 @@ def _run(workspace: Workspace, action: Action, progress: Progress | None) -> str
         spec = workspace.manifest.workloads[action.workload]
         with hooks_around(spec.hooks, workload=action.workload, target=action.target):
             record = driver.backup(workspace.backup_job(action.workload), progress)
+        made.setdefault((action.workload, action.target), []).append(record.id)
         return f"recovery point {record.id[:12]}" + (" (partial)" if record.partial else "")
+    if action.kind == ActionKind.COPY:
+        return _copy(workspace, action, made)
     if action.kind == ActionKind.PRUNE:
         driver.delete_points([p.id for p in action.points])
         return f"{len(action.points)} recovery point{'s' if len(action.points) != 1 else ''} deleted"
@@ -113,6 +119,26 @@ def _run(workspace: Workspace, action: Action, progress: Progress | None) -> str
             raise BkctlError("; ".join(result.problems[:5]), context=f"verify of target '{action.target}'")
         return "repository verified"
     raise BkctlError(f"action '{action.kind}' is not supported by this version of bkctl")
+
+
+def _copy(workspace: Workspace, action: Action, made: dict[tuple[str, str], list[str]]) -> str:
+    """Copy the planned points plus those this run's backup into the source just made.
+
+    A point made by a backup in this apply had no id when the plan was made; its id comes
+    from the backup's outcome (data, never the reason text). A failed backup simply adds
+    nothing here.
+    """
+    assert action.source is not None and action.workload is not None
+    source, replica = workspace.driver(action.source), workspace.driver(action.target)
+    if not isinstance(source, RepositoryTarget) or not isinstance(replica, RepositoryTarget):
+        raise UsageError(f"copies go between disk and vault targets ('{action.source}' -> '{action.target}')")
+    ids = [p.id for p in action.points] + made.get((action.workload, action.source), [])
+    if not ids:
+        return "nothing to copy (no new recovery point was made)"
+    stats = source.copy_points_to(replica, ids)
+    count = stats.points_copied
+    return (f"{count} recovery point{'s' if count != 1 else ''} copied from '{action.source}' "
+            f"({stats.blobs_new} new blobs, {stats.blobs_present} already there)")
 
 
 def _read_data_percent(workspace: Workspace, target: str) -> float:

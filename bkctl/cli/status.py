@@ -27,11 +27,20 @@ class Format(StrEnum):
     PROMETHEUS = "prometheus"
 
 
+def _status_cell(row: StatusRow) -> str:
+    if row.compliant is None:
+        return "[dim]unmanaged[/]"
+    return "[green]compliant[/]" if row.compliant else f"[red]{row.note}[/]"
+
+
 def _age(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     minutes = int(seconds // 60)
     return f"{minutes // 1440}d{minutes % 1440 // 60}h" if minutes >= 1440 else f"{minutes // 60}h{minutes % 60:02d}m"
+
+
+_MANAGED_ONLY = ("bkctl_rpo_seconds", "bkctl_compliant")
 
 
 def prometheus_text(rows: list[StatusRow]) -> str:
@@ -51,6 +60,8 @@ def prometheus_text(rows: list[StatusRow]) -> str:
         if name != "bkctl_last_success_timestamp_seconds":
             lines += [f"# HELP {name} bkctl {name[6:].replace('_', ' ')}.", f"# TYPE {name} gauge"]
         for r in rows:
+            if r.compliant is None and name in _MANAGED_ONLY:
+                continue  # other hosts' workloads have no objective here
             lines.append(f'{name}{{workload="{r.workload}",target="{r.target}",host="{r.host}"}} {value(r):g}')
     return "\n".join(lines) + "\n"
 
@@ -64,17 +75,21 @@ def command(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file (atomically).")] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when any objective is breached.")] = False,
     now: NowOption = None,
+    all_hosts: Annotated[bool, typer.Option(
+        "--all-hosts", help="Also list every host and workload the targets hold (central view).")] = False,
 ) -> None:
     """Newest good point, its age and the objective for every workload and target."""
     with Workspace.load(manifest) as workspace:
-        rows = operations.status(workspace, now_or(now))
+        rows = operations.status(workspace, now_or(now), all_hosts=all_hosts)
     chosen = Format.JSON if as_json else fmt
     if chosen == Format.TEXT and out_file is None:
-        table = Table("workload", "target", "newest (UTC)", "age", "objective", "points", "size", "status")
+        columns = ("host", "workload") if all_hosts else ("workload",)
+        table = Table(*columns, "target", "newest (UTC)", "age", "objective", "points", "size", "status")
         for r in rows:
-            table.add_row(r.workload, r.target, r.newest.strftime("%Y-%m-%d %H:%M") if r.newest else "-",
+            names = (r.host, r.workload) if all_hosts else (r.workload,)
+            table.add_row(*names, r.target, r.newest.strftime("%Y-%m-%d %H:%M") if r.newest else "-",
                           _age(r.age_seconds), _age(r.objective_seconds), str(r.points), format_size(r.bytes),
-                          "[green]compliant[/]" if r.compliant else f"[red]{r.note}[/]")
+                          _status_cell(r))
         out.print(table)
     else:
         text = prometheus_text(rows) if chosen == Format.PROMETHEUS else json.dumps(
@@ -85,5 +100,5 @@ def command(
             temporary = out_file.with_name(out_file.name + ".tmp")
             temporary.write_text(text)
             temporary.replace(out_file)
-    if check and not all(r.compliant for r in rows):
+    if check and any(r.compliant is False for r in rows):
         raise typer.Exit(1)

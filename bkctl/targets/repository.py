@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 from bkctl.errors import BkctlError, NotFoundError, RepositoryNotFoundError
 from bkctl.model.state import PointRecord, TargetState, fingerprint_points
 from bkctl.repo import Repository
+from bkctl.repo.copy import CopyStats, copy_points
 from bkctl.restorer import restore_point, restore_stream
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
@@ -115,6 +116,10 @@ class RepositoryTarget:
 
     def delete_points(self, ids: list[str]) -> None:
         self.repository().delete_points(ids)
+
+    def copy_points_to(self, replica: RepositoryTarget, ids: list[str]) -> CopyStats:
+        """Copy points (same ids) into ``replica``, storing only the chunks it lacks."""
+        return copy_points(self.repository(), replica.repository(), ids)
 
     def reclaim(self) -> None:
         self.repository().reclaim()
