@@ -4,7 +4,8 @@ Worker threads call :meth:`BlobWriter.save` (BLAKE3, zstd and AES-GCM all releas
 GIL, so this scales with cores). Finished packs go to one uploader thread through a
 queue of two, which bounds memory to a few packs. Entries join the index only once
 their pack is stored, and :meth:`flush` writes them as an index object: data first,
-index second, recovery point last.
+index second, recovery point last. Long backups also write an index object every
+``CHECKPOINT_PACKS`` packs, so a crash does not make the next run upload everything again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from bkctl.repo.index import Index, encode_index, new_index_name
 from bkctl.repo.pack import FinishedPack, IndexEntry, PackBuilder
 from bkctl.store.base import BlobStore
 
-__all__ = ["BlobWriter", "SaveResult", "blob_associated_data"]
+__all__ = ["CHECKPOINT_PACKS", "BlobWriter", "SaveResult", "blob_associated_data"]
+
+CHECKPOINT_PACKS = 32  # an index object every 32 packs (about 512 MiB) during long backups
 
 
 def blob_associated_data(kind: str, blob_id: bytes) -> bytes:
@@ -42,6 +45,7 @@ class BlobWriter:
         self._builder_lock = threading.Lock()
         self._queue: queue.Queue[FinishedPack | None] = queue.Queue(maxsize=2)
         self._unsaved: list[tuple[bytes, IndexEntry]] = []
+        self._unsaved_packs = 0
         self._failure: BaseException | None = None
         self._uploader: threading.Thread | None = None
         self._uploader_lock = threading.Lock()  # workers race to start the one uploader
@@ -73,9 +77,7 @@ class BlobWriter:
             self._enqueue(finished)
         self._stop_uploader()
         self._raise_failure()
-        if self._unsaved:
-            self._store.put(new_index_name(), encode_index(self._key, self._unsaved))
-            self._unsaved = []
+        self._write_index()
 
     def abort(self) -> None:
         """Drop unfinished work after a failure so a later backup stores those chunks."""
@@ -112,11 +114,20 @@ class BlobWriter:
                 continue  # drain so producers never block on a dead uploader
             try:
                 self._store.put(pack.name, pack.data)
+                self._index.add(pack.entries)
+                self._unsaved.extend(pack.entries)
+                self._unsaved_packs += 1
+                if self._unsaved_packs >= CHECKPOINT_PACKS:
+                    self._write_index()
             except BaseException as exc:  # re-raised in the caller's thread
                 self._failure = exc
-                continue
-            self._index.add(pack.entries)
-            self._unsaved.extend(pack.entries)
+
+    def _write_index(self) -> None:
+        """Index the stored packs so an interrupted backup's data is reused next time."""
+        if self._unsaved:
+            self._store.put(new_index_name(), encode_index(self._key, self._unsaved))
+        self._unsaved = []
+        self._unsaved_packs = 0
 
     def _raise_failure(self) -> None:
         if self._failure is not None:
