@@ -41,9 +41,9 @@ def backup_paths(repo: Repository, *, workload: str, host: str, paths: list[Path
     with repo.lock(exclusive=False):
         parent = find_parent(repo, workload, host)
         pipeline = ChunkPipeline(repo, compression)
+        parent_files = load_file_map(repo, parent)
         walker = FilesWalker(
-            chunker=repo.chunker, pipeline=pipeline, index=repo.index,
-            parent_files=load_file_map(repo, parent), include=include or [],
+            chunker=repo.chunker, pipeline=pipeline, parent_files=parent_files, include=include or [],
             exclude=exclude or [], one_file_system=one_file_system, progress=progress)
         with _abort_on_error(repo, pipeline):
             for path in paths:
@@ -63,7 +63,9 @@ def backup_paths(repo: Repository, *, workload: str, host: str, paths: list[Path
             errors=counters.errors, tool_version=bkctl_version(),
             parent=parent.id if parent else None)
         repo.commit_point(point)
-        save_file_map(repo, point.id, walker.files)
+        unchanged = not walker.changed and walker.files.keys() == parent_files.keys()
+        save_file_map(repo, point.id, walker.files,
+                      same_as=parent.id if parent is not None and unchanged else None)
     return point
 
 

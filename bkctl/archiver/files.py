@@ -20,7 +20,6 @@ from bkctl.archiver.nodes import node_from_stat, unchanged
 from bkctl.archiver.pipeline import ChunkPipeline
 from bkctl.archiver.progress import Progress
 from bkctl.repo.chunker import Chunker
-from bkctl.repo.index import Index
 from bkctl.repo.tree import Node
 
 __all__ = ["FilesWalker"]
@@ -39,10 +38,10 @@ class WalkCounters:
 class FilesWalker:
     """Builds nodes (dirs carry ``_children`` until their trees are saved)."""
 
-    def __init__(self, *, chunker: Chunker, pipeline: ChunkPipeline, index: Index,
+    def __init__(self, *, chunker: Chunker, pipeline: ChunkPipeline,
                  parent_files: dict[str, Node], include: list[str], exclude: list[str],
                  one_file_system: bool, progress: Progress | None) -> None:
-        self._chunker, self._pipeline, self._index = chunker, pipeline, index
+        self._chunker, self._pipeline = chunker, pipeline
         self._parent = parent_files
         self._include = pathspec.GitIgnoreSpec.from_lines(include) if include else None
         self._exclude = pathspec.GitIgnoreSpec.from_lines(exclude)
@@ -50,6 +49,7 @@ class FilesWalker:
         self._progress = progress
         self._hardlinks: dict[str, Node] = {}
         self.files: dict[str, Node] = {}
+        self.changed = False  # any file read instead of reused from the parent
         self.counters = WalkCounters()
         self.root: list[Node] = []
 
@@ -138,8 +138,9 @@ class FilesWalker:
         key = node.get("hardlink")
         if key and key in self._hardlinks:
             node["content"] = self._hardlinks[key]["content"]
-        elif (previous := self._parent.get(stored)) and unchanged(node, previous) and all(
-                bytes.fromhex(chunk) in self._index for chunk in previous.get("content", [])):
+        elif (previous := self._parent.get(stored)) and unchanged(node, previous):
+            # The parent is a live point, so its chunks are referenced and still stored
+            # (reclaim keeps them); not re-checking the index keeps this path cheap.
             node["content"] = previous.get("content", [])
             if "extents" in previous:
                 node["extents"] = previous["extents"]
@@ -151,6 +152,7 @@ class FilesWalker:
                 self._error(stored, exc)
                 return None
             self.counters.bytes_read += read
+            self.changed = True
         if key:
             self._hardlinks.setdefault(key, node)
         self.counters.files += 1
