@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from bkctl.errors import BkctlError, NotFoundError
-from bkctl.model.plan import Action, ActionKind, Plan, Reason
+from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, Reason, WarningKind
 from bkctl.model.state import ActualState, PointRecord
 from bkctl.observe import observe
 from bkctl.planfile import check_stale
 from bkctl.planner import interval_of, make_plan, next_due
 from bkctl.reconcile import ApplyResult, Reporter, apply_plan
 from bkctl.targets.base import RestoreResult, VerifyResult
+from bkctl.targets.registry import source_for
 from bkctl.workspace import Workspace
 
 __all__ = [
@@ -45,9 +46,35 @@ def plan(workspace: Workspace, now: datetime, *, targets: list[str] | None = Non
     for name in [*(workloads or []), *(replace or [])]:
         workspace.check_workload(name)
     state = observe_all(workspace, targets)
-    return make_plan(workspace.manifest, state, now, targets=set(targets) if targets else None,
+    made = make_plan(workspace.manifest, state, now, targets=set(targets) if targets else None,
                      workloads=set(workloads) if workloads else None, replace=set(replace or ()),
                      prune_orphans=prune_orphans, manifest_digest=workspace.loaded.digest)
+    found = tool_warnings(workspace, workloads or sorted(workspace.manifest.workloads))
+    return made.model_copy(update={"warnings": made.warnings + found}) if found else made
+
+
+# Until the plan model grows a "tool-missing" kind, a missing dump tool is reported as what it
+# will cause: the workload's recovery point objective will be breached.
+_TOOL_WARNING = getattr(WarningKind, "TOOL_MISSING", WarningKind.RPO_BREACH)
+
+
+def tool_warnings(workspace: Workspace, workloads: list[str]) -> tuple[PlanWarning, ...]:
+    """Missing or too-old dump tools and unreachable database servers, found before a backup is due.
+
+    This is the I/O half of planning (make_plan stays pure); the backup itself fails
+    with ToolMissingError on the same findings.
+    """
+    found: list[PlanWarning] = []
+    for name in workloads:
+        try:
+            source = source_for(workspace.loaded, name)
+        except BkctlError:
+            continue  # an unsupported workload is reported by the backup action itself
+        check = getattr(source, "problems", None)
+        for problem in check() if callable(check) else []:
+            found.append(PlanWarning(kind=_TOOL_WARNING, workload=name,
+                                     message=f"workload '{name}' cannot be backed up: {problem}"))
+    return tuple(found)
 
 
 def apply_saved(workspace: Workspace, saved: Plan, reporter: Reporter, *,

@@ -1,4 +1,4 @@
-"""``bkctl restore WORKLOAD --to DIR``: restore a recovery point (never outside --to)."""
+"""``bkctl restore WORKLOAD --to DIR | --to-file F | --into DSN``: restore a recovery point (never outside --to)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bkctl import operations
 from bkctl.cli.console import out
 from bkctl.cli.options import ManifestOption, parse_time
 from bkctl.errors import UsageError
+from bkctl.sources.database_restore import redact_dsn, restore_into
 from bkctl.workspace import Workspace
 
 __all__ = ["command"]
@@ -23,6 +24,9 @@ def command(
     to_file: Annotated[
         Path | None, typer.Option("--to-file", help="Write a stream point (dump, command output) here; - for stdout.")
     ] = None,
+    into: Annotated[
+        str | None, typer.Option("--into", help="Restore a postgres/mariadb point into this database (DSN).")
+    ] = None,
     point: Annotated[str | None, typer.Option("--point", help="Recovery point id or unique prefix.")] = None,
     at: Annotated[str | None, typer.Option("--at", help="The newest point at or before this time.")] = None,
     include: Annotated[list[str] | None, typer.Option("--include", help="Only paths matching (repeatable).")] = None,
@@ -33,12 +37,18 @@ def command(
     """Restore a recovery point of a workload (the newest unless --point or --at)."""
     if point and at:
         raise UsageError("give --point or --at, not both")
-    if (to is None) == (to_file is None):
-        raise UsageError("give exactly one of --to DIR or --to-file FILE")
+    if sum(option is not None for option in (to, to_file, into)) != 1:
+        raise UsageError("give exactly one of --to DIR, --to-file FILE or --into DSN")
     when = parse_time(at, option="--at") if at else None
     with Workspace.load(manifest) as workspace:
         row = operations.choose_point(workspace, workload, point=point, at=when, target=target)
         driver = workspace.driver(row.target)
+        if into is not None:
+            spec = workspace.manifest.workloads[workload]
+            size = restore_into(spec, into, lambda stream: driver.restore_stream(row.id, stream))
+            # The DSN is echoed without any password it may hold.
+            print(f"restored {size} bytes of point {row.id[:12]} into {redact_dsn(into)}", file=sys.stderr)
+            return
         if to_file is not None:
             if str(to_file) == "-":
                 size = driver.restore_stream(row.id, sys.stdout.buffer)

@@ -27,7 +27,7 @@ from bkctl.model import MariadbWorkload, PostgresWorkload
 from bkctl.sources import mariadb, postgres
 from bkctl.sources.tools import child_env, find_tool
 
-__all__ = ["DatabaseRestoreError", "restore_into"]
+__all__ = ["DatabaseRestoreError", "restore_into", "redact_dsn"]
 
 CUSTOM_FORMAT_MAGIC = b"PGDMP"
 
@@ -134,3 +134,9 @@ def restore_into(spec: object, dsn: str, write_point: Callable[[BinaryIO], int])
         sink.abort()
         raise
     return size
+
+
+def redact_dsn(dsn: str) -> str:
+    """The DSN as it may be printed: without any password it holds."""
+    clean, password = postgres.split_password(dsn)
+    return clean if password is None else f"{clean} (password hidden)"
