@@ -64,7 +64,7 @@ def backup_paths(repo: Repository, *, workload: str, host: str, paths: list[Path
             parent=parent.id if parent else None)
         repo.commit_point(point)
         unchanged = not walker.changed and walker.files.keys() == parent_files.keys()
-        save_file_map(repo, point.id, walker.files,
+        save_file_map(repo, point.id, walker.saved_files(),
                       same_as=parent.id if parent is not None and unchanged else None)
     return point
 
@@ -105,6 +105,7 @@ def backup_stream(repo: Repository, *, workload: str, host: str, name: str, stre
 
 def _save_trees(repo: Repository, nodes: list[Node], compression: int | None) -> str:
     """Save trees bottom-up; returns the id of the tree holding ``nodes``."""
+    nodes = [node for node in nodes if "_failed" not in node]
     for node in nodes:
         if "_children" in node:
             node["subtree"] = _save_trees(repo, node.pop("_children"), compression)

@@ -7,10 +7,11 @@ import os
 
 from bkctl.archiver.pipeline import ChunkPipeline, slot_setter
 from bkctl.archiver.sparse import ExtentReader, data_extents, looks_sparse
+from bkctl.repo.blobs import SaveResult
 from bkctl.repo.chunker import MINIMUM_SIZE, Chunker
 from bkctl.repo.tree import Node
 
-__all__ = ["open_file", "read_file_content"]
+__all__ = ["open_file", "read_file_content", "save_small_file"]
 
 _NOATIME = getattr(os, "O_NOATIME", 0)
 
@@ -56,3 +57,19 @@ def read_file_content(path: str, node: Node, st: os.stat_result, chunker: Chunke
         return total
     finally:
         os.close(fd)
+
+
+def save_small_file(path: str, pipeline: ChunkPipeline) -> tuple[SaveResult | None, int]:
+    """Read and save a file of at most one chunk, on a worker thread.
+
+    Many small files are dominated by open/read/close system calls, which release the
+    GIL; doing them on the workers overlaps them instead of serialising on the walker.
+    """
+    fd = open_file(path)
+    try:
+        data = os.read(fd, MINIMUM_SIZE + 1)
+    finally:
+        os.close(fd)
+    if not data:
+        return None, 0
+    return pipeline.save(data), len(data)

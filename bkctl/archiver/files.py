@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import os
 import stat
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
-from bkctl.archiver.file_saver import read_file_content
+from bkctl.archiver.file_saver import read_file_content, save_small_file
 from bkctl.archiver.nodes import node_from_stat, unchanged
 from bkctl.archiver.pipeline import ChunkPipeline
 from bkctl.archiver.progress import Progress
-from bkctl.repo.chunker import Chunker
+from bkctl.archiver.sparse import looks_sparse
+from bkctl.repo.chunker import MINIMUM_SIZE, Chunker
 from bkctl.repo.tree import Node
 
 __all__ = ["FilesWalker"]
@@ -145,6 +149,11 @@ class FilesWalker:
             if "extents" in previous:
                 node["extents"] = previous["extents"]
             self.counters.reused_files += 1
+        elif st.st_size < MINIMUM_SIZE and not looks_sparse(st):
+            node["content"] = []
+            self._pipeline.submit_job(partial(save_small_file, path, self._pipeline),
+                                      partial(self._small_file_saved, node, stored))
+            self.changed = True
         else:
             try:
                 read = read_file_content(path, node, st, self._chunker, self._pipeline)
@@ -161,6 +170,23 @@ class FilesWalker:
             self._progress.advance(st.st_size)
         self.files[stored] = node
         return node
+
+    def _small_file_saved(self, node: Node, stored: str, future: Future[Any]) -> None:
+        try:
+            result, length = future.result()
+        except OSError as exc:
+            node["_failed"] = True  # dropped from its tree and the file map
+            self.counters.files -= 1
+            self.counters.bytes -= node["size"]
+            self._error(stored, exc)
+            return
+        if result is not None:
+            self._pipeline.record(result, length)
+            node["content"].append(result.blob_id.hex())
+        self.counters.bytes_read += length
+
+    def saved_files(self) -> dict[str, Node]:
+        return {path: node for path, node in self.files.items() if "_failed" not in node}
 
     def _error(self, stored: str, exc: OSError) -> None:
         self.counters.errors.append(f"{stored}: {exc.strerror or exc}")

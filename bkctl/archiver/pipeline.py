@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from bkctl.repo.blobs import SaveResult
 from bkctl.repo.repository import Repository
@@ -34,16 +36,28 @@ class ChunkPipeline:
         self._compression = compression
         count = workers or max(2, min(8, os.cpu_count() or 2))
         self._pool = ThreadPoolExecutor(count, thread_name_prefix="bkctl-save")
-        self._window = 2 * count + 2
-        self._inflight: deque[tuple[Future[SaveResult], int, Callable[[str], None]]] = deque()
+        self._window = 4 * count + 4  # small-file jobs are tiny; keep enough in flight
+        self._inflight: deque[tuple[Future[Any], Callable[[Future[Any]], None]]] = deque()
         self.counters = SaveCounters()
 
     def submit(self, data: bytes, on_saved: Callable[[str], None]) -> None:
         """Save ``data`` as a data blob; ``on_saved(id_hex)`` runs later, in this thread."""
-        future = self._pool.submit(self._repo.save_blob, "d", data, self._compression)
-        self._inflight.append((future, len(data), on_saved))
-        while len(self._inflight) > self._window:
-            self._resolve_oldest()
+        future = self._pool.submit(self.save, data)
+        self._push(future, partial(self._chunk_saved, len(data), on_saved))
+
+    def submit_job(self, job: Callable[[], Any], on_done: Callable[[Future[Any]], None]) -> None:
+        """Run ``job`` on a worker (it may call :meth:`save`); ``on_done(future)`` here."""
+        self._push(self._pool.submit(job), on_done)
+
+    def save(self, data: bytes) -> SaveResult:
+        return self._repo.save_blob("d", data, self._compression)
+
+    def record(self, result: SaveResult, length: int) -> None:
+        self.counters.chunks += 1
+        if result.new:
+            self.counters.new_chunks += 1
+            self.counters.new_bytes += length
+            self.counters.stored_bytes += result.stored_length
 
     def drain(self) -> None:
         while self._inflight:
@@ -51,19 +65,24 @@ class ChunkPipeline:
 
     def close(self) -> None:
         """Stop without resolving (after an error); queued saves are cancelled."""
-        for future, _, _ in self._inflight:
+        for future, _ in self._inflight:
             future.cancel()
         self._inflight.clear()
         self._pool.shutdown(wait=True)
 
+    def _push(self, future: Future[Any], on_done: Callable[[Future[Any]], None]) -> None:
+        self._inflight.append((future, on_done))
+        while len(self._inflight) > self._window:
+            self._resolve_oldest()
+
     def _resolve_oldest(self) -> None:
-        future, length, on_saved = self._inflight.popleft()
+        future, on_done = self._inflight.popleft()
+        on_done(future)
+
+    def _chunk_saved(self, length: int, on_saved: Callable[[str], None],
+                     future: Future[SaveResult]) -> None:
         result = future.result()
-        self.counters.chunks += 1
-        if result.new:
-            self.counters.new_chunks += 1
-            self.counters.new_bytes += length
-            self.counters.stored_bytes += result.stored_length
+        self.record(result, length)
         on_saved(result.blob_id.hex())
 
 
