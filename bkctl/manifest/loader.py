@@ -109,7 +109,7 @@ def load_policy_file(file: Path) -> Policy:
     except ValidationError as exc:
         wrapped = ValidationError.from_exception_data(
             exc.title,
-            [{**e, "loc": ("policies", file.stem, *e["loc"])} for e in exc.errors()],  # type: ignore[misc]
+            [{**e, "loc": ("policies", file.stem, *e["loc"])} for e in exc.errors()],  # type: ignore[misc,typeddict-unknown-key]
         )
         raise ManifestError(diagnostics_from_validation(wrapped, merged), context=str(file)) from None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -19,6 +19,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
 
 
-def described(description: str, example: object, **kwargs: object) -> object:
+def described(description: str, example: object, **kwargs: Any) -> Any:
     """A pydantic Field with a description and one example, required of every field."""
-    return Field(description=description, examples=[example], **kwargs)  # type: ignore[call-overload]
+    return Field(description=description, examples=[example], **kwargs)

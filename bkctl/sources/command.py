@@ -11,7 +11,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from bkctl.errors import BkctlError, ToolMissingError
 from bkctl.targets.base import Progress
@@ -80,7 +80,7 @@ class CommandSource:
             raise ToolMissingError(f"{label}: {self.argv[0]} is not installed or not on PATH") from None
         except PermissionError:
             raise ToolMissingError(f"{label}: {self.argv[0]} is not executable") from None
-        stream: IO[bytes] = _CheckedStream(process, label, self.timeout_seconds)  # type: ignore[assignment]
+        stream: BinaryIO = _CheckedStream(process, label, self.timeout_seconds)  # type: ignore[assignment]
         try:
             return backup_stream(repository, workload=workload, host=host, name=self.filename, stream=stream,
                                  compression=compression, meta={**meta, "command": list(self.argv)},

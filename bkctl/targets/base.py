@@ -27,7 +27,8 @@ class Progress(Protocol):
 class Source(Protocol):
     """A workload reader: writes one recovery point into an open repository."""
 
-    kind: str
+    @property
+    def kind(self) -> str: ...
 
     def backup(self, repository: Any, *, workload: str, host: str, compression: int | None,
                meta: dict[str, Any], progress: Progress | None, now: datetime | None) -> Any: ...
