@@ -27,7 +27,10 @@ _FIELDS = ("type", "size", "mtime_ns", "ctime_ns", "inode", "content", "extents"
 
 
 def find_parent(repo: Repository, workload: str, host: str) -> PointInfo | None:
-    candidates = [p for p in repo.list_points()
+    """Newest files point of the same workload and host; prunes stale cached file maps."""
+    points = repo.list_points()
+    repo.cache.prune("files/", {f"files/{point.id}" for point in points})
+    candidates = [p for p in points
                   if p.workload == workload and p.host == host and p.kind == "files"]
     return candidates[-1] if candidates else None
 
