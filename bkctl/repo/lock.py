@@ -16,7 +16,12 @@ import threading
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
-from bkctl.errors import NotFoundError, RepositoryCorruptError, RepositoryLockedError
+from bkctl.errors import (
+    BkctlError,
+    NotFoundError,
+    RepositoryCorruptError,
+    RepositoryLockedError,
+)
 from bkctl.store.base import BlobStore
 
 __all__ = ["LEASE", "RepositoryLock"]
@@ -66,7 +71,10 @@ class RepositoryLock:
 
     def _refresh_loop(self) -> None:
         while not self._stop.wait(self._lease.total_seconds() / 3):
-            self._write()
+            try:
+                self._write()
+            except BkctlError as exc:  # keep trying; the lease leaves two more chances
+                logger.warning("cannot refresh lock %s: %s", self.name, exc.message)
 
     def _check_conflicts(self) -> None:
         for name in list(self._store.list("locks/")):

@@ -99,7 +99,8 @@ def _check_point(repo: Repository, point_id: str, root: str, damaged: set[bytes]
                 if blob_id in damaged or blob_id not in repo.index:
                     report.problem(f"point {point_id}: file {path} has a missing or damaged "
                                    f"chunk {chunk[:16]}")
-                    report.damaged_files.append(path)
+                    if path not in report.damaged_files:
+                        report.damaged_files.append(path)
                     bad = True
                     break
     except BkctlError as exc:
