@@ -25,15 +25,18 @@ def repo(tmp_path: Path) -> Repository:
 def test_reclaim_drops_data_of_deleted_points_only(repo, tmp_path):
     src = tmp_path / "src"
     src.mkdir()
-    (src / "shared").write_bytes(os.urandom(400_000))
+    (src / "shared").write_bytes(os.urandom(300_000))
     (src / "gone").write_bytes(os.urandom(400_000))
     old = backup_paths(repo, workload="w", host="h", paths=[src])
     (src / "gone").unlink()
     new = backup_paths(repo, workload="w", host="h", paths=[src])
     repo.delete_points([old.id[:10]])
     assert [p.id for p in repo.list_points()] == [new.id]
+    stored_before = sum(len(repo.store.get(n)) for n in repo.store.list("data/"))
     stats = repo.reclaim()
-    assert stats.packs_deleted >= 1 or stats.unused_blobs_kept >= 1
+    assert stats.packs_repacked == 1  # one pack, half of it unused
+    stored_after = sum(len(repo.store.get(n)) for n in repo.store.list("data/"))
+    assert stored_after < stored_before - 300_000
     assert repo.verify(read_data_percent=100).ok
     restore_point(repo, new.id, tmp_path / "out")
     assert (tmp_path / "out" / src.relative_to("/") / "shared").read_bytes() == (
@@ -57,3 +60,19 @@ def test_reclaim_needs_the_exclusive_lock(repo):
 def test_deleting_an_unknown_point_raises_not_found(repo):
     with pytest.raises(NotFoundError):
         repo.delete_points(["feedface"])
+
+
+def test_reclaim_keeps_mostly_used_packs_whole(repo, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "big").write_bytes(os.urandom(600_000))
+    (src / "small").write_bytes(os.urandom(10_000))
+    old = backup_paths(repo, workload="w", host="h", paths=[src])
+    (src / "small").unlink()
+    backup_paths(repo, workload="w", host="h", paths=[src])
+    packs = set(repo.store.list("data/"))
+    repo.delete_points([old.id])
+    stats = repo.reclaim()
+    assert stats.packs_repacked == 0 and stats.unused_blobs_kept >= 1
+    assert set(repo.store.list("data/")) <= packs
+    assert repo.verify(read_data_percent=100).ok
