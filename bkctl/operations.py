@@ -55,7 +55,7 @@ def plan(workspace: Workspace, now: datetime, *, targets: list[str] | None = Non
 
 # Until the plan model grows a "tool-missing" kind, a missing dump tool is reported as what it
 # will cause: the workload's recovery point objective will be breached.
-_TOOL_WARNING = getattr(WarningKind, "TOOL_MISSING", WarningKind.RPO_BREACH)
+_TOOL_WARNING = WarningKind.TOOL_MISSING
 
 
 def tool_warnings(workspace: Workspace, workloads: list[str]) -> tuple[PlanWarning, ...]:

@@ -60,6 +60,7 @@ class WarningKind(StrEnum):
     LOCK_HELD = "lock-held"
     MASS_PRUNE = "mass-prune"
     MISSING_COPY = "missing-copy"
+    TOOL_MISSING = "tool-missing"
 
 
 class _Frozen(BaseModel):
