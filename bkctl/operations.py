@@ -55,7 +55,6 @@ def plan(workspace: Workspace, now: datetime, *, targets: list[str] | None = Non
 
 # Until the plan model grows a "tool-missing" kind, a missing dump tool is reported as what it
 # will cause: the workload's recovery point objective will be breached.
-_TOOL_WARNING = WarningKind.TOOL_MISSING
 
 
 def tool_warnings(workspace: Workspace, workloads: list[str]) -> tuple[PlanWarning, ...]:
@@ -72,7 +71,7 @@ def tool_warnings(workspace: Workspace, workloads: list[str]) -> tuple[PlanWarni
             continue  # an unsupported workload is reported by the backup action itself
         check = getattr(source, "problems", None)
         for problem in check() if callable(check) else []:
-            found.append(PlanWarning(kind=_TOOL_WARNING, workload=name,
+            found.append(PlanWarning(kind=WarningKind.TOOL_MISSING, workload=name,
                                      message=f"workload '{name}' cannot be backed up: {problem}"))
     return tuple(found)
 

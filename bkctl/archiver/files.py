@@ -48,7 +48,7 @@ class FilesWalker:
         self._chunker, self._pipeline = chunker, pipeline
         self._parent = parent_files
         self._include = pathspec.GitIgnoreSpec.from_lines(include) if include else None
-        self._exclude = pathspec.GitIgnoreSpec.from_lines(exclude)
+        self._exclude = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
         self._one_fs = one_file_system
         self._progress = progress
         self._hardlinks: dict[str, Node] = {}
@@ -109,7 +109,8 @@ class FilesWalker:
     def _entry(self, path: str, name: str, relative: str, stored: str, st: os.stat_result,
                device: int) -> Node | None:
         is_dir = stat.S_ISDIR(st.st_mode)
-        if relative and self._exclude.match_file(relative + ("/" if is_dir else "")):
+        if self._exclude and relative and self._exclude.match_file(
+                relative + ("/" if is_dir else "")):
             return None
         try:
             node = node_from_stat(name, st, path)
