@@ -53,10 +53,6 @@ def plan(workspace: Workspace, now: datetime, *, targets: list[str] | None = Non
     return made.model_copy(update={"warnings": made.warnings + found}) if found else made
 
 
-# Until the plan model grows a "tool-missing" kind, a missing dump tool is reported as what it
-# will cause: the workload's recovery point objective will be breached.
-
-
 def tool_warnings(workspace: Workspace, workloads: list[str]) -> tuple[PlanWarning, ...]:
     """Missing or too-old dump tools and unreachable database servers, found before a backup is due.
 
