@@ -6,6 +6,7 @@ Unexpected exceptions print a short message; the traceback only with ``--debug``
 
 from __future__ import annotations
 
+import errno
 import sys
 from typing import Annotated
 
@@ -20,7 +21,7 @@ from bkctl import __version__
 from bkctl.cli import apply, backup, keys, plan, points, policy, restore, schema, status, validate, verify
 from bkctl.cli.console import err
 from bkctl.cli.errors import show_error
-from bkctl.errors import BkctlError, ExitCode
+from bkctl.errors import BkctlError, ExitCode, StorageFullError
 
 __all__ = ["app", "run"]
 
@@ -80,6 +81,9 @@ def run(argv: list[str] | None = None) -> int:
     except click_exceptions.ClickException as error:
         error.show()
         return _exit(ExitCode.USAGE)
+    except OSError as error:  # the file system said no: a user's problem to fix, not a bug
+        show_error(_os_error(error))
+        return _exit(_os_error(error).exit_code)
     except KeyboardInterrupt:
         err.print("Interrupted.")
         return _exit(130)
@@ -90,6 +94,15 @@ def run(argv: list[str] | None = None) -> int:
         err.print("  [dim]hint: run again with --debug for the traceback, and report it[/]")
         return _exit(ExitCode.ERROR)
     return _exit(result if isinstance(result, int) else 0)
+
+
+def _os_error(error: OSError) -> BkctlError:
+    """An OSError as a BkctlError: the system's words and the path, a full disk its own code."""
+    where = " -> ".join(str(p) for p in (error.filename, error.filename2) if p)
+    text = f"{error.strerror or error}" + (f": {where}" if where else "")
+    if error.errno == errno.ENOSPC:
+        return StorageFullError(text, hint="free space on the target or the restore folder, then retry")
+    return BkctlError(text)
 
 
 def _exit(code: int | None) -> int:

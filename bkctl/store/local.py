@@ -127,4 +127,4 @@ def _translate(exc: OSError, name: str) -> BkctlError:
             f"no space left while writing {name}",
             hint="free space on the target or run reclaim; nothing already stored was changed",
         )
-    return BkctlError(f"storage error on {name}: {exc.strerror or exc}")
+    return BkctlError(f"storage error on {exc.filename or name}: {exc.strerror or exc}")
