@@ -101,3 +101,41 @@ def test_command_workload_failure_leaves_no_point(bkctl, project):
     assert workloads == ["docs", "working"]
     out = bkctl("restore", "working", "--to-file", "-")
     assert out.stdout == "hello\n"
+
+
+def test_restore_into_an_impossible_folder_is_a_message_not_a_traceback(bkctl, project):
+    assert bkctl("backup", "docs").returncode == 0
+    (project / "blocker").write_text("a file, not a folder")
+    result = bkctl("restore", "docs", "--to", "blocker/sub")
+    assert result.returncode == 1
+    assert "Not a directory" in result.stderr and "Internal error" not in result.stderr
+
+
+def test_a_missing_source_path_fails_that_backup_only(bkctl, project):
+    manifest = project / "bkctl.yaml"
+    manifest.write_text(manifest.read_text() + """\
+  gone:
+    type: files
+    paths: [no-such-folder]
+    policy: every-8h
+    targets: [local]
+""")
+    result = bkctl("apply", "--auto-approve")
+    assert result.returncode == 1
+    assert "path does not exist" in result.stdout and "no-such-folder" in result.stdout
+    assert [p["workload"] for p in json.loads(bkctl("points", "--json").stdout)] == ["docs"]
+
+
+def test_a_target_under_a_file_fails_init_naming_the_path(bkctl, project):
+    (project / "plainfile").write_text("x")
+    manifest = project / "bkctl.yaml"
+    manifest.write_text(manifest.read_text().replace("path: repo", "path: plainfile/repo"))
+    result = bkctl("apply", "--auto-approve")
+    assert result.returncode == 1
+    assert "plainfile/repo" in result.stdout and "Not a directory" in result.stdout
+
+
+def test_garbage_plan_file_is_rejected_clearly(bkctl, project):
+    (project / "p.json").write_text("{not json")
+    result = bkctl("apply", "p.json")
+    assert result.returncode == 1 and "not a JSON plan" in result.stderr
