@@ -126,3 +126,35 @@ def test_mass_prune_needs_explicit_confirmation(bkctl, project):
     allowed = bkctl("apply", "--auto-approve", "--allow-mass-prune")
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     assert len(json.loads(bkctl("points", "--json").stdout)) == 1
+
+
+def test_policy_verify_is_planned_applied_and_then_not_due(bkctl, project):
+    manifest = project / "bkctl.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        "    retention: {last: 3}\n", "    retention: {last: 3}\n    verify: {every: 7d, read_data: 100}\n"))
+    first = json.loads(bkctl("plan", "--json").stdout)
+    assert [a["kind"] for a in first["actions"]] == ["init-target", "backup"]  # nothing to verify yet
+    assert bkctl("apply", "--auto-approve").returncode == 0
+    second = json.loads(bkctl("plan", "--json").stdout)
+    assert [(a["kind"], a["reason"]) for a in second["actions"]] == [("verify", "verify-due")]
+    applied = bkctl("apply", "--auto-approve")
+    assert applied.returncode == 0 and "repository verified" in applied.stdout
+    assert bkctl("plan", "--detailed-exitcode").returncode == 0
+    later = (datetime.now(UTC) + timedelta(days=8)).isoformat()
+    due = json.loads(bkctl("plan", "--json", "--now", later).stdout)
+    assert "verify" in [a["kind"] for a in due["actions"]]
+
+
+def test_a_lock_held_by_a_live_process_is_a_plan_warning(bkctl, project):
+    import os
+    import socket
+
+    assert bkctl("apply", "--auto-approve").returncode == 0
+    lock = {"host": socket.gethostname(), "pid": os.getpid(), "exclusive": True,
+            "time": datetime.now(UTC).isoformat(), "refreshed": datetime.now(UTC).isoformat()}
+    (project / "repo" / "locks").mkdir(exist_ok=True)
+    (project / "repo" / "locks" / ("ab" * 16)).write_text(json.dumps(lock))
+    plan = json.loads(bkctl("plan", "--json").stdout)
+    assert [w["kind"] for w in plan["warnings"]] == ["lock-held"]
+    blocked = bkctl("backup", "docs")
+    assert blocked.returncode == 1 and "repository is locked" in blocked.stdout
