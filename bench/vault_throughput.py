@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
 from objstore import AZURITE_ACCOUNT, AZURITE_KEY, AzuriteServer  # noqa: E402
 
-MAKE_CORPUS = Path("/work/shared/bench/make_corpus.py")
+MAKE_CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"  # shared/ sits beside the repository
 
 VAULT = """\
   store:
