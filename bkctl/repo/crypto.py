@@ -8,7 +8,9 @@ wrong bytes. A sealed blob is ``nonce(12) || ciphertext || tag(16)``.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 import blake3
 import zstandard
@@ -40,13 +42,18 @@ class MasterKey:
     def generate(cls) -> MasterKey:
         return cls(os.urandom(32), os.urandom(32), int.from_bytes(os.urandom(7), "big") | 1)
 
+    @cached_property
+    def _aead(self) -> AESGCM:
+        """Built once (key schedule); AESGCM keeps no per-call state, so threads share it."""
+        return AESGCM(self.encryption)
+
     def blob_id(self, data: bytes | memoryview) -> bytes:
         """Keyed BLAKE3 of the plaintext: the chunk id (32 bytes)."""
         return blake3.blake3(data, key=self.identity).digest()
 
     def seal(self, plaintext: bytes | memoryview, associated: bytes = b"") -> bytes:
         nonce = os.urandom(NONCE_SIZE)
-        return nonce + AESGCM(self.encryption).encrypt(nonce, plaintext, associated or None)
+        return nonce + self._aead.encrypt(nonce, plaintext, associated or None)
 
     def open(self, sealed: bytes | memoryview, associated: bytes = b"", what: str = "") -> bytes:
         """Authenticate and decrypt; any tampering raises RepositoryCorruptError."""
@@ -54,7 +61,7 @@ class MasterKey:
             raise RepositoryCorruptError(f"{what or 'object'} is truncated")
         view = memoryview(sealed)
         try:
-            return AESGCM(self.encryption).decrypt(view[:NONCE_SIZE], view[NONCE_SIZE:],
+            return self._aead.decrypt(view[:NONCE_SIZE], view[NONCE_SIZE:],
                                                     associated or None)
         except InvalidTag:
             raise RepositoryCorruptError(
@@ -76,10 +83,22 @@ def compress(data: bytes | memoryview, level: int | None) -> bytes | memoryview:
     return packed if len(packed) < len(data) else data
 
 
+_local = threading.local()
+
+
+def _decompressor() -> zstandard.ZstdDecompressor:
+    """One decompression context per thread (creating one per blob costs more than small
+    blobs take to decompress; the objects are not thread-safe)."""
+    decompressor = getattr(_local, "decompressor", None)
+    if decompressor is None:
+        decompressor = _local.decompressor = zstandard.ZstdDecompressor()
+    return decompressor
+
+
 def decompress(data: bytes, raw_length: int) -> bytes:
     if len(data) == raw_length:
         return data
     try:
-        return zstandard.ZstdDecompressor().decompress(data, max_output_size=raw_length)
+        return _decompressor().decompress(data, max_output_size=raw_length)
     except zstandard.ZstdError as exc:
         raise RepositoryCorruptError(f"blob does not decompress: {exc}") from None

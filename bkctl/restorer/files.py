@@ -189,10 +189,18 @@ def _write_file(path: str, node: Node, chunks: Iterable[bytes]) -> int | None:
         return None
     try:
         written = write_content(fd, node, chunks)
+        _apply_file_metadata(fd, node)  # through the descriptor: no further path lookups
     finally:
         os.close(fd)
-    _apply_metadata(path, node)
     return written
+
+
+def _apply_file_metadata(fd: int, node: Node) -> None:
+    if os.geteuid() == 0 and "uid" in node:
+        os.fchown(fd, node["uid"], node["gid"])
+    os.fchmod(fd, node["mode"])
+    if "mtime_ns" in node:
+        os.utime(fd, ns=(node["mtime_ns"], node["mtime_ns"]))
 
 
 def _apply_metadata(path: str, node: Node) -> None:

@@ -8,8 +8,11 @@ complete or absent. Temporary files start with ``.tmp-`` and are never listed.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from bkctl.store.base import validate_name, validate_prefix
 __all__ = ["LocalStore"]
 
 _TEMP_PREFIX = ".tmp-"
+_OPEN_PER_THREAD = 4  # read handles each thread keeps open (restore reads packs in order)
 
 
 class LocalStore:
@@ -26,6 +30,12 @@ class LocalStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root).absolute()
+        # get_range keeps a few read handles per thread (pread is position-free), so a
+        # restore does not open the pack again for every blob. Any put or delete bumps
+        # the generation, which drops those handles: a replaced object is never read
+        # through the old inode.
+        self._readers = threading.local()
+        self._generation = 0
 
     def _path(self, name: str) -> Path:
         validate_name(name)
@@ -36,6 +46,7 @@ class LocalStore:
 
     def put(self, name: str, data: bytes) -> None:
         path = self._path(name)
+        self._generation += 1
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.parent / f"{_TEMP_PREFIX}{secrets.token_hex(8)}"
@@ -61,13 +72,37 @@ class LocalStore:
     def get_range(self, name: str, offset: int, length: int) -> bytes:
         path = self._path(name)
         try:
-            with open(path, "rb") as handle:
-                handle.seek(offset)
-                return handle.read(length)
+            handle = self._reader(name, path)
+            data = os.pread(handle.fileno(), length, offset)
+            while len(data) < length:  # short reads are legal; stop at end of file
+                more = os.pread(handle.fileno(), length - len(data), offset + len(data))
+                if not more:
+                    break
+                data += more
+            return data
         except FileNotFoundError:
             raise NotFoundError(f"object {name} does not exist", context=str(self.root)) from None
         except OSError as exc:
             raise _translate(exc, name) from exc
+
+    def _reader(self, name: str, path: Path) -> io.FileIO:
+        local = self._readers
+        handles: OrderedDict[str, io.FileIO] | None = getattr(local, "handles", None)
+        if handles is None or local.generation != self._generation:
+            if handles is not None:
+                for handle in handles.values():
+                    handle.close()
+            handles = local.handles = OrderedDict()
+            local.generation = self._generation
+        handle = handles.get(name)
+        if handle is not None:
+            handles.move_to_end(name)
+            return handle
+        handle = io.FileIO(path, "r")
+        handles[name] = handle
+        if len(handles) > _OPEN_PER_THREAD:
+            handles.popitem(last=False)[1].close()
+        return handle
 
     def list(self, prefix: str = "") -> Iterator[str]:
         validate_prefix(prefix)
@@ -87,6 +122,7 @@ class LocalStore:
 
     def delete(self, name: str) -> None:
         path = self._path(name)
+        self._generation += 1
         try:
             path.unlink(missing_ok=True)
         except OSError as exc:
