@@ -2,7 +2,7 @@
 
 Worker threads call :meth:`BlobWriter.save` (BLAKE3, zstd and AES-GCM all release the
 GIL, so this scales with cores). Finished packs go to one uploader thread through a
-queue of two, which bounds memory to a few packs. Entries join the index only once
+queue of one, which bounds memory to about three packs (open, queued, uploading). Entries join the index only once
 their pack is stored, and :meth:`flush` writes them as an index object: data first,
 index second, recovery point last. Long backups also write an index object every
 ``CHECKPOINT_PACKS`` packs, so a crash does not make the next run upload everything again.
@@ -43,7 +43,7 @@ class BlobWriter:
         self._index = index
         self._builder = PackBuilder()
         self._builder_lock = threading.Lock()
-        self._queue: queue.Queue[FinishedPack | None] = queue.Queue(maxsize=2)
+        self._queue: queue.Queue[FinishedPack | None] = queue.Queue(maxsize=1)
         self._unsaved: list[tuple[bytes, IndexEntry]] = []
         self._unsaved_packs = 0
         self._failure: BaseException | None = None

@@ -64,6 +64,7 @@ class PackBuilder:
         self.parts.append(sealed_header)
         self.parts.append(struct.pack("<I", len(sealed_header)))
         data = b"".join(self.parts)
+        self.parts.clear()  # the sealed blobs now live once, in ``data``
         digest = blake3.blake3(data).hexdigest()
         name = f"data/{digest[:2]}/{digest}"
         entries = [
