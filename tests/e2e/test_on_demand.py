@@ -139,3 +139,23 @@ def test_garbage_plan_file_is_rejected_clearly(bkctl, project):
     (project / "p.json").write_text("{not json")
     result = bkctl("apply", "p.json")
     assert result.returncode == 1 and "not a JSON plan" in result.stderr
+
+
+def test_a_failed_stream_restore_leaves_no_partial_file(bkctl, project):
+    manifest = project / "bkctl.yaml"
+    manifest.write_text(manifest.read_text() + """\
+  dump:
+    type: command
+    command: [head, -c, "3000000", /dev/urandom]
+    policy: every-8h
+    targets: [local]
+""")
+    assert bkctl("backup", "dump").returncode == 0
+    for pack in (p for p in (project / "repo" / "data").rglob("*") if p.is_file()):
+        raw = bytearray(pack.read_bytes())
+        raw[len(raw) // 3] ^= 0xFF
+        pack.write_bytes(bytes(raw))
+    result = bkctl("restore", "dump", "--to-file", "dump.bin")
+    assert result.returncode == 67, result.stdout + result.stderr
+    assert not (project / "dump.bin").exists()
+    assert [p.name for p in project.iterdir() if "partial" in p.name] == []
