@@ -78,12 +78,24 @@ def compress(data: bytes | memoryview, level: int | None) -> bytes | memoryview:
     """
     if not level:
         return data
-    # ZstdCompressor objects are not thread-safe; one per call is cheap next to 1 MiB.
-    packed = zstandard.ZstdCompressor(level=level).compress(data)
+    packed = _compressor(level).compress(data)
     return packed if len(packed) < len(data) else data
 
 
 _local = threading.local()
+
+
+def _compressor(level: int) -> zstandard.ZstdCompressor:
+    """One compression context per thread and level: a fresh context allocates and
+    clears its tables (several MiB at level 3) on every call, which costs more than
+    compressing a small file. The objects are not thread-safe, hence per thread."""
+    compressors: dict[int, zstandard.ZstdCompressor] | None = getattr(_local, "compressors", None)
+    if compressors is None:
+        compressors = _local.compressors = {}
+    compressor = compressors.get(level)
+    if compressor is None:
+        compressor = compressors[level] = zstandard.ZstdCompressor(level=level)
+    return compressor
 
 
 def _decompressor() -> zstandard.ZstdDecompressor:
