@@ -1,8 +1,9 @@
 """The save pipeline: chunks go to a thread pool, results come back in order.
 
 The main thread reads and cuts; workers hash, deduplicate, compress and seal (all GIL-
-free C code). A window of at most ``2 x workers + 2`` chunks in flight bounds memory
-(each chunk is at most 4 MiB) while keeping every core busy.
+free C code). The window bounds the bytes of chunks in flight (``WINDOW_BYTES``), not
+their count, so memory stays bounded whatever the chunk sizes; a count limit still
+applies to small-file jobs, which carry no chunk bytes here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any
 from bkctl.repo.blobs import SaveResult
 from bkctl.repo.repository import Repository
 
-__all__ = ["ChunkPipeline", "SaveCounters", "slot_setter"]
+__all__ = ["ChunkPipeline", "SaveCounters", "WINDOW_BYTES", "slot_setter"]
+
+WINDOW_BYTES = 8 << 20  # chunk bytes in flight: a few chunks per worker keep cores busy
 
 
 @dataclass
@@ -37,19 +40,20 @@ class ChunkPipeline:
         count = workers or max(2, min(8, os.cpu_count() or 2))
         self._pool = ThreadPoolExecutor(count, thread_name_prefix="bkctl-save")
         self._window = 4 * count + 4  # small-file jobs are tiny; keep enough in flight
-        self._inflight: deque[tuple[Future[Any], Callable[[Future[Any]], None]]] = deque()
+        self._inflight: deque[tuple[Future[Any], Callable[[Future[Any]], None], int]] = deque()
+        self._inflight_bytes = 0
         self.counters = SaveCounters()
 
-    def submit(self, data: bytes, on_saved: Callable[[str], None]) -> None:
+    def submit(self, data: bytes | memoryview, on_saved: Callable[[str], None]) -> None:
         """Save ``data`` as a data blob; ``on_saved(id_hex)`` runs later, in this thread."""
         future = self._pool.submit(self.save, data)
-        self._push(future, partial(self._chunk_saved, len(data), on_saved))
+        self._push(future, partial(self._chunk_saved, len(data), on_saved), len(data))
 
     def submit_job(self, job: Callable[[], Any], on_done: Callable[[Future[Any]], None]) -> None:
         """Run ``job`` on a worker (it may call :meth:`save`); ``on_done(future)`` here."""
         self._push(self._pool.submit(job), on_done)
 
-    def save(self, data: bytes) -> SaveResult:
+    def save(self, data: bytes | memoryview) -> SaveResult:
         return self._repo.save_blob("d", data, self._compression)
 
     def record(self, result: SaveResult, length: int) -> None:
@@ -65,18 +69,21 @@ class ChunkPipeline:
 
     def close(self) -> None:
         """Stop without resolving (after an error); queued saves are cancelled."""
-        for future, _ in self._inflight:
+        for future, _, _ in self._inflight:
             future.cancel()
         self._inflight.clear()
         self._pool.shutdown(wait=True)
 
-    def _push(self, future: Future[Any], on_done: Callable[[Future[Any]], None]) -> None:
-        self._inflight.append((future, on_done))
-        while len(self._inflight) > self._window:
+    def _push(self, future: Future[Any], on_done: Callable[[Future[Any]], None],
+              length: int = 0) -> None:
+        self._inflight.append((future, on_done, length))
+        self._inflight_bytes += length
+        while len(self._inflight) > self._window or self._inflight_bytes > WINDOW_BYTES:
             self._resolve_oldest()
 
     def _resolve_oldest(self) -> None:
-        future, on_done = self._inflight.popleft()
+        future, on_done, length = self._inflight.popleft()
+        self._inflight_bytes -= length
         on_done(future)
 
     def _chunk_saved(self, length: int, on_saved: Callable[[str], None],
