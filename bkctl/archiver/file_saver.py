@@ -11,7 +11,7 @@ from bkctl.repo.blobs import SaveResult
 from bkctl.repo.chunker import MINIMUM_SIZE, Chunker
 from bkctl.repo.tree import Node
 
-__all__ = ["open_file", "read_file_content", "save_small_file"]
+__all__ = ["open_file", "read_file_content", "save_small_file", "save_small_files"]
 
 _NOATIME = getattr(os, "O_NOATIME", 0)
 
@@ -73,3 +73,17 @@ def save_small_file(path: str, pipeline: ChunkPipeline) -> tuple[SaveResult | No
     if not data:
         return None, 0
     return pipeline.save(data), len(data)
+
+
+def save_small_files(paths: list[str], pipeline: ChunkPipeline,
+                     ) -> list[tuple[SaveResult | None, int] | OSError]:
+    """:func:`save_small_file` for a batch, on one worker: one job and one result per
+    batch instead of per file keeps the executor's per-job cost (futures, locks, wake-ups,
+    all under the GIL) off every small file. A file that fails yields its OSError."""
+    results: list[tuple[SaveResult | None, int] | OSError] = []
+    for path in paths:
+        try:
+            results.append(save_small_file(path, pipeline))
+        except OSError as exc:
+            results.append(exc)
+    return results

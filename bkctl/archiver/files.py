@@ -18,7 +18,7 @@ from typing import Any
 
 import pathspec
 
-from bkctl.archiver.file_saver import read_file_content, save_small_file
+from bkctl.archiver.file_saver import read_file_content, save_small_files
 from bkctl.archiver.nodes import node_from_stat, unchanged
 from bkctl.archiver.pipeline import ChunkPipeline
 from bkctl.archiver.progress import Progress
@@ -27,6 +27,9 @@ from bkctl.repo.chunker import MINIMUM_SIZE, Chunker
 from bkctl.repo.tree import Node
 
 __all__ = ["FilesWalker"]
+
+SMALL_BATCH_FILES = 32  # small files saved per worker job
+SMALL_BATCH_BYTES = 1 << 20  # ... or fewer, once their sizes add up to this
 
 
 @dataclass
@@ -56,8 +59,16 @@ class FilesWalker:
         self.changed = False  # any file read instead of reused from the parent
         self.counters = WalkCounters()
         self.root: list[Node] = []
+        self._batch: list[tuple[Node, str, str]] = []  # small files waiting for a job
+        self._batch_bytes = 0
 
     def add_root(self, root: Path) -> None:
+        try:
+            self._add_root(root)
+        finally:
+            self._submit_batch()
+
+    def _add_root(self, root: Path) -> None:
         root = Path(os.path.abspath(root))
         children = self.root
         for depth in range(1, len(root.parts) - 1):
@@ -152,8 +163,10 @@ class FilesWalker:
             self.counters.reused_files += 1
         elif st.st_size < MINIMUM_SIZE and not looks_sparse(st):
             node["content"] = []
-            self._pipeline.submit_job(partial(save_small_file, path, self._pipeline),
-                                      partial(self._small_file_saved, node, stored))
+            self._batch.append((node, path, stored))
+            self._batch_bytes += st.st_size
+            if len(self._batch) >= SMALL_BATCH_FILES or self._batch_bytes >= SMALL_BATCH_BYTES:
+                self._submit_batch()
             self.changed = True
         else:
             try:
@@ -172,15 +185,27 @@ class FilesWalker:
         self.files[stored] = node
         return node
 
-    def _small_file_saved(self, node: Node, stored: str, future: Future[Any]) -> None:
-        try:
-            result, length = future.result()
-        except OSError as exc:
+    def _submit_batch(self) -> None:
+        if not self._batch:
+            return
+        batch, self._batch, self._batch_bytes = self._batch, [], 0
+        self._pipeline.submit_job(
+            partial(save_small_files, [path for _, path, _ in batch], self._pipeline),
+            partial(self._small_files_saved, batch))
+
+    def _small_files_saved(self, batch: list[tuple[Node, str, str]],
+                           future: Future[Any]) -> None:
+        for (node, _, stored), outcome in zip(batch, future.result(), strict=True):
+            self._small_file_saved(node, stored, outcome)
+
+    def _small_file_saved(self, node: Node, stored: str, outcome: Any) -> None:
+        if isinstance(outcome, OSError):
             node["_failed"] = True  # dropped from its tree and the file map
             self.counters.files -= 1
             self.counters.bytes -= node["size"]
-            self._error(stored, exc)
+            self._error(stored, outcome)
             return
+        result, length = outcome
         if result is not None:
             self._pipeline.record(result, length)
             node["content"].append(result.blob_id.hex())
