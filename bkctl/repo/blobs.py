@@ -50,7 +50,7 @@ class BlobWriter:
         self._uploader: threading.Thread | None = None
         self._uploader_lock = threading.Lock()  # workers race to start the one uploader
 
-    def save(self, kind: str, data: bytes, compression: int | None) -> SaveResult:
+    def save(self, kind: str, data: bytes | memoryview, compression: int | None) -> SaveResult:
         """Store ``data`` unless a blob with its id exists; thread-safe."""
         blob_id = self._key.blob_id(data)
         if not self._index.claim(blob_id):

@@ -148,7 +148,7 @@ class Repository:
                 self._writer = BlobWriter(self.store, self.key, self.index)
             return self._writer
 
-    def save_blob(self, kind: str, data: bytes, compression: int | None) -> SaveResult:
+    def save_blob(self, kind: str, data: bytes | memoryview, compression: int | None) -> SaveResult:
         return self.writer.save(kind, data, compression)
 
     def flush(self) -> None:

@@ -94,10 +94,10 @@ class LocalStore:
                     handle.close()
             handles = local.handles = OrderedDict()
             local.generation = self._generation
-        handle = handles.get(name)
-        if handle is not None:
+        cached = handles.get(name)
+        if cached is not None:
             handles.move_to_end(name)
-            return handle
+            return cached
         handle = io.FileIO(path, "r")
         handles[name] = handle
         if len(handles) > _OPEN_PER_THREAD:
