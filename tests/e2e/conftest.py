@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# The e2e helpers (cli.py) and the integration server fixtures (objstore.py, servers.py)
+# are imported by module name from the test files.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 
 from cli import Runner, make_runner
 

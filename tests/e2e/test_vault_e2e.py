@@ -11,9 +11,6 @@ import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-
 from cli import Runner
 from objstore import AZURITE_KEY, AzuriteServer, ObjectServer, azurite, object_server  # noqa: F401
 

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 
 from cli import Runner
 from objstore import ObjectServer, azurite, moto_s3  # noqa: F401

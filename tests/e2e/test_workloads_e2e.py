@@ -5,13 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration"))
-
 from cli import Runner
 from servers import MARIADB, PG, fresh_name, mariadb_sql, psql, require_mariadb, require_postgres
 
