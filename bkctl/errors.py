@@ -28,7 +28,7 @@ __all__ = [
     "ExitCode",
 ]
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -93,11 +93,6 @@ class BkctlError(Exception):
         if self.hint:
             parts.append(f"hint: {self.hint}")
         return "\n".join(parts)
-
-
-@dataclass
-class _Diagnostics:
-    items: list[Diagnostic] = field(default_factory=list)
 
 
 class ManifestError(BkctlError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 from typing import Annotated
 
 import typer
@@ -89,5 +88,3 @@ def passwd(target: TargetOption, new_passphrase_env: NewEnvOption = None, new_pa
         _repository(workspace, target).change_passphrase(_new_secret(new_passphrase_env, new_passphrase_file))
     out.print("passphrase changed; update the manifest's passphrase source to the new one")
 
-
-del os

@@ -82,8 +82,9 @@ def run(argv: list[str] | None = None) -> int:
         error.show()
         return _exit(ExitCode.USAGE)
     except OSError as error:  # the file system said no: a user's problem to fix, not a bug
-        show_error(_os_error(error))
-        return _exit(_os_error(error).exit_code)
+        translated = _os_error(error)
+        show_error(translated)
+        return _exit(translated.exit_code)
     except KeyboardInterrupt:
         err.print("Interrupted.")
         return _exit(130)
@@ -106,7 +107,5 @@ def _os_error(error: OSError) -> BkctlError:
 
 
 def _exit(code: int | None) -> int:
-    code = int(code or 0)
-    if __name__ != "__main__" and sys.argv and sys.argv[0].endswith("bkctl"):
-        sys.exit(code)
-    return code
+    """The process exit code; the console script and ``python -m bkctl`` pass it to sys.exit."""
+    return int(code or 0)

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from bkctl.errors import BkctlError, ToolMissingError, UsageError
+from bkctl.errors import BkctlError, UsageError
 from bkctl.model import MariadbWorkload
 from bkctl.sources.command import CommandSource
 from bkctl.sources.tools import DUMP_TIMEOUT_SECONDS, child_env, find_tool, item_name, probe, tool_version
@@ -117,8 +117,6 @@ class MariadbSource:
             client = find_tool("mariadb", "mysql", package_hint=PACKAGE)
             probe([client.path, *self.connection.options, "--batch", "--skip-column-names",
                    "--connect-timeout=10", "-e", "select 1"], env)
-        except ToolMissingError as error:
-            return [error.message]
         except RuntimeError as error:
             return [f"cannot reach the MariaDB server: {error}"]
         except BkctlError as error:  # a password_env that is unset, an unreadable DSN

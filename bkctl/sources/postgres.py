@@ -159,8 +159,6 @@ class PostgresSource:
             self.check_tools(env, unreachable_is_error=True)
             if self.globals or self.connection.database is None:
                 find_tool("pg_dumpall", package_hint=PACKAGE)
-        except ToolMissingError as error:
-            return [error.message]
         except RuntimeError as error:
             return [f"cannot reach the PostgreSQL server: {error}"]
         except BkctlError as error:  # a password_env that is unset, an unreadable DSN
