@@ -114,7 +114,7 @@ def _run(workspace: Workspace, action: Action, progress: Progress | None,
         driver.reclaim()
         return "unreferenced data reclaimed"
     if action.kind == ActionKind.VERIFY:
-        result = driver.verify(_read_data_percent(workspace, action.target), progress)
+        result = driver.verify(action.read_data or 0.0, progress)
         if not result.ok:
             raise BkctlError("; ".join(result.problems[:5]), context=f"verify of target '{action.target}'")
         return "repository verified"
@@ -140,12 +140,3 @@ def _copy(workspace: Workspace, action: Action, made: dict[tuple[str, str], list
     return (f"{count} recovery point{'s' if count != 1 else ''} copied from '{action.source}' "
             f"({stats.blobs_new} new blobs, {stats.blobs_present} already there)")
 
-
-def _read_data_percent(workspace: Workspace, target: str) -> float:
-    """The largest ``read_data`` share asked by the policies of the target's workloads."""
-    shares = [
-        workspace.manifest.policy_for(name).verify.read_data  # type: ignore[union-attr]
-        for name, spec in workspace.manifest.workloads.items()
-        if target in spec.targets and workspace.manifest.policy_for(name).verify is not None
-    ]
-    return max(shares, default=0.0)

@@ -91,6 +91,8 @@ class Action(_Frozen):
     detail: str = ""
     points: tuple[PrunedPoint, ...] = ()
     source: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    # A ``verify`` reads back this percentage of the stored data (the most any policy asks).
+    read_data: float | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class PlanWarning(_Frozen):

@@ -38,4 +38,5 @@ def plan_verify(
         target=target,
         reason=Reason.VERIFY_DUE,
         detail=f"{when}; every {format_age(interval)}; read {read_data:g}% of data",
+        read_data=read_data,
     )

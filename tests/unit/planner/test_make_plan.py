@@ -122,6 +122,7 @@ def test_verify_is_planned_when_the_policy_interval_passed() -> None:
     recent = observed["offsite"].model_copy(update={"last_verified": NOW - timedelta(days=1)})
     plan = make_plan(manifest(verify={"every": "7d", "read_data": 5}), state(verified, recent), NOW)
     assert kinds(plan) == [("verify", "local", None)]
+    assert plan.actions[0].read_data == 5  # apply reads back exactly what the policy asks
     assert plan.actions[0].detail == (
         "last verified 2026-11-16 12:00 UTC, 8d ago; every 7d; read 5% of data")
 
