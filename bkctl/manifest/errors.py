@@ -48,15 +48,17 @@ def _document_path(loc: tuple[Any, ...], data: Any) -> tuple[NodePath, bool]:
     """Drop the union tags pydantic inserts in ``loc`` so the path matches the YAML."""
     path: list[str | int] = []
     node = data
+    tagged = None
     for part in loc:
         if part == "[key]":
             return tuple(path), True
         in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if isinstance(node, dict) and node.get("type") == part and tagged is not node:
+            tagged = node  # the tag comes first, once: a command workload also has a 'command' key
+            continue
         if (isinstance(node, dict) and part in node) or in_list:
             path.append(part)
             node = node[part]
-        elif isinstance(node, dict) and node.get("type") == part:
-            continue
         else:
             path.append(part)
             node = None

@@ -179,3 +179,19 @@ def test_digest_ignores_comments_but_not_content(write_manifest, tmp_path):
     second = load_manifest(write_manifest("# a comment\n" + VALID, "other.yaml")).digest
     third = load_manifest(write_manifest(VALID.replace("/etc", "/srv"), "third.yaml")).digest
     assert first == second != third
+
+
+def test_a_hook_problem_of_a_command_workload_names_the_hooks_line(write_manifest):
+    # A command workload has a key named like its type tag; the path must still skip the tag.
+    path = write_manifest(VALID + "  out:\n    type: command\n    command: [env]\n    policy: standard\n"
+                                  "    targets: [local]\n    hooks:\n      before: [pg_ctl, stop, -m, fast]\n")
+    [(name, line, _, field, message, _)] = problems(path)
+    assert (name, line, field) == ("bkctl.yaml", 20, "workloads.out.hooks.before")
+    assert "did you mean one argv list: [[pg_ctl, stop, -m, fast]]?" in message
+
+
+def test_a_wrong_command_of_a_command_workload_names_the_command_line(write_manifest):
+    path = write_manifest(VALID + "  out:\n    type: command\n    command: []\n    policy: standard\n"
+                                  "    targets: [local]\n")
+    [(_, line, _, field, _, _)] = problems(path)
+    assert (line, field) == (16, "workloads.out.command")
