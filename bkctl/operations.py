@@ -18,6 +18,8 @@ from bkctl.observe import observe
 from bkctl.planfile import check_stale
 from bkctl.planner import interval_of, make_plan, next_due
 from bkctl.reconcile import ApplyResult, Reporter, apply_plan
+from bkctl.sources.environment import child_environment
+from bkctl.sources.hooks import hook_problems
 from bkctl.targets.base import RestoreResult, VerifyResult
 from bkctl.targets.registry import source_for
 from bkctl.workspace import Workspace
@@ -54,13 +56,18 @@ def plan(workspace: Workspace, now: datetime, *, targets: list[str] | None = Non
 
 
 def tool_warnings(workspace: Workspace, workloads: list[str]) -> tuple[PlanWarning, ...]:
-    """Missing or too-old dump tools and unreachable database servers, found before a backup is due.
+    """Missing or too-old dump tools, unreachable database servers and hook programs that
+    cannot be found, found before a backup is due.
 
     This is the I/O half of planning (make_plan stays pure); the backup itself fails
-    with ToolMissingError on the same findings.
+    with ToolMissingError (or HookFailedError) on the same findings.
     """
     found: list[PlanWarning] = []
     for name in workloads:
+        hooks = workspace.manifest.workloads[name].hooks
+        for problem in hook_problems(hooks, environment=child_environment(workspace.manifest, name)):
+            found.append(PlanWarning(kind=WarningKind.TOOL_MISSING, workload=name,
+                                     message=f"workload '{name}': {problem}"))
         try:
             source = source_for(workspace.loaded, name)
         except BkctlError:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from bkctl.errors import BkctlError, UsageError
 from bkctl.model.plan import Action, ActionKind, Plan
+from bkctl.sources.environment import child_environment
 from bkctl.sources.hooks import hooks_around
 from bkctl.targets.base import Progress
 from bkctl.targets.repository import RepositoryTarget
@@ -101,7 +102,8 @@ def _run(workspace: Workspace, action: Action, progress: Progress | None,
     if action.kind == ActionKind.BACKUP:
         assert action.workload is not None
         spec = workspace.manifest.workloads[action.workload]
-        with hooks_around(spec.hooks, workload=action.workload, target=action.target):
+        with hooks_around(spec.hooks, workload=action.workload, target=action.target,
+                          environment=child_environment(workspace.manifest, action.workload)):
             record = driver.backup(workspace.backup_job(action.workload), progress)
         made.setdefault((action.workload, action.target), []).append(record.id)
         return f"recovery point {record.id[:12]}" + (" (partial)" if record.partial else "")

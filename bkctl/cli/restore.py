@@ -13,6 +13,7 @@ from bkctl.cli.console import out
 from bkctl.cli.options import ManifestOption, parse_time
 from bkctl.errors import UsageError
 from bkctl.sources.database_restore import redact_dsn, restore_into
+from bkctl.sources.environment import child_environment
 from bkctl.targets.base import Target
 from bkctl.workspace import Workspace
 
@@ -46,7 +47,8 @@ def command(
         driver = workspace.driver(row.target)
         if into is not None:
             spec = workspace.manifest.workloads[workload]
-            size = restore_into(spec, into, lambda stream: driver.restore_stream(row.id, stream))
+            size = restore_into(spec, into, lambda stream: driver.restore_stream(row.id, stream),
+                                environment=child_environment(workspace.manifest, workload))
             # The DSN is echoed without any password it may hold.
             print(f"restored {size} bytes of point {row.id[:12]} into {redact_dsn(into)}", file=sys.stderr)
         elif to_file is not None:

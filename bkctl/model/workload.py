@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bkctl.model.base import Name, Strict, described
 from bkctl.model.units import DurationField, parse_duration
 
 __all__ = [
     "Hooks",
+    "HookCommand",
+    "hook_command_problems",
     "FilesWorkload",
     "SqliteWorkload",
     "PostgresWorkload",
@@ -24,14 +28,87 @@ __all__ = [
 Argv = Annotated[list[str], Field(min_length=1)]
 
 
-class Hooks(Strict):
-    """Commands run around a backup; ``after`` runs even when the backup fails."""
+HookCommand = (
+    Annotated[list[str], Field(min_length=1, description="An argv list: the program and its arguments, run "
+                                                          "directly, without a shell.")]
+    | Annotated[str, Field(min_length=1, pattern=r"^[^-]", description="A shell command line, run by /bin/sh -c.")]
+)
+"""One hook command: an argv list, run directly, or a string, run by ``/bin/sh -c``."""
 
-    before: Argv | None = described("Command run before the backup (argv).", ["sync"], default=None)
-    after: Argv | None = described("Command run after the backup, always (argv).", ["true"], default=None)
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class Hooks(Strict):
+    """Commands run around a backup; ``after`` runs even when the backup fails.
+
+    Each phase is a list of commands run in order. An item is either an argv list
+    (``[pg_ctl, stop, -m, fast]``, run directly, no shell) or a string (``"sync && sleep 1"``,
+    run by ``/bin/sh -c``, as borgmatic does). A phase used to be one argv list, so an old
+    ``before: [pg_ctl, stop, -m, fast]`` would now mean four shell commands; the validator
+    refuses a string item starting with ``-`` (no shell command does) and suggests the
+    nested list instead.
+    """
+
+    before: list[HookCommand] = described(
+        "Commands run in order before the backup; the first failure skips the backup. Each item is an "
+        "argv list (run directly, no shell) or a string (run by /bin/sh -c).",
+        [["pg_ctl", "stop", "-m", "fast"], "sync"],
+        default_factory=list,
+    )
+    after: list[HookCommand] = described(
+        "Commands run in order after the backup, always, even when it or an earlier item failed; "
+        "failures are reported together. Each item is an argv list (run directly) or a string "
+        "(run by /bin/sh -c).",
+        [["pg_ctl", "start"], "echo done >> /var/log/backup.log"],
+        default_factory=list,
+    )
     timeout: DurationField = described(
         "Time limit for each hook command.", "5m", default_factory=lambda: parse_duration("5m")
     )
+
+    @field_validator("before", "after", mode="before")
+    @classmethod
+    def _one_shape(cls, value: object, info: ValidationInfo) -> object:
+        problems = hook_command_problems(value, str(info.field_name))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+
+def hook_command_problems(value: object, phase: str) -> list[str]:
+    """What is wrong with one phase's list of commands, in words an operator can act on."""
+    if not isinstance(value, list):
+        return [f"'{phase}' must be a list of commands, e.g. {phase}: [[pg_ctl, stop], 'sync']"]
+    problems = []
+    for number, item in enumerate(value, start=1):
+        where = f"{phase} command {number}"
+        if isinstance(item, str):
+            if not item.strip():
+                problems.append(f"{where} is an empty string")
+            elif item.startswith("-"):
+                problems.append(f"{where} ({item!r}) starts with '-', but each string is a separate shell "
+                                f"command; {_suggestion(value)}")
+        elif isinstance(item, list):
+            if not item:
+                problems.append(f"{where} is an empty argv list")
+            wrong = [f"{part!r}" for part in item if not isinstance(part, str)]
+            if wrong:
+                problems.append(f"{where}: every argv item must be a string, not {', '.join(wrong)} "
+                                "(quote numbers in YAML)")
+            elif item and not item[0].strip():
+                problems.append(f"{where}: the program name (first argv item) is empty")
+        else:
+            problems.append(f"{where} must be an argv list or a shell string, not {item!r}")
+    return problems
+
+
+def _suggestion(value: list[object]) -> str:
+    """``did you mean one argv list: [[pg_ctl, stop, -m, fast]]?``: the old reading, as YAML."""
+    if not all(isinstance(word, str) for word in value):
+        return "put options inside the argv list of their program, e.g. [[pg_ctl, stop, -m, fast]]"
+    shown = [word if all(c.isalnum() or c in "-_./=@+%" for c in word) else json.dumps(word)
+             for word in map(str, value)]
+    return f"did you mean one argv list: [[{', '.join(shown)}]]?"
 
 
 Compression = int | Literal["off"]
@@ -45,6 +122,13 @@ class _WorkloadBase(Strict):
     )
     hooks: Hooks | None = described(
         "Commands run before and after the backup.", {"before": ["sync"], "timeout": "1m"}, default=None
+    )
+    pass_env: list[str] = described(
+        "Secret environment variables that this workload's hooks, command and database tools may "
+        "still see. bkctl removes from every child process the variables it reads secrets from "
+        "(passphrase_env, key_env, secret_env, password_env, BKCTL_PASSPHRASE) unless listed here.",
+        ["AWS_SECRET_ACCESS_KEY"],
+        default_factory=list,
     )
     compression: Compression = described(
         "zstd level (1-22) or 'off'.", 3, default=3
@@ -60,6 +144,15 @@ class _WorkloadBase(Strict):
     def _level_in_range(cls, value: int | str) -> int | str:
         if isinstance(value, int) and not 1 <= value <= 22:
             raise ValueError("compression must be a zstd level from 1 to 22, or 'off'")
+        return value
+
+    @field_validator("pass_env")
+    @classmethod
+    def _variable_names(cls, value: list[str]) -> list[str]:
+        wrong = [name for name in value if not re.fullmatch(ENV_NAME_PATTERN, name)]
+        if wrong:
+            raise ValueError(f"not an environment variable name: {', '.join(map(repr, wrong))} "
+                             "(letters, digits and '_', not starting with a digit)")
         return value
 
     @field_validator("targets")

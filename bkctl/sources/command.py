@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
 
 from bkctl.errors import BkctlError, ToolMissingError
+from bkctl.sources.environment import ChildEnvironment
 from bkctl.targets.base import Progress
 
 __all__ = ["CommandSource", "CommandFailedError"]
@@ -62,11 +63,19 @@ class _CheckedStream:
 
 @dataclass(frozen=True)
 class CommandSource:
+    """Runs ``argv`` and stores its standard output.
+
+    The command sees ``environment``'s scrub of bkctl's environment (no passphrase, no
+    vault credentials), or exactly ``env`` when a database source built it (its password
+    variable included).
+    """
+
     argv: tuple[str, ...]
     timeout_seconds: float
     filename: str
     env: dict[str, str] | None = None
     kind: str = "command"
+    environment: ChildEnvironment = field(default_factory=ChildEnvironment)
 
     def backup(self, repository: Any, *, workload: str, host: str, compression: int | None,
                meta: dict[str, Any], progress: Progress | None, now: datetime | None) -> Any:
@@ -75,7 +84,8 @@ class CommandSource:
         label = f"command {self.argv[0]!r} of workload '{workload}'"
         try:
             process = subprocess.Popen(list(self.argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                       stdin=subprocess.DEVNULL, env=self.env)
+                                       stdin=subprocess.DEVNULL,
+                                       env=self.environment.variables() if self.env is None else self.env)
         except FileNotFoundError:
             raise ToolMissingError(f"{label}: {self.argv[0]} is not installed or not on PATH") from None
         except PermissionError:

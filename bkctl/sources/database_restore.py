@@ -25,6 +25,7 @@ from typing import IO, BinaryIO
 from bkctl.errors import BkctlError, UsageError
 from bkctl.model import MariadbWorkload, PostgresWorkload
 from bkctl.sources import mariadb, postgres
+from bkctl.sources.environment import ChildEnvironment
 from bkctl.sources.tools import child_env, find_tool
 
 __all__ = ["DatabaseRestoreError", "restore_into", "redact_dsn"]
@@ -115,15 +116,20 @@ def _mariadb_tools(connection: mariadb.MariadbConnection) -> Callable[[bytes], l
     return choose
 
 
-def restore_into(spec: object, dsn: str, write_point: Callable[[BinaryIO], int]) -> int:
-    """Pipe a point (``write_point(out)`` writes it) into the server ``dsn`` names; returns bytes."""
+def restore_into(spec: object, dsn: str, write_point: Callable[[BinaryIO], int], *,
+                 environment: ChildEnvironment) -> int:
+    """Pipe a point (``write_point(out)`` writes it) into the server ``dsn`` names; returns bytes.
+
+    The tool runs with ``environment``'s scrub of ours plus its password (see tools.child_env).
+    """
     if isinstance(spec, PostgresWorkload):
         clean, password = postgres.split_password(dsn)
-        env = child_env(variable="PGPASSWORD", password_env=spec.password_env, inline_password=password)
+        env = child_env(variable="PGPASSWORD", password_env=spec.password_env, inline_password=password,
+                        environment=environment)
         sink = _ToolSink(_postgres_tools(clean), env)
     elif isinstance(spec, MariadbWorkload):
         connection = mariadb.parse_dsn(dsn, password_env=spec.password_env)
-        sink = _ToolSink(_mariadb_tools(connection), connection.env())
+        sink = _ToolSink(_mariadb_tools(connection), connection.env(environment))
     else:
         raise UsageError("--into works for postgres and mariadb workloads only",
                          hint="use --to-file FILE for other stream points")

@@ -13,7 +13,7 @@ Connection: ``dsn`` as ``mariadb://user@host:port/db`` (``mysql://`` too; a sock
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from bkctl.errors import BkctlError, UsageError
 from bkctl.model import MariadbWorkload
 from bkctl.sources.command import CommandSource
+from bkctl.sources.environment import ChildEnvironment
 from bkctl.sources.tools import DUMP_TIMEOUT_SECONDS, child_env, find_tool, item_name, probe, tool_version
 from bkctl.targets.base import Progress
 
@@ -40,9 +41,10 @@ class MariadbConnection:
     password_env: str | None = None
     inline_password: str | None = None
 
-    def env(self) -> dict[str, str]:
+    def env(self, environment: ChildEnvironment) -> dict[str, str]:
+        """The tools' environment: ``environment``'s scrub of ours plus the password."""
         return child_env(variable="MYSQL_PWD", password_env=self.password_env,
-                         inline_password=self.inline_password)
+                         inline_password=self.inline_password, environment=environment)
 
 
 def _options(server: str | None, port: int | None, user: str | None, socket: str | None = None) -> tuple[str, ...]:
@@ -92,13 +94,14 @@ class MariadbSource:
     connection: MariadbConnection
     timeout_seconds: float = DUMP_TIMEOUT_SECONDS
     kind: str = "mariadb"
+    environment: ChildEnvironment = field(default_factory=ChildEnvironment)
 
     def backup(self, repository: Any, *, workload: str, host: str, compression: int | None,
                meta: dict[str, Any], progress: Progress | None, now: datetime | None) -> Any:
         """One point, or ToolMissingError/CommandFailedError with nothing committed."""
-        env = self.connection.env()
+        env = self.connection.env(self.environment)
         dump = find_tool("mariadb-dump", "mysqldump", package_hint=PACKAGE)
-        version = tool_version(dump)
+        version = tool_version(dump, env)
         database = self.connection.database
         scope = ["--all-databases"] if database is None else ["--", database]
         argv = [dump.path, *self.connection.options, *DUMP_OPTIONS, *scope]
@@ -112,8 +115,8 @@ class MariadbSource:
     def problems(self) -> list[str]:
         """What would make a backup fail, found without dumping (for plan warnings)."""
         try:
-            env = self.connection.env()
-            tool_version(find_tool("mariadb-dump", "mysqldump", package_hint=PACKAGE))
+            env = self.connection.env(self.environment)
+            tool_version(find_tool("mariadb-dump", "mysqldump", package_hint=PACKAGE), env)
             client = find_tool("mariadb", "mysql", package_hint=PACKAGE)
             probe([client.path, *self.connection.options, "--batch", "--skip-column-names",
                    "--connect-timeout=10", "-e", "select 1"], env)

@@ -19,7 +19,7 @@ writers keep writing. The password goes through ``PGPASSWORD`` only (see tools.c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from bkctl.errors import BkctlError, ToolMissingError
 from bkctl.model import PostgresWorkload
 from bkctl.sources.command import CommandSource
+from bkctl.sources.environment import ChildEnvironment
 from bkctl.sources.tools import (
     DUMP_TIMEOUT_SECONDS,
     Tool,
@@ -73,9 +74,10 @@ class PostgresConnection:
     password_env: str | None = None
     inline_password: str | None = None
 
-    def env(self) -> dict[str, str]:
+    def env(self, environment: ChildEnvironment) -> dict[str, str]:
+        """The tools' environment: ``environment``'s scrub of ours plus the password."""
         return child_env(variable="PGPASSWORD", password_env=self.password_env,
-                         inline_password=self.inline_password,
+                         inline_password=self.inline_password, environment=environment,
                          extra={"PGAPPNAME": "bkctl", "PGCONNECT_TIMEOUT": "10"})
 
 
@@ -109,11 +111,12 @@ class PostgresSource:
     globals: bool = False
     timeout_seconds: float = DUMP_TIMEOUT_SECONDS
     kind: str = "postgres"
+    environment: ChildEnvironment = field(default_factory=ChildEnvironment)
 
     def backup(self, repository: Any, *, workload: str, host: str, compression: int | None,
                meta: dict[str, Any], progress: Progress | None, now: datetime | None) -> Any:
         """One point, or ToolMissingError/CommandFailedError with nothing committed."""
-        env = self.connection.env()
+        env = self.connection.env(self.environment)
         version = self.check_tools(env)
         argv, name, layout = self._command()
         facts = {"tool_version": version, "format": layout, "database": self.connection.database or "*",
@@ -129,7 +132,7 @@ class PostgresSource:
         backup time (its message is the better one); plan asks for the RuntimeError instead.
         """
         dump = find_tool("pg_dump", package_hint=PACKAGE)
-        version = tool_version(dump)
+        version = tool_version(dump, env)
         try:
             server = self.server_major(env)
         except RuntimeError:
@@ -155,7 +158,7 @@ class PostgresSource:
     def problems(self) -> list[str]:
         """What would make a backup fail, found without dumping (for plan warnings)."""
         try:
-            env = self.connection.env()
+            env = self.connection.env(self.environment)
             self.check_tools(env, unreachable_is_error=True)
             if self.globals or self.connection.database is None:
                 find_tool("pg_dumpall", package_hint=PACKAGE)

@@ -18,6 +18,7 @@ import subprocess
 from dataclasses import dataclass
 
 from bkctl.errors import BkctlError, ToolMissingError
+from bkctl.sources.environment import ChildEnvironment
 
 __all__ = [
     "Tool", "find_tool", "item_name", "tool_version", "major_of", "probe", "child_env", "MissingPasswordError",
@@ -49,10 +50,10 @@ def find_tool(*names: str, package_hint: str) -> Tool:
                            hint=f"install {package_hint}")
 
 
-def tool_version(tool: Tool) -> str:
-    """The tool's ``--version`` line, e.g. ``pg_dump (PostgreSQL) 15.20``."""
+def tool_version(tool: Tool, env: dict[str, str]) -> str:
+    """The tool's ``--version`` line, e.g. ``pg_dump (PostgreSQL) 15.20`` (run with ``env``, see child_env)."""
     try:
-        result = subprocess.run([tool.path, "--version"], capture_output=True, text=True,
+        result = subprocess.run([tool.path, "--version"], capture_output=True, text=True, env=env,
                                 timeout=PROBE_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise ToolMissingError(f"{tool.name} cannot be run: {error}") from None
@@ -83,14 +84,16 @@ def probe(argv: list[str], env: dict[str, str]) -> str:
 
 
 def child_env(*, variable: str, password_env: str | None, inline_password: str | None,
-              extra: dict[str, str] | None = None) -> dict[str, str]:
+              environment: ChildEnvironment, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a dump or restore tool, with the password in ``variable``.
 
     The password travels only through the environment (``PGPASSWORD``, ``MYSQL_PWD``): never
     argv, which any local user can read in ``ps``, and never a message. A ``password_env``
     that names an unset variable is an error rather than a silent password-less attempt.
+    The rest is ``environment``'s scrub of ours: the tool gets its own password and not the
+    repository passphrase, the vault credentials or ``password_env`` under its own name.
     """
-    env = {**os.environ, **(extra or {})}
+    env = environment.variables(extra)
     if password_env:
         value = os.environ.get(password_env)
         if value is None:

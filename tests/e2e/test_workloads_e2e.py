@@ -76,8 +76,8 @@ def test_hooks_run_around_the_backup_with_their_environment(bkctl, tmp_path: Pat
     log = tmp_path / "hooks.log"
     record = f'echo "$BKCTL_HOOK $BKCTL_WORKLOAD $BKCTL_TARGET $BKCTL_STATUS" >> {log}'
     manifest(tmp_path, f"  out:\n    type: command\n    command: [echo, hello]\n    policy: hourly\n"
-                       f"    targets: [local]\n    hooks:\n      before: [sh, -c, {json.dumps(record)}]\n"
-                       f"      after: [sh, -c, {json.dumps(record)}]\n")
+                       f"    targets: [local]\n    hooks:\n      before: [[sh, -c, {json.dumps(record)}]]\n"
+                       f"      after: [{json.dumps(record)}]\n")
     assert apply(bkctl).returncode == 0
     assert log.read_text().split("\n")[:2] == ["before out local ", "after out local success"]
     assert len(points(bkctl, "out")) == 1
@@ -87,7 +87,7 @@ def test_after_hook_runs_when_the_backup_fails(bkctl, tmp_path: Path):
     log = tmp_path / "hooks.log"
     manifest(tmp_path, f"  out:\n    type: command\n    command: [sh, -c, 'exit 1']\n    policy: hourly\n"
                        f"    targets: [local]\n    hooks:\n"
-                       f"      after: [sh, -c, {json.dumps(f'echo $BKCTL_STATUS >> {log}')}]\n")
+                       f"      after: [{json.dumps(f'echo $BKCTL_STATUS >> {log}')}]\n")
     assert apply(bkctl).returncode != 0
     assert log.read_text() == "failure\n"
     assert points(bkctl, "out") == []
@@ -96,7 +96,7 @@ def test_after_hook_runs_when_the_backup_fails(bkctl, tmp_path: Path):
 def test_a_failing_before_hook_skips_the_backup(bkctl, tmp_path: Path):
     ran = tmp_path / "ran"
     manifest(tmp_path, f"  out:\n    type: command\n    command: [sh, -c, 'touch {ran}; echo x']\n"
-                       "    policy: hourly\n    targets: [local]\n    hooks:\n      before: [sh, -c, 'exit 4']\n")
+                       "    policy: hourly\n    targets: [local]\n    hooks:\n      before: ['exit 4']\n")
     applied = apply(bkctl)
     assert applied.returncode != 0 and "before hook" in applied.stdout + applied.stderr
     assert not ran.exists() and points(bkctl, "out") == []

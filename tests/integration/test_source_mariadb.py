@@ -18,6 +18,7 @@ from bkctl.repo.points import PointInfo
 from bkctl.restorer import restore_stream
 from bkctl.secrets import Secret
 from bkctl.sources.database_restore import restore_into
+from bkctl.sources.environment import ChildEnvironment
 from bkctl.sources.mariadb import MariadbSource, connection_of, parse_dsn
 from bkctl.store import LocalStore
 
@@ -99,7 +100,8 @@ def test_a_dump_taken_during_transfers_restores_balanced(repo: Repository, datab
         _, errors = writer.communicate(timeout=30)
     assert writer.returncode == 0, errors
     assert point.paths == [f"{database}.sql"] and "--single-transaction" in point.meta["options"]
-    restore_into(workload(database), dsn(scratch), lambda out: restore_stream(repo, point.id, out))
+    restore_into(workload(database), dsn(scratch), lambda out: restore_stream(repo, point.id, out),
+                 environment=ChildEnvironment())
     row = mariadb_sql(scratch, "select (select sum(balance) from checking), (select sum(balance) from savings), "
                                "(select coalesce(sum(amount), 0) from transfers), (select count(*) from transfers)")
     checking, savings, moved, count = (int(v) for v in row.split())
@@ -122,7 +124,8 @@ def test_password_travels_in_mysql_pwd_never_argv(repo: Repository, database: st
     monkeypatch.setenv("APP_DB_PASSWORD", "hunter2-secret")
     spec = workload(database, password_env="APP_DB_PASSWORD")
     connection = connection_of(spec)
-    assert connection.env()["MYSQL_PWD"] == "hunter2-secret"
+    env = connection.env(ChildEnvironment(frozenset({"APP_DB_PASSWORD"})))
+    assert env["MYSQL_PWD"] == "hunter2-secret" and "APP_DB_PASSWORD" not in env
     assert not any("hunter2" in option for option in connection.options)
     assert os.environ.get("MYSQL_PWD") != "hunter2-secret"
 

@@ -19,6 +19,7 @@ from bkctl.restorer import restore_stream
 from bkctl.secrets import Secret
 from bkctl.sources.command import CommandFailedError
 from bkctl.sources.database_restore import restore_into
+from bkctl.sources.environment import ChildEnvironment
 from bkctl.sources.postgres import PostgresSource, connection_of, split_password
 from bkctl.store import LocalStore
 
@@ -106,7 +107,8 @@ def test_a_dump_taken_during_transfers_restores_balanced(repo: Repository, datab
     assert writer.returncode == 0, errors
     assert point.paths == [f"{database}.dump"] and point.meta["format"] == "pg_dump-custom"
     assert point.meta["tool_version"].startswith("pg_dump (PostgreSQL)")
-    restore_into(workload(database), pg_conninfo(scratch), lambda out: restore_stream(repo, point.id, out))
+    restore_into(workload(database), pg_conninfo(scratch), lambda out: restore_stream(repo, point.id, out),
+                 environment=ChildEnvironment())
     checking, savings, moved, count = balances(scratch)
     assert checking + savings == 2 * ACCOUNTS * OPENING
     assert savings - ACCOUNTS * OPENING == moved
@@ -118,7 +120,8 @@ def test_globals_make_one_plain_script_with_roles_that_psql_restores(repo: Repos
     psql(database, "create table t (v text); insert into t values ('kept')")
     point = back_up(repo, workload(database, globals=True))
     assert point.paths == [f"{database}.sql"] and point.meta["format"] == "globals+pg_dump-plain"
-    restore_into(workload(database), pg_conninfo(scratch), lambda out: restore_stream(repo, point.id, out))
+    restore_into(workload(database), pg_conninfo(scratch), lambda out: restore_stream(repo, point.id, out),
+                 environment=ChildEnvironment())
     assert psql(scratch, "select v from t") == "kept"
 
 
@@ -159,7 +162,8 @@ def test_password_reaches_pg_dump_by_environment_only(repo: Repository, database
     spec = workload(database, password_env="APP_DB_PASSWORD")
     point = back_up(repo, spec)
     assert "hunter2-secret" not in repr(point.meta)
-    assert connection_of(spec).env()["PGPASSWORD"] == "hunter2-secret"
+    env = connection_of(spec).env(ChildEnvironment(frozenset({"APP_DB_PASSWORD"})))
+    assert env["PGPASSWORD"] == "hunter2-secret" and "APP_DB_PASSWORD" not in env
     missing = workload("no_such_database_here", password_env="APP_DB_PASSWORD")
     with pytest.raises(CommandFailedError) as failed:
         back_up(repo, missing)
