@@ -94,7 +94,7 @@ def hook_command_problems(value: object, phase: str) -> list[str]:
             wrong = [f"{part!r}" for part in item if not isinstance(part, str)]
             if wrong:
                 problems.append(f"{where}: every argv item must be a string, not {', '.join(wrong)} "
-                                "(quote numbers in YAML)")
+                                "(quote numbers, true/false and null in YAML)")
             elif item and not item[0].strip():
                 problems.append(f"{where}: the program name (first argv item) is empty")
         else:
