@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from bkctl.model.state import PointRecord, TargetState
+from bkctl.repo.reclaim import ReclaimStats
 
 __all__ = ["Target", "Source", "BackupJob", "VerifyResult", "RestoreResult", "Progress"]
 
@@ -83,7 +84,7 @@ class Target(Protocol):
 
     def delete_points(self, ids: list[str]) -> None: ...
 
-    def reclaim(self) -> None: ...
+    def reclaim(self, *, immediate: bool = False) -> ReclaimStats: ...
 
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult: ...
 
