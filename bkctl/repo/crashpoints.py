@@ -23,7 +23,7 @@ CRASH_POINTS = (
     "reclaim-after-repack",     # repacked copies are stored and indexed, nothing is marked yet
     "reclaim-after-mark",       # a mark is written, the locks it waits for are not recorded
     "reclaim-after-index",      # the consolidated index is written, old index objects remain
-    "reclaim-mid-delete",       # some marked packs are deleted, others remain
+    "reclaim-mid-delete",       # a marked pack is deleted; other packs and the mark remain
     "repair-after-index",       # a rebuilt index is written, old index objects remain
 )
 

@@ -220,11 +220,10 @@ def _delete(repo: Repository, survey: _Survey, candidates: set[str], marks: list
         crash_point("reclaim-after-index")
         for name in old:
             repo.store.delete(name)
-    for number, pack in enumerate(sorted(doomed)):
-        if number == 1:
-            crash_point("reclaim-mid-delete")
+    for pack in sorted(doomed):
         stats.bytes_freed += sum(entry.length for _, entry in survey.by_pack.get(pack, []))
         repo.store.delete(pack)
+        crash_point("reclaim-mid-delete")
     for mark in marks:
         repo.store.delete(mark.name)
     stats.packs_deleted += len(doomed)

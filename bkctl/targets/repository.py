@@ -16,9 +16,10 @@ from bkctl.errors import BkctlError, NotFoundError, RepositoryNotFoundError
 from bkctl.model.state import PointRecord, TargetState, fingerprint_points
 from bkctl.repo import Repository
 from bkctl.repo.copy import CopyStats, copy_points
-from bkctl.repo.lock import LockInfo, read_locks
+from bkctl.repo.lock import LockInfo, read_locks, remove_locks
 from bkctl.repo.marks import MarkSet, read_marks
 from bkctl.repo.reclaim import DEFAULT_GRACE, ReclaimStats, reclaim
+from bkctl.repo.repair import IndexRepair, PointsRepair, repair_index, repair_points
 from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point, restore_stream
 from bkctl.secrets import Secret
@@ -138,6 +139,16 @@ class RepositoryTarget:
 
     def reclaim(self, *, immediate: bool = False) -> ReclaimStats:
         return reclaim(self.repository(), grace=self.reclaim_grace, immediate=immediate)
+
+    def repair_index(self) -> IndexRepair:
+        return repair_index(self.repository())
+
+    def repair_points(self, *, remove: bool) -> PointsRepair:
+        return repair_points(self.repository(), remove=remove)
+
+    def unlock(self, *, only_stale: bool) -> list[LockInfo]:
+        """Remove stale locks (or all); needs no passphrase, only access to the store."""
+        return remove_locks(self.store, only_stale=only_stale)
 
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult:
         report = verify(self.repository(), read_data_percent, progress=progress)
