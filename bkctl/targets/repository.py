@@ -123,12 +123,16 @@ class RepositoryTarget:
 
     def restore(self, point_id: str, to: Path, *, include: list[str], overwrite: bool,
                 progress: Progress | None = None) -> RestoreResult:
-        stats = restore_point(self.repository(), point_id, to, include=include, overwrite=overwrite,
-                              progress=progress)
+        repository = self.repository()
+        with repository.lock("shared"):  # a reclaim deleting meanwhile waits for this lock
+            stats = restore_point(repository, point_id, to, include=include, overwrite=overwrite,
+                                  progress=progress)
         return RestoreResult(files=stats.files, bytes=stats.bytes, skipped_existing=stats.skipped_existing)
 
     def restore_stream(self, point_id: str, out: BinaryIO) -> int:
-        return restore_stream(self.repository(), point_id, out)
+        repository = self.repository()
+        with repository.lock("shared"):
+            return restore_stream(repository, point_id, out)
 
     def delete_points(self, ids: list[str]) -> None:
         self.repository().delete_points(ids)
