@@ -64,3 +64,40 @@ def test_lock_past_its_lease_is_stale_even_on_another_host():
     foreign_lock(store, pid=1, host="elsewhere", age=timedelta(hours=2))
     with RepositoryLock(store, kind="exclusive"):
         assert not store.exists("locks/other")
+
+
+def test_a_live_lock_says_when_it_goes_stale_and_how_to_remove_it():
+    store = MemoryStore()
+    foreign_lock(store, pid=1, host="elsewhere", age=timedelta(minutes=1))
+    with pytest.raises(RepositoryLockedError) as caught:
+        RepositoryLock(store, kind="exclusive").__enter__()
+    text = str(caught.value)
+    assert "becomes stale at" in text and "bkctl unlock --stale" in text and "--force" in text
+
+
+def test_backups_do_not_wait_for_maintenance_but_maintenance_runs_one_at_a_time():
+    store = MemoryStore()
+    with RepositoryLock(store, kind="maintenance"):
+        with RepositoryLock(store, kind="shared"):
+            pass
+        with pytest.raises(RepositoryLockedError):
+            RepositoryLock(store, kind="maintenance").__enter__()
+
+
+def test_a_lock_removed_by_another_process_is_lost_and_never_recreated():
+    from bkctl.repo.lock import LockLostError, remove_locks
+
+    store = MemoryStore()
+    with RepositoryLock(store, kind="shared") as lock:
+        remove_locks(store, only_stale=False)
+        with pytest.raises(LockLostError):
+            lock.confirm()
+        assert not store.exists(lock.name)
+    assert list(store.list("locks/")) == []
+
+
+def test_unreadable_lock_counts_as_stale():
+    store = MemoryStore()
+    store.put("locks/garbage", b"\xff not json")
+    with RepositoryLock(store, kind="exclusive"):
+        assert not store.exists("locks/garbage")

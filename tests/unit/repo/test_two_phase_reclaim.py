@@ -214,3 +214,17 @@ def test_reclaim_refuses_while_a_point_document_is_damaged(first, tmp_path):
     with pytest.raises(Exception, match="reclaim refuses"):
         reclaim(fresh, grace=NO_GRACE)
     assert len(list(first.store.list("data/"))) >= 1
+
+
+def test_damage_in_the_local_cache_stays_local(first, tmp_path):
+    with first.session():
+        point = stream_point(first, os.urandom(5_000))
+    for name in [f"points/{point.id}", *first.store.list("index/")]:
+        cached = first.cache.root.joinpath(*name.split("/"))
+        data = bytearray(cached.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        cached.write_bytes(bytes(data))
+    reopened = Repository.open(first.store, Secret("pw"), cache_dir=tmp_path / "cache-1")
+    assert [p.id for p in reopened.list_points()] == [point.id] and not reopened.damaged
+    assert len(reopened.index) == 2
+    assert reopened.cache.get(f"points/{point.id}") == first.store.get(f"points/{point.id}")  # healed
