@@ -219,6 +219,8 @@ def test_reclaim_refuses_while_a_point_document_is_damaged(first, tmp_path):
 def test_damage_in_the_local_cache_stays_local(first, tmp_path):
     with first.session():
         point = stream_point(first, os.urandom(5_000))
+    warm = Repository.open(first.store, Secret("pw"), cache_dir=tmp_path / "cache-1")
+    assert len(warm.index) == 2  # reading fills the cache with the index objects
     for name in [f"points/{point.id}", *first.store.list("index/")]:
         cached = first.cache.root.joinpath(*name.split("/"))
         data = bytearray(cached.read_bytes())
