@@ -11,16 +11,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bkctl.errors import BkctlError, NotFoundError
+from bkctl.errors import BkctlError, NotFoundError, UsageError
 from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, Reason, WarningKind
 from bkctl.model.state import ActualState, PointRecord
 from bkctl.observe import observe
 from bkctl.planfile import check_stale
 from bkctl.planner import interval_of, make_plan, next_due
 from bkctl.reconcile import ApplyResult, Reporter, apply_plan
+from bkctl.repo.reclaim import ReclaimStats
+from bkctl.repo.repair import IndexRepair, PointsRepair
 from bkctl.sources.environment import child_environment
 from bkctl.sources.hooks import hook_problems
-from bkctl.targets.base import RestoreResult, VerifyResult
+from bkctl.targets.base import RepositoryMaintenance, RestoreResult, VerifyResult
 from bkctl.targets.registry import source_for
 from bkctl.workspace import Workspace
 
@@ -34,6 +36,11 @@ __all__ = [
     "status",
     "StatusRow",
     "PointRow",
+    "reclaim",
+    "repair_index",
+    "repair_points",
+    "unlock",
+    "repository_targets",
 ]
 
 
@@ -239,3 +246,35 @@ def _unmanaged_rows(state: ActualState, managed: list[StatusRow], now: datetime)
                               (now - newest).total_seconds() if newest else None, None, len(points),
                               sum(p.bytes for p in points), None, "unmanaged"))
     return rows
+
+
+def repository_targets(workspace: Workspace, targets: list[str] | None) -> list[str]:
+    """The named targets (all by default) that hold an initialised repository."""
+    chosen = targets or sorted(workspace.manifest.targets)
+    return [name for name in chosen if isinstance(workspace.driver(name), RepositoryMaintenance)
+            and workspace.driver(name).initialized()]
+
+
+def _maintained(workspace: Workspace, target: str) -> RepositoryMaintenance:
+    driver = workspace.driver(target)
+    if not isinstance(driver, RepositoryMaintenance):
+        raise UsageError(f"target '{target}' has no repository to repair or unlock")
+    return driver
+
+
+def reclaim(workspace: Workspace, target: str, *, immediate: bool) -> ReclaimStats:
+    """Two-phase reclaim of one target, or an immediate one under an exclusive lock."""
+    return workspace.driver(target).reclaim(immediate=immediate)
+
+
+def repair_index(workspace: Workspace, target: str) -> IndexRepair:
+    return _maintained(workspace, target).repair_index()
+
+
+def repair_points(workspace: Workspace, target: str, *, remove: bool) -> PointsRepair:
+    return _maintained(workspace, target).repair_points(remove=remove)
+
+
+def unlock(workspace: Workspace, target: str, *, only_stale: bool) -> list[str]:
+    """Descriptions of the locks removed."""
+    return [lock.describe() for lock in _maintained(workspace, target).unlock(only_stale=only_stale)]

@@ -113,8 +113,7 @@ def _run(workspace: Workspace, action: Action, progress: Progress | None,
         driver.delete_points([p.id for p in action.points])
         return f"{len(action.points)} recovery point{'s' if len(action.points) != 1 else ''} deleted"
     if action.kind == ActionKind.RECLAIM:
-        driver.reclaim()
-        return "unreferenced data reclaimed"
+        return driver.reclaim().describe()
     if action.kind == ActionKind.VERIFY:
         result = driver.verify(action.read_data or 0.0, progress)
         if not result.ok:

@@ -38,18 +38,20 @@ def backup_paths(repo: Repository, *, workload: str, host: str, paths: list[Path
     if not paths:
         raise UsageError("backup_paths needs at least one path")
     started, when = time.monotonic(), now or datetime.now(UTC)
-    with repo.lock(exclusive=False):
+    with repo.session():
         parent = find_parent(repo, workload, host)
         pipeline = ChunkPipeline(repo, compression)
         parent_files = load_file_map(repo, parent)
         walker = FilesWalker(
-            chunker=repo.chunker, pipeline=pipeline, parent_files=parent_files, include=include or [],
+            chunker=repo.chunker, pipeline=pipeline, parent_files=_reusable(repo, parent_files),
+            include=include or [],
             exclude=exclude or [], one_file_system=one_file_system, progress=progress)
         with _abort_on_error(repo, pipeline):
             for path in paths:
                 walker.add_root(Path(path))
             pipeline.drain()
-            root = _save_trees(repo, walker.root, compression)
+            references: set[bytes] = set()
+            root = _save_trees(repo, walker.root, compression, references)
             repo.flush()
         counters = walker.counters
         stats = {**asdict(pipeline.counters), "files": counters.files, "dirs": counters.dirs,
@@ -62,7 +64,7 @@ def backup_paths(repo: Repository, *, workload: str, host: str, paths: list[Path
             root=root, paths=[str(Path(p).absolute()) for p in paths],
             errors=counters.errors, tool_version=bkctl_version(),
             parent=parent.id if parent else None)
-        repo.commit_point(point)
+        repo.commit_point(point, references)
         unchanged = not walker.changed and walker.files.keys() == parent_files.keys()
         save_file_map(repo, point.id, walker.saved_files(),
                       same_as=parent.id if parent is not None and unchanged else None)
@@ -76,7 +78,7 @@ def backup_stream(repo: Repository, *, workload: str, host: str, name: str, stre
     if not name or "/" in name or name in (".", ".."):
         raise UsageError(f"stream item name {name!r} must be a plain file name")
     started, when = time.monotonic(), now or datetime.now(UTC)
-    with repo.lock(exclusive=False):
+    with repo.session():
         pipeline = ChunkPipeline(repo, compression)
         content: list[str | None] = []
         total = 0
@@ -91,7 +93,8 @@ def backup_stream(repo: Repository, *, workload: str, host: str, name: str, stre
             stamp = time.time_ns() if now is None else int(now.timestamp() * 1e9)
             node: Node = {"name": name, "type": "file", "mode": 0o600, "size": total,
                           "mtime_ns": stamp, "content": content}
-            root = _save_trees(repo, [node], compression)
+            references: set[bytes] = set()
+            root = _save_trees(repo, [node], compression, references)
             repo.flush()
         stats = {**asdict(pipeline.counters), "files": 1, "bytes": total, "bytes_read": total,
                  "duration_seconds": round(time.monotonic() - started, 3)}
@@ -99,17 +102,37 @@ def backup_stream(repo: Repository, *, workload: str, host: str, name: str, stre
             id=secrets.token_hex(16), workload=workload, host=host, time=when, partial=False,
             stats=stats, meta=dict(meta or {}), kind="stream", root=root, paths=[name],
             tool_version=bkctl_version())
-        repo.commit_point(point)
+        repo.commit_point(point, references)
     return point
 
 
-def _save_trees(repo: Repository, nodes: list[Node], compression: int | None) -> str:
-    """Save trees bottom-up; returns the id of the tree holding ``nodes``."""
+def _save_trees(repo: Repository, nodes: list[Node], compression: int | None,
+                references: set[bytes]) -> str:
+    """Save trees bottom-up; returns the id of the tree holding ``nodes``.
+
+    ``references`` collects every tree and chunk id the trees name (reused content of
+    unchanged files included): the set the commit checks is still in the repository.
+    """
     nodes = [node for node in nodes if "_failed" not in node]
     for node in nodes:
         if "_children" in node:
-            node["subtree"] = _save_trees(repo, node.pop("_children"), compression)
-    return repo.save_blob("t", encode_tree(nodes), compression).blob_id.hex()
+            node["subtree"] = _save_trees(repo, node.pop("_children"), compression, references)
+        references.update(bytes.fromhex(chunk) for chunk in node.get("content") or ())
+    tree_id = repo.save_blob("t", encode_tree(nodes), compression).blob_id
+    references.add(tree_id)
+    return tree_id.hex()
+
+
+def _reusable(repo: Repository, parent_files: dict[str, Node]) -> dict[str, Node]:
+    """The parent's files whose chunks are all indexed and not marked for deletion.
+
+    Reusing a file means trusting that its chunks are still stored; one dictionary
+    lookup per chunk checks that, and a file that fails (damaged index, data marked by
+    a reclaim) is simply read again, so the new point never depends on missing data.
+    """
+    index = repo.index
+    return {path: node for path, node in parent_files.items()
+            if all(index.usable(bytes.fromhex(chunk)) for chunk in node.get("content") or ())}
 
 
 @contextmanager
@@ -119,7 +142,7 @@ def _abort_on_error(repo: Repository, pipeline: ChunkPipeline) -> Iterator[None]
         yield
     except BaseException:
         pipeline.close()
-        repo.writer.abort()
+        repo.abort()
         raise
     pipeline.close()
 

@@ -18,7 +18,20 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 from bkctl import __version__
-from bkctl.cli import apply, backup, keys, plan, points, policy, restore, schema, status, validate, verify
+from bkctl.cli import (
+    apply,
+    backup,
+    keys,
+    maintenance,
+    plan,
+    points,
+    policy,
+    restore,
+    schema,
+    status,
+    validate,
+    verify,
+)
 from bkctl.cli.console import err
 from bkctl.cli.errors import show_error
 from bkctl.errors import BkctlError, ExitCode, StorageFullError
@@ -61,6 +74,9 @@ app.command("backup")(backup.command)
 app.command("points")(points.command)
 app.command("restore")(restore.command)
 app.command("verify")(verify.command)
+app.command("reclaim")(maintenance.reclaim_command)
+app.command("unlock")(maintenance.unlock_command)
+app.add_typer(maintenance.repair_app, name="repair")
 app.add_typer(keys.app, name="keys")
 app.add_typer(policy.app, name="policy")
 app.command("schema")(schema.command)

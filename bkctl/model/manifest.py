@@ -7,6 +7,7 @@ from typing import Literal
 from bkctl.model.base import Name, Strict, described
 from bkctl.model.policy import Policy
 from bkctl.model.target import Encryption, Target
+from bkctl.model.units import DurationField, parse_duration
 from bkctl.model.workload import Workload
 
 __all__ = ["Settings", "Manifest", "MANIFEST_VERSION"]
@@ -28,6 +29,12 @@ class Settings(Strict):
     )
     cache_dir: str | None = described(
         "Local cache folder (safe to delete); defaults to ~/.cache/bkctl.", "/var/cache/bkctl", default=None
+    )
+    reclaim_grace: DurationField = described(
+        "How long data marked unreferenced by one reclaim waits before a later reclaim deletes it "
+        "(it also waits for every run that was active when it was marked).",
+        "1h",
+        default_factory=lambda: parse_duration("1h"),
     )
 
 

@@ -49,6 +49,7 @@ class Reason(StrEnum):
     ORPHANED = "orphaned"
     UNREFERENCED_DATA = "unreferenced-data"
     VERIFY_DUE = "verify-due"
+    MARKED_DATA = "marked-data"
 
 
 class WarningKind(StrEnum):
@@ -61,6 +62,7 @@ class WarningKind(StrEnum):
     MASS_PRUNE = "mass-prune"
     MISSING_COPY = "missing-copy"
     TOOL_MISSING = "tool-missing"
+    DAMAGED_POINTS = "damaged-points"
 
 
 class _Frozen(BaseModel):

@@ -51,8 +51,11 @@ class TargetState(_Frozen):
     locks: tuple[str, ...] = ()
     error: str = ""
     last_verified: datetime | None = None
+    damaged_points: tuple[str, ...] = ()  # point documents that failed authentication
+    marked_bytes: int = 0  # data an earlier reclaim marked for deletion
+    reclaim_ready: datetime | None = None  # when a later reclaim may delete some of it
 
-    @field_validator("last_verified")
+    @field_validator("last_verified", "reclaim_ready")
     @classmethod
     def _verified_utc(cls, value: datetime | None) -> datetime | None:
         return None if value is None else _aware_utc(value)

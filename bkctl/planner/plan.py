@@ -132,23 +132,40 @@ def _plan_target(scope: _Scope, name: str, observed: TargetState | None, draft: 
                 detail=f"create the {scope.manifest.targets[name].type} repository",
             )
         )
+    if observed.damaged_points:
+        draft.warnings.append(
+            PlanWarning(
+                kind=WarningKind.DAMAGED_POINTS,
+                target=name,
+                message=f"target '{name}' has {len(observed.damaged_points)} damaged recovery point "
+                f"document(s) ({', '.join(p[:8] for p in observed.damaged_points)}); run `bkctl verify`, then "
+                "`bkctl repair points`",
+            )
+        )
     before = len(draft.actions)
     _plan_workloads(scope, name, observed, draft)
     _plan_orphans(scope, name, observed, draft)
-    if any(a.kind == ActionKind.PRUNE for a in draft.actions[before:]):
-        draft.actions.append(
-            Action(
-                kind=ActionKind.RECLAIM,
-                target=name,
-                reason=Reason.UNREFERENCED_DATA,
-                detail="delete data no remaining recovery point references",
-            )
-        )
+    reclaim = _reclaim_action(scope, name, observed, pruned=any(
+        a.kind == ActionKind.PRUNE for a in draft.actions[before:]))
+    if reclaim is not None:
+        draft.actions.append(reclaim)
     if observed.initialized and scope.workloads is None:
         policies = [scope.manifest.policy_for(w) for w in scope.on_target(name)]
         verify = plan_verify(name, policies, observed.last_verified, scope.now)
         if verify is not None:
             draft.actions.append(verify)
+
+
+def _reclaim_action(scope: _Scope, name: str, observed: TargetState, *, pruned: bool) -> Action | None:
+    """Reclaim after prunes (it marks their data), or when marked data is ripe for deletion."""
+    if pruned:
+        return Action(kind=ActionKind.RECLAIM, target=name, reason=Reason.UNREFERENCED_DATA,
+                      detail="mark data no remaining recovery point references (a later reclaim deletes it)")
+    ready = observed.reclaim_ready
+    if scope.workloads is None and ready is not None and scope.now >= ready:
+        return Action(kind=ActionKind.RECLAIM, target=name, reason=Reason.MARKED_DATA,
+                      detail=f"delete {observed.marked_bytes / (1 << 20):.1f} MiB marked by an earlier reclaim")
+    return None
 
 
 def _plan_workloads(scope: _Scope, name: str, observed: TargetState, draft: _Draft) -> None:

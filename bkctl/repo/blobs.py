@@ -14,6 +14,8 @@ import queue
 import threading
 from dataclasses import dataclass
 
+from bkctl.errors import BkctlError
+from bkctl.repo.crashpoints import crash_point
 from bkctl.repo.crypto import MasterKey, compress
 from bkctl.repo.index import Index, encode_index, new_index_name
 from bkctl.repo.pack import FinishedPack, IndexEntry, PackBuilder
@@ -80,11 +82,25 @@ class BlobWriter:
         self._write_index()
 
     def abort(self) -> None:
-        """Drop unfinished work after a failure so a later backup stores those chunks."""
+        """Drop unfinished work after a failure so a later backup stores those chunks.
+
+        Packs stored but not yet indexed are deleted: nothing can reference them (no
+        index lists them, no other process can find them), and on a full disk they are
+        most of what the failed run wrote. Packs already named by a checkpoint index
+        stay; a later run reuses them or a reclaim removes them.
+        """
         with self._builder_lock:
             self._builder = PackBuilder()
         self._stop_uploader()
         self._failure = None
+        orphans = {entry.pack for _, entry in self._unsaved}
+        self._unsaved, self._unsaved_packs = [], 0
+        for pack in sorted(orphans):
+            try:
+                self._store.delete(pack)
+            except BkctlError:
+                continue  # best effort: a reclaim removes what is left
+        self._index.discard_packs(orphans)
         self._index.release_claims()
 
     def _enqueue(self, pack: FinishedPack) -> None:
@@ -114,6 +130,7 @@ class BlobWriter:
                 continue  # drain so producers never block on a dead uploader
             try:
                 self._store.put(pack.name, pack.data)
+                crash_point("after-pack-upload")
                 self._index.add(pack.entries)
                 self._unsaved.extend(pack.entries)
                 self._unsaved_packs += 1
@@ -125,7 +142,10 @@ class BlobWriter:
     def _write_index(self) -> None:
         """Index the stored packs so an interrupted backup's data is reused next time."""
         if self._unsaved:
-            self._store.put(new_index_name(), encode_index(self._key, self._unsaved))
+            name = new_index_name()
+            self._store.put(name, encode_index(self._key, self._unsaved))
+            self._index.objects.add(name)  # our own object: a refresh need not read it back
+            crash_point("after-index-write")
         self._unsaved = []
         self._unsaved_packs = 0
 

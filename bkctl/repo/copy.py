@@ -10,8 +10,8 @@ rewritten once.
 
 The copy keeps the point's id, time, host, workload, paths, stats and meta, so both
 targets list the same recovery point. Order of writes is a backup's: packs, index, then
-the point document; the destination holds a shared lock meanwhile (reclaim, which is
-exclusive, cannot delete the chunks a copy relies on).
+the point document, each checked at commit like a backup's (the destination is written
+in a session; the source is read under a shared lock, so a reclaim there waits for it).
 """
 
 from __future__ import annotations
@@ -47,6 +47,10 @@ class _PointCopier:
         self._compression = compression
         self._stats = stats
         self._ids: dict[str, str] = {}  # source id (hex) -> destination id (hex)
+
+    def references(self) -> set[bytes]:
+        """Every destination id this copier produced: a superset of what its points need."""
+        return {bytes.fromhex(blob_id) for blob_id in self._ids.values()}
 
     def tree(self, tree_id: str) -> str:
         """The destination id of source tree ``tree_id``, after copying all it references."""
@@ -90,7 +94,7 @@ def copy_points(source: Repository, destination: Repository, ids: Iterable[str],
     and leaves the destination without that point (its packs become unreferenced data).
     """
     stats = CopyStats()
-    with destination.lock(exclusive=False):
+    with destination.session(), source.lock("shared"):
         present = {point.id for point in destination.list_points()}
         copier = _PointCopier(source, destination, compression, stats)
         for wanted in ids:
@@ -98,7 +102,8 @@ def copy_points(source: Repository, destination: Repository, ids: Iterable[str],
             if point.id in present:
                 stats.points_present += 1
                 continue
-            destination.commit_point(_copy_one(copier, destination, point))
+            document = _copy_one(copier, destination, point)
+            destination.commit_point(document, copier.references())
             present.add(point.id)
             stats.points_copied += 1
     return stats
@@ -110,6 +115,6 @@ def _copy_one(copier: _PointCopier, destination: Repository, point: PointInfo) -
         root = copier.tree(point.root) if point.root else ""
         destination.flush()
     except BaseException:
-        destination.writer.abort()  # release claims so a retry stores those blobs
+        destination.abort()  # release claims so a retry stores those blobs
         raise
     return replace(point, root=root)

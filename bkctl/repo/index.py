@@ -27,11 +27,18 @@ class Index:
     """All known entries plus the ids a running backup has claimed but not yet stored.
 
     ``claim`` is the dedup decision: exactly one thread gets True for a new id, so two
-    workers never store the same chunk twice.
+    workers never store the same chunk twice. Blobs in ``marked`` packs (waiting for a
+    reclaim to delete them) stay readable but never count for dedup: a new copy is
+    stored instead, so nothing written now depends on a pack that may soon be gone.
+    A blob stored in several packs (a repack, two concurrent backups) keeps every
+    entry; the preferred one is in a pack that is not marked.
     """
 
     def __init__(self) -> None:
         self.entries: dict[bytes, IndexEntry] = {}
+        self.objects: set[str] = set()  # names of the index objects loaded into this index
+        self.marked: frozenset[str] = frozenset()
+        self._others: dict[bytes, list[IndexEntry]] = {}
         self._claimed: set[bytes] = set()
         self._lock = threading.Lock()
 
@@ -47,12 +54,23 @@ class Index:
         except KeyError:
             raise RepositoryCorruptError(
                 f"blob {blob_id.hex()} is missing from the index",
-                hint="run 'verify' to list the affected recovery points",
+                hint="run 'bkctl verify' to list the affected recovery points; "
+                "'bkctl repair index' rebuilds the index from the packs",
             ) from None
+
+    def copies(self, blob_id: bytes) -> list[IndexEntry]:
+        """Every known place of a blob, preferred first."""
+        first = self.entries.get(blob_id)
+        return ([first] if first else []) + self._others.get(blob_id, [])
+
+    def usable(self, blob_id: bytes) -> bool:
+        """Stored in a pack that no reclaim has marked: safe to deduplicate against."""
+        entry = self.entries.get(blob_id)
+        return entry is not None and entry.pack not in self.marked
 
     def claim(self, blob_id: bytes) -> bool:
         with self._lock:
-            if blob_id in self.entries or blob_id in self._claimed:
+            if self.usable(blob_id) or blob_id in self._claimed:
                 return False
             self._claimed.add(blob_id)
             return True
@@ -65,7 +83,48 @@ class Index:
     def add(self, items: Iterable[tuple[bytes, IndexEntry]]) -> None:
         with self._lock:
             for blob_id, entry in items:
-                self.entries.setdefault(blob_id, entry)
+                current = self.entries.get(blob_id)
+                if current is None:
+                    self.entries[blob_id] = entry
+                elif current != entry:
+                    others = self._others.setdefault(blob_id, [])
+                    if current.pack in self.marked and entry.pack not in self.marked:
+                        self.entries[blob_id] = entry
+                        others.insert(0, current)
+                    elif entry not in others:
+                        others.append(entry)
+
+    def discard_packs(self, packs: set[str]) -> None:
+        """Forget every entry in ``packs`` (packs deleted by an aborted backup)."""
+        with self._lock:
+            for blob_id in [b for b, e in self.entries.items() if e.pack in packs]:
+                rest = [e for e in self._others.pop(blob_id, []) if e.pack not in packs]
+                if rest:
+                    self.entries[blob_id], self._others[blob_id] = rest[0], rest[1:]
+                else:
+                    del self.entries[blob_id]
+
+    def set_marked(self, packs: frozenset[str]) -> None:
+        """Packs now in pending marks; prefer an unmarked copy where one exists."""
+        with self._lock:
+            self.marked = packs
+            for blob_id, others in self._others.items():
+                current = self.entries[blob_id]
+                better = next((e for e in others if e.pack not in packs), None)
+                if current.pack in packs and better is not None:
+                    others.remove(better)
+                    others.insert(0, current)
+                    self.entries[blob_id] = better
+
+    def by_pack(self) -> dict[str, list[tuple[bytes, IndexEntry]]]:
+        """Every entry (all copies) grouped by pack."""
+        packs: dict[str, list[tuple[bytes, IndexEntry]]] = {}
+        for blob_id, entry in self.entries.items():
+            packs.setdefault(entry.pack, []).append((blob_id, entry))
+        for blob_id, others in self._others.items():
+            for entry in others:
+                packs.setdefault(entry.pack, []).append((blob_id, entry))
+        return packs
 
 
 def new_index_name() -> str:

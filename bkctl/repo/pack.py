@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 
 import blake3
 
+from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.crypto import MasterKey
+from bkctl.store.base import BlobStore
 
-__all__ = ["PACK_TARGET_SIZE", "IndexEntry", "PackBuilder", "FinishedPack"]
+__all__ = ["PACK_TARGET_SIZE", "IndexEntry", "PackBuilder", "FinishedPack", "pack_header_entries",
+           "read_pack_header", "pack_name_matches"]
 
 PACK_TARGET_SIZE = 16 << 20
 _HEADER_AD = b"bkctl-pack-header"
@@ -72,3 +75,43 @@ class PackBuilder:
             for blob_id, kind, offset, length, raw in self.blobs
         ]
         return FinishedPack(name, data, entries)
+
+
+def pack_name_matches(name: str, data: bytes) -> bool:
+    """A pack's name is the BLAKE3 of its bytes: any flipped byte anywhere shows here."""
+    return name.rsplit("/", 1)[-1] == blake3.blake3(data).hexdigest()
+
+
+def pack_header_entries(key: MasterKey, name: str, data: bytes) -> list[tuple[bytes, IndexEntry]]:
+    """The entries a whole pack's own header lists; damage raises RepositoryCorruptError."""
+    if len(data) < 4:
+        raise RepositoryCorruptError(f"pack {name} is truncated")
+    (length,) = struct.unpack("<I", data[-4:])
+    if length + 4 > len(data):
+        raise RepositoryCorruptError(f"pack {name} has a damaged header length")
+    return _decode_header(key, name, data[-4 - length : -4], len(data) - 4 - length)
+
+
+def read_pack_header(store: BlobStore, key: MasterKey, name: str) -> list[tuple[bytes, IndexEntry]]:
+    """The header of a stored pack, read with two ranged reads instead of the whole pack."""
+    size = store.size(name)
+    if size < 4:
+        raise RepositoryCorruptError(f"pack {name} is truncated")
+    (length,) = struct.unpack("<I", store.get_range(name, size - 4, 4))
+    if length + 4 > size:
+        raise RepositoryCorruptError(f"pack {name} has a damaged header length")
+    start = size - 4 - length
+    return _decode_header(key, name, store.get_range(name, start, length), start)
+
+
+def _decode_header(key: MasterKey, name: str, sealed: bytes, header_start: int) -> list[tuple[bytes, IndexEntry]]:
+    body = key.open(sealed, _HEADER_AD, what=f"header of pack {name}")
+    try:
+        entries = []
+        for blob_id, kind, offset, length, raw in json.loads(body):
+            if offset < 0 or length < 0 or offset + length > header_start:
+                raise ValueError(f"blob {blob_id} lies outside the pack")
+            entries.append((bytes.fromhex(blob_id), IndexEntry(name, int(offset), int(length), int(raw), str(kind))))
+        return entries
+    except (ValueError, TypeError) as exc:
+        raise RepositoryCorruptError(f"header of pack {name} is unreadable: {exc}") from None

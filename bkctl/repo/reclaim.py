@@ -1,87 +1,178 @@
-"""Reclaim: delete packs that no recovery point references; repack mostly-unused ones.
+"""Reclaim: delete data no recovery point references, without ever blocking backups.
 
-A pack whose used blobs fill less than half of it is repacked: its used sealed blobs are
-authenticated and copied as they are (the GCM associated data binds a blob to its id
-and kind, not to its place, so no re-encryption is needed) into new packs. Packs that
-are at least half used are kept whole, which bounds the rewriting cost.
+Two-phase (the protocol is written out in docs/repository-format.md):
 
-Order is crash-safe: new packs, then one consolidated index, then the old index objects
-are deleted, and only then the old packs; at every moment every index entry's pack exists.
+1. *Mark.* Packs no point references (and packs left by interrupted backups, which no
+   index lists) are named in a sealed mark; packs mostly unused are first repacked
+   (their used blobs copied, sealed as they are, into new indexed packs) and then
+   marked too. From the moment a mark exists, backups stop deduplicating against its
+   packs. The mark then records the locks present after it was written.
+2. *Delete* (a later reclaim). A mark is ripe when its grace period has passed and
+   none of the locks it recorded remains: every run that could have deduplicated
+   against its packs has finished. Its packs are deleted unless a point committed
+   since references one of their blobs without another stored copy (such a pack
+   simply stays). The index is rewritten without the deleted packs before any pack
+   is deleted, so at every moment every index entry's pack exists.
+
+Runs under a ``maintenance`` lock, which backups do not conflict with. ``immediate``
+takes an ``exclusive`` lock instead (no backup can be running) and deletes at once:
+``bkctl reclaim --now``, for a full disk.
+
+A repository with damaged point documents or index objects is refused: reclaim cannot
+know what they reference, and guessing deletes data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
+from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.blobs import blob_associated_data
-from bkctl.repo.index import encode_index, new_index_name
-from bkctl.repo.pack import PACK_TARGET_SIZE, IndexEntry, PackBuilder
+from bkctl.repo.crashpoints import crash_point
+from bkctl.repo.index import Index, encode_index, new_index_name
+from bkctl.repo.lock import read_locks
+from bkctl.repo.marks import Mark, new_mark, write_mark
+from bkctl.repo.pack import PACK_TARGET_SIZE, IndexEntry, PackBuilder, read_pack_header
 from bkctl.repo.reachability import used_blobs
+from bkctl.repo.repository import Repository
 
-if TYPE_CHECKING:
-    from bkctl.repo.repository import Repository
+__all__ = ["DEFAULT_GRACE", "ReclaimStats", "reclaim"]
 
-__all__ = ["ReclaimStats", "reclaim"]
+DEFAULT_GRACE = timedelta(hours=1)
+"""A mark waits this long even when no lock holds it back: a margin for a run that lost
+its lock while suspended (it re-checks before committing) and for clocks that differ."""
 
+logger = logging.getLogger("bkctl")
 Items = list[tuple[bytes, IndexEntry]]
 
 
-@dataclass(frozen=True)
+@dataclass
 class ReclaimStats:
-    packs_deleted: int
-    packs_kept: int
-    bytes_freed: int
-    unused_blobs_kept: int
+    """What one reclaim did; ``*_marked`` is deleted by a later reclaim."""
+
+    packs_deleted: int = 0
+    bytes_freed: int = 0
+    packs_marked: int = 0
+    bytes_marked: int = 0
     packs_repacked: int = 0
+    packs_kept: int = 0
+    unused_blobs_kept: int = 0
+    marks_waiting: int = 0
+
+    def describe(self) -> str:
+        parts = [f"{self.packs_deleted} packs deleted ({_mib(self.bytes_freed)} freed)"]
+        if self.packs_marked:
+            parts.append(f"{self.packs_marked} packs ({_mib(self.bytes_marked)}) marked for a later reclaim")
+        if self.packs_repacked:
+            parts.append(f"{self.packs_repacked} packs repacked")
+        if self.marks_waiting:
+            parts.append(f"{self.marks_waiting} earlier marks still waiting")
+        return ", ".join(parts)
 
 
-def reclaim(repo: Repository) -> ReclaimStats:
-    with repo.lock(exclusive=True):
-        repo.reload_index()
-        used = used_blobs(repo, repo.list_points())
-        by_pack: dict[str, Items] = {}
-        for blob_id, entry in repo.index.entries.items():
-            by_pack.setdefault(entry.pack, []).append((blob_id, entry))
-        kept, repack = _classify(by_pack, used)
-        entries = [item for items in kept.values() for item in items]
-        entries += _repack(repo, repack, used)
-        doomed = sorted(set(repo.store.list("data/")) - set(kept) - {e.pack for _, e in entries})
-        freed = sum(entry.length for pack in doomed for _, entry in by_pack.get(pack, []))
-        old_indexes = list(repo.store.list("index/"))
-        if entries:
-            repo.store.put(new_index_name(), encode_index(repo.key, entries))
-        for name in old_indexes:
-            repo.store.delete(name)
-        for name in doomed:
-            repo.store.delete(name)
-        repo.reload_index()
-        unused = sum(1 for items in kept.values() for blob_id, _ in items if blob_id not in used)
-        return ReclaimStats(len(doomed), len(kept), freed, unused, len(repack))
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MiB"
 
 
-def _classify(by_pack: dict[str, Items], used: set[bytes]) -> tuple[dict[str, Items],
-                                                                     dict[str, Items]]:
-    """Packs to keep whole, and packs to repack (used bytes below half the pack)."""
-    kept: dict[str, Items] = {}
+@dataclass
+class _Survey:
+    """The repository as one reclaim sees it, read fresh from the store."""
+
+    index: Index
+    used: set[bytes]
+    by_pack: dict[str, Items]
+    stored: set[str]
+    marks: list[Mark] = field(default_factory=list)
+
+
+def reclaim(repo: Repository, *, grace: timedelta = DEFAULT_GRACE, immediate: bool = False) -> ReclaimStats:
+    """Delete ripe marks' packs, then mark what is unreferenced now (or delete it at once).
+
+    Which marks are ripe is decided *before* the points are read: a run that held one
+    of a mark's locks has committed by then, so its point is among those read.
+    """
+    stats = ReclaimStats()
+    with repo.lock("exclusive" if immediate else "maintenance") as lock:
+        repo.refresh_index()
+        ripe, waiting = ([], []) if immediate else _ripe_marks(repo, list(repo.marks.marks), grace, lock.name)
+        survey = _survey(repo)
+        if immediate:
+            doomed = _doomed(repo, survey, stats, pending=frozenset()) | {p for m in survey.marks for p in m.packs}
+            _delete(repo, survey, doomed, survey.marks, stats)
+        else:
+            stats.marks_waiting = len(waiting)
+            _delete(repo, survey, {p for m in ripe for p in m.packs}, ripe, stats)
+            pending = frozenset(p for m in waiting for p in m.packs)
+            doomed = _doomed(repo, survey, stats, pending=pending)
+            if doomed:
+                _mark(repo, survey, doomed, stats, own_lock=lock.name)
+    repo.reload_index()
+    return stats
+
+
+def _survey(repo: Repository) -> _Survey:
+    points = repo.list_points()
+    index = repo.refresh_index()
+    damaged = sorted(n for n in repo.damaged if n.startswith(("points/", "index/")))
+    if damaged:
+        raise RepositoryCorruptError(
+            f"reclaim refuses to run: {len(damaged)} damaged object(s), first {damaged[0]}",
+            hint="run `bkctl verify`; `bkctl repair index` rebuilds a damaged index; a damaged point "
+            "can be removed with `bkctl forget`")
+    for name in repo.marks.damaged:
+        logger.warning("removing damaged mark %s (its packs stay until marked again)", name)
+        repo.store.delete(name)
+    return _Survey(index, used_blobs(repo, points), index.by_pack(), set(repo.store.list("data/")),
+                   list(repo.marks.marks))
+
+
+def _ripe_marks(repo: Repository, marks: list[Mark], grace: timedelta, own: str) -> tuple[list[Mark], list[Mark]]:
+    held = {lock.name for lock in read_locks(repo.store)} - {own}
+    now = datetime.now(UTC)
+    ripe, waiting = [], []
+    for mark in marks:
+        if not mark.ready:  # reclaims are serialised: this one's writer died between its two writes
+            repo.store.delete(mark.name)
+        elif mark.ready and now - mark.time >= grace and not held & set(mark.locks or ()):
+            ripe.append(mark)
+        else:
+            waiting.append(mark)
+    return ripe, waiting
+
+
+def _doomed(repo: Repository, survey: _Survey, stats: ReclaimStats, *, pending: frozenset[str]) -> set[str]:
+    """Packs to mark: unused, repacked, or never indexed; ``pending`` are already marked."""
+    doomed: set[str] = set()
     repack: dict[str, Items] = {}
-    for pack, items in by_pack.items():
-        used_bytes = sum(entry.length for blob_id, entry in items if blob_id in used)
-        total = sum(entry.length for _, entry in items)
-        if used_bytes == 0:
+    for pack, items in survey.by_pack.items():
+        if pack in pending or pack not in survey.stored:
             continue
-        (kept if used_bytes * 2 >= total else repack)[pack] = items
-    return kept, repack
+        used_bytes = sum(entry.length for blob_id, entry in items if blob_id in survey.used)
+        if used_bytes == 0:
+            doomed.add(pack)
+        elif used_bytes * 2 < sum(entry.length for _, entry in items):
+            repack[pack] = items
+        else:
+            stats.packs_kept += 1
+            stats.unused_blobs_kept += sum(1 for blob_id, _ in items if blob_id not in survey.used)
+    doomed |= survey.stored - set(survey.by_pack) - pending  # left by interrupted backups
+    if repack:
+        _repack(repo, survey, repack)
+        stats.packs_repacked = len(repack)
+        doomed |= set(repack)
+    return doomed
 
 
-def _repack(repo: Repository, packs: dict[str, Items], used: set[bytes]) -> Items:
-    """Copy the used blobs of ``packs`` into new packs; returns their index entries."""
+def _repack(repo: Repository, survey: _Survey, packs: dict[str, Items]) -> None:
+    """Copy the used blobs of ``packs`` into new packs and index them (before any mark)."""
     entries: Items = []
     builder = PackBuilder()
     for pack, items in sorted(packs.items()):
         data = repo.store.get(pack)
         for blob_id, entry in items:
-            if blob_id not in used:
+            if blob_id not in survey.used:
                 continue
             sealed = data[entry.offset : entry.offset + entry.length]
             repo.key.open(sealed, blob_associated_data(entry.kind, blob_id),
@@ -92,10 +183,68 @@ def _repack(repo: Repository, packs: dict[str, Items], used: set[bytes]) -> Item
                 builder = PackBuilder()
     if builder.blobs:
         entries += _store_pack(repo, builder)
-    return entries
+    repo.store.put(new_index_name(), encode_index(repo.key, entries))
+    crash_point("reclaim-after-repack")
+    survey.index.add(entries)
+    for blob_id, entry in entries:
+        survey.by_pack.setdefault(entry.pack, []).append((blob_id, entry))
+        survey.stored.add(entry.pack)
 
 
 def _store_pack(repo: Repository, builder: PackBuilder) -> Items:
     finished = builder.finish(repo.key)
     repo.store.put(finished.name, finished.data)
     return finished.entries
+
+
+def _mark(repo: Repository, survey: _Survey, doomed: set[str], stats: ReclaimStats, *, own_lock: str) -> None:
+    """Write the mark, then record the locks that exist now (see :mod:`bkctl.repo.marks`)."""
+    size = sum(entry.length for pack in doomed for _, entry in survey.by_pack.get(pack, []))
+    mark = new_mark(doomed, size)
+    write_mark(repo.store, repo.key, mark)
+    crash_point("reclaim-after-mark")
+    held = tuple(sorted(lock.name for lock in read_locks(repo.store) if lock.name != own_lock))
+    write_mark(repo.store, repo.key, Mark(mark.id, mark.time, mark.packs, mark.bytes, held))
+    stats.packs_marked, stats.bytes_marked = len(doomed), size
+
+
+def _delete(repo: Repository, survey: _Survey, candidates: set[str], marks: list[Mark],
+            stats: ReclaimStats) -> None:
+    """Delete the candidates nothing needs: index first, then packs, then the marks."""
+    doomed = {pack for pack in candidates if _unneeded(repo, survey, pack, candidates)}
+    if doomed & set(survey.by_pack):
+        kept = [item for pack, items in survey.by_pack.items() if pack not in doomed for item in items]
+        old = sorted(survey.index.objects)
+        if kept:
+            repo.store.put(new_index_name(), encode_index(repo.key, kept))
+        crash_point("reclaim-after-index")
+        for name in old:
+            repo.store.delete(name)
+    for pack in sorted(doomed):
+        stats.bytes_freed += sum(entry.length for _, entry in survey.by_pack.get(pack, []))
+        repo.store.delete(pack)
+        crash_point("reclaim-mid-delete")
+    for mark in marks:
+        repo.store.delete(mark.name)
+    stats.packs_deleted += len(doomed)
+    for pack in doomed:
+        survey.by_pack.pop(pack, None)
+        survey.stored.discard(pack)
+
+
+def _unneeded(repo: Repository, survey: _Survey, pack: str, candidates: set[str]) -> bool:
+    """No referenced blob of ``pack`` lacks a stored copy outside the candidates."""
+    items = survey.by_pack.get(pack)
+    if items is None:
+        if pack not in survey.stored:
+            return False
+        try:
+            items = read_pack_header(repo.store, repo.key, pack)
+        except RepositoryCorruptError:
+            return True  # unindexed and unreadable: nothing can reference it
+    for blob_id, _ in items:
+        if blob_id in survey.used and not any(
+                copy.pack not in candidates and copy.pack in survey.stored
+                for copy in survey.index.copies(blob_id)):
+            return False
+    return True

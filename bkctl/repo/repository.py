@@ -1,39 +1,57 @@
 """The repository facade: open or create, then save and load blobs, trees and points.
 
-Objects: ``config`` (plain JSON: format version and repository id), ``keys/<id>``,
-``data/<xx>/<pack>``, ``index/<id>``, ``points/<id>``, ``locks/<id>``. See
-docs/repository-format.md.
+Objects: ``config`` (plain JSON with an authentication tag), ``keys/<id>``,
+``data/<xx>/<pack>``, ``index/<id>``, ``points/<id>``, ``marks/<id>``, ``locks/<id>``.
+See docs/repository-format.md.
+
+Two rules keep a reported success true while other processes work on the same
+repository. Every backup session re-reads the index under its lock (never reuses the
+index of an earlier backup, which a reclaim may have invalidated since), and commits a
+point only after checking, with its lock confirmed, that every blob the point references
+is still indexed. Damaged objects are skipped and named (``damaged``), never allowed to
+take the whole repository down: one bad point document breaks that point only.
 """
 
 from __future__ import annotations
 
-import json
-import secrets
+import logging
 import threading
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 from bkctl.errors import BkctlError, NotFoundError, RepositoryCorruptError, RepositoryNotFoundError
+from bkctl.repo import config as repo_config
 from bkctl.repo import keyring
 from bkctl.repo.blobs import BlobWriter, SaveResult, blob_associated_data
 from bkctl.repo.cache import Cache
 from bkctl.repo.chunker import Chunker
+from bkctl.repo.crashpoints import crash_point
 from bkctl.repo.crypto import MasterKey, decompress
 from bkctl.repo.index import Index, decode_index
 from bkctl.repo.keys import KdfParams, KeyInfo
-from bkctl.repo.lock import RepositoryLock
+from bkctl.repo.lock import LockKind, RepositoryLock
+from bkctl.repo.marks import MarkSet, read_marks
+from bkctl.repo.pack import IndexEntry
 from bkctl.repo.points import PointInfo, decode_point, encode_point
-from bkctl.repo.reclaim import ReclaimStats, reclaim
 from bkctl.repo.tree import Node, decode_tree
-from bkctl.repo.verify import VerifyReport, verify
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
 
-__all__ = ["FORMAT_VERSION", "Repository"]
+__all__ = ["FORMAT_VERSION", "ConcurrentReclaimError", "Repository"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = repo_config.FORMAT_VERSION
+logger = logging.getLogger("bkctl")
+T = TypeVar("T")
+
+
+class ConcurrentReclaimError(BkctlError):
+    """Data a backup deduplicated against was deleted meanwhile; nothing was committed."""
+
+    reference = "concurrent-reclaim"
 
 
 class Repository:
@@ -43,12 +61,16 @@ class Repository:
                  key: MasterKey, cache_dir: Path | None) -> None:
         self.store = store
         self.id = str(config["id"])
+        self.config = config
         self.key = key
         self.key_id = key_id
         self.cache = Cache(cache_dir, self.id)
         self.chunker = Chunker(key.chunker_seed)
+        self.damaged: dict[str, str] = {}  # object name -> why it could not be read
+        self.marks = MarkSet()
         self._index: Index | None = None
         self._writer: BlobWriter | None = None
+        self._session: RepositoryLock | None = None
         self._lazy_lock = threading.RLock()  # worker threads reach index/writer first
         self.load_tree = lru_cache(maxsize=256)(self._load_tree)
 
@@ -65,31 +87,28 @@ class Repository:
             raise BkctlError("a repository already exists here", hint="use it, or pick an "
                              "empty location")
         master = MasterKey.generate()
-        config = {"version": FORMAT_VERSION, "id": secrets.token_hex(32),
-                  "created": datetime.now(UTC).isoformat(), "chunker": "fastcdc-1MiB"}
+        config = repo_config.new_config()
         key_id = keyring.add_key(store, master, passphrase, kdf)
-        store.put("config", json.dumps(config, indent=1).encode())
+        store.put("config", repo_config.encode(master, config))
         return cls(store, config, key_id, master, cache_dir)
 
     @classmethod
     def open(cls, store: BlobStore, passphrase: Secret, *,
              cache_dir: Path | None = None) -> Repository:
         try:
-            config = json.loads(store.get("config"))
+            config = repo_config.parse(store.get("config"))
         except NotFoundError:
             raise RepositoryNotFoundError("no repository found (config object is missing)",
                                           hint="initialise the target first") from None
-        except ValueError:
-            raise RepositoryCorruptError("repository config is unreadable") from None
-        if config.get("version") != FORMAT_VERSION:
-            raise BkctlError(f"repository format version {config.get('version')} is not "
-                             f"supported (this bkctl reads {FORMAT_VERSION})")
         key_id, master = keyring.find_key(store, passphrase, str(config["id"]))
+        if repo_config.authenticate(master, config):
+            store.put("config", repo_config.encode(master, config))  # format 1 -> 2
+            config["version"] = FORMAT_VERSION
         return cls(store, config, key_id, master, cache_dir)
 
     def close(self) -> None:
         if self._writer is not None:
-            self._writer.abort()
+            self.abort()
         self.load_tree.cache_clear()
 
     def __enter__(self) -> Repository:
@@ -99,46 +118,117 @@ class Repository:
                  traceback: TracebackType | None) -> None:
         self.close()
 
-    def lock(self, *, exclusive: bool) -> RepositoryLock:
-        return RepositoryLock(self.store, exclusive=exclusive)
+    def lock(self, kind: LockKind = "shared") -> RepositoryLock:
+        return RepositoryLock(self.store, kind=kind)
 
-    # -- cached immutable objects -----------------------------------------------
-    def cached_objects(self, prefix: str) -> dict[str, bytes]:
-        """All objects under ``prefix``, read from the cache where possible."""
-        names = set(self.store.list(prefix))
-        self.cache.prune(prefix, names)
-        objects = {}
-        for name in sorted(names):
-            raw = self.cache.get(name)
-            if raw is None:
-                try:
-                    raw = self.store.get(name)
-                except NotFoundError:
-                    continue  # deleted concurrently
-                self.cache.put(name, raw)
-            objects[name] = raw
-        return objects
+    @contextmanager
+    def session(self) -> Iterator[RepositoryLock]:
+        """A writing session (backup, copy): shared lock, then a fresh index.
 
+        The index is read after the lock is written, so either this session sees every
+        mark a reclaim writes from now on, or that reclaim records this lock and waits
+        for it (docs/repository-format.md, "Two-phase reclaim").
+        """
+        with self.lock("shared") as lock:
+            self._session = lock
+            try:
+                self.refresh_index()
+                yield lock
+            except BaseException:
+                self.abort()
+                raise
+            finally:
+                self._session = None
+
+    # -- objects read through the cache ----------------------------------------------
+    def load_objects(self, prefix: str, decode: Callable[[str, bytes], T], *,
+                     names: Iterable[str] | None = None, trust_cache: bool = True) -> dict[str, T]:
+        """Decode every object under ``prefix``; damaged ones are skipped and named.
+
+        A cached copy that fails to decode is dropped and the store's copy is read
+        instead: damage in the cache stays local and costs one download.
+        """
+        listed = set(self.store.list(prefix)) if names is None else set(names)
+        if names is None:
+            self.cache.prune(prefix, listed)
+            for gone in [n for n in self.damaged if n.startswith(prefix) and n not in listed]:
+                del self.damaged[gone]
+        decoded: dict[str, T] = {}
+        for name in sorted(listed):
+            self.damaged.pop(name, None)
+            value = self._load_object(name, decode, trust_cache)
+            if value is not None:
+                decoded[name] = value
+        return decoded
+
+    def _load_object(self, name: str, decode: Callable[[str, bytes], T], trust_cache: bool) -> T | None:
+        raw = self.cache.get(name) if trust_cache else None
+        if raw is not None:
+            try:
+                return decode(name, raw)
+            except RepositoryCorruptError:
+                logger.warning("dropping damaged cache entry %s", name)
+                self.cache.delete(name)
+        try:
+            raw = self.store.get(name)
+        except NotFoundError:
+            return None  # deleted concurrently
+        try:
+            value = decode(name, raw)
+        except RepositoryCorruptError as error:
+            self.damaged[name] = error.message
+            logger.warning("%s", error.message)
+            return None
+        self.cache.put(name, raw)
+        return value
+
+    # -- the index ---------------------------------------------------------------------
     @property
     def index(self) -> Index:
         with self._lazy_lock:
-            return self._load_index()
+            if self._index is None:
+                self.refresh_index()
+            assert self._index is not None
+            return self._index
 
-    def _load_index(self) -> Index:
-        if self._index is None:
-            index = Index()
-            for name, raw in self.cached_objects("index/").items():
-                try:
-                    index.add(decode_index(self.key, name, raw))
-                except RepositoryCorruptError:
-                    self.cache.delete(name)
-                    raise
+    def refresh_index(self) -> Index:
+        """Bring the index up to date with the store: new objects added, marks applied.
+
+        When an index object this process loaded is gone (a reclaim consolidated it),
+        the index is rebuilt from scratch rather than trusted.
+        """
+        with self._lazy_lock:
+            names = set(self.store.list("index/"))
+            self.cache.prune("index/", names)
+            for gone in [n for n in self.damaged if n.startswith("index/") and n not in names]:
+                del self.damaged[gone]
+            index = self._index
+            if index is None or not index.objects <= names:
+                index = Index()
+                self._writer = None
+            for name, items in self.load_objects("index/", self._decode_index,
+                                                 names=names - index.objects).items():
+                index.add(items)
+                index.objects.add(name)
+            self.marks = read_marks(self.store, self.key)
+            index.set_marked(self.marks.packs)
             self._index = index
-        return self._index
+            return index
+
+    def _decode_index(self, name: str, raw: bytes) -> list[tuple[bytes, IndexEntry]]:
+        return decode_index(self.key, name, raw)
+
+    def use_index(self, index: Index) -> None:
+        """Read through ``index`` from now on (verify builds one from the store alone)."""
+        with self._lazy_lock:
+            self._index, self._writer = index, None
+            self.load_tree.cache_clear()
 
     def reload_index(self) -> None:
-        self._index = None
-        self._writer = None
+        """Forget the loaded index (and the writer bound to it); the next use re-reads it."""
+        with self._lazy_lock:
+            self._index = None
+            self._writer = None
 
     # -- blobs and trees ------------------------------------------------------------
     @property
@@ -155,62 +245,97 @@ class Repository:
         if self._writer is not None:
             self._writer.flush()
 
+    def abort(self) -> None:
+        """Drop unfinished work after a failure: unindexed packs are deleted, the index re-read."""
+        with self._lazy_lock:
+            if self._writer is not None:
+                self._writer.abort()
+            self.reload_index()
+
     def load_blob(self, blob_id: bytes, kind: str = "d") -> bytes:
-        """Read, authenticate, decompress and re-hash one blob."""
-        entry = self.index.get(blob_id)
-        what = f"blob {blob_id.hex()} in pack {entry.pack}"
-        try:
-            sealed = self.store.get_range(entry.pack, entry.offset, entry.length)
-        except NotFoundError:
-            raise RepositoryCorruptError(f"pack {entry.pack} is missing",
-                                         hint="run 'verify' to list affected points") from None
-        plain = decompress(self.key.open(sealed, blob_associated_data(kind, blob_id), what),
-                           entry.raw_length)
-        if self.key.blob_id(plain) != blob_id:
-            raise RepositoryCorruptError(f"{what} does not match its id")
-        return plain
+        """Read, authenticate, decompress and re-hash one blob; another copy is tried on damage."""
+        copies = self.index.copies(blob_id) or [self.index.get(blob_id)]
+        failure: RepositoryCorruptError | None = None
+        for entry in copies:
+            what = f"blob {blob_id.hex()} in pack {entry.pack}"
+            try:
+                sealed = self.store.get_range(entry.pack, entry.offset, entry.length)
+                plain = decompress(self.key.open(sealed, blob_associated_data(kind, blob_id), what),
+                                   entry.raw_length)
+                if self.key.blob_id(plain) != blob_id:
+                    raise RepositoryCorruptError(f"{what} does not match its id")
+                return plain
+            except NotFoundError:
+                failure = RepositoryCorruptError(f"pack {entry.pack} is missing",
+                                                 hint="run 'bkctl verify' to list affected points")
+            except RepositoryCorruptError as error:
+                failure = error
+        assert failure is not None
+        raise failure
 
     def _load_tree(self, tree_id: str) -> list[Node]:
         return decode_tree(self.load_blob(bytes.fromhex(tree_id), "t"), tree_id)
 
     # -- recovery points --------------------------------------------------------------
     def list_points(self) -> list[PointInfo]:
-        points = [decode_point(self.key, name, raw)
-                  for name, raw in self.cached_objects("points/").items()]
-        return sorted(points, key=lambda point: (point.time, point.id))
+        """Every readable point, oldest first; damaged documents are named in ``damaged``."""
+        points = self.load_objects("points/", lambda name, raw: decode_point(self.key, name, raw))
+        return sorted(points.values(), key=lambda point: (point.time, point.id))
+
+    def damaged_points(self) -> list[str]:
+        """Ids of point documents the last listing could not read."""
+        return sorted(name.removeprefix("points/") for name in self.damaged if name.startswith("points/"))
 
     def get_point(self, point_id_or_unique_prefix: str) -> PointInfo:
         prefix = point_id_or_unique_prefix
         matches = [p for p in self.list_points() if p.id.startswith(prefix)] if prefix else []
+        broken = [i for i in self.damaged_points() if prefix and i.startswith(prefix)]
+        if broken and not matches:
+            raise RepositoryCorruptError(f"recovery point {broken[0]} is damaged: "
+                                         f"{self.damaged[f'points/{broken[0]}']}",
+                                         hint="other points are not affected; `bkctl verify` lists the damage")
         if not matches:
             raise NotFoundError(f"no recovery point {prefix!r} in repository {self.id[:8]}")
-        if len(matches) > 1:
+        if len(matches) + len(broken) > 1:
             raise BkctlError(f"recovery point prefix {prefix!r} is ambiguous "
-                             f"({len(matches)} matches)", hint="give more characters")
+                             f"({len(matches) + len(broken)} matches)", hint="give more characters")
         return matches[0]
 
-    def commit_point(self, point: PointInfo) -> None:
-        """Write the point document: the last write of a backup."""
+    def commit_point(self, point: PointInfo, references: Iterable[bytes] | None = None) -> None:
+        """Write the point document: the last write of a backup.
+
+        With ``references`` (every blob id the point needs), first confirm this
+        session's lock and that each of them is indexed now; otherwise a concurrent
+        reclaim removed something and nothing is committed.
+        """
+        if references is not None:
+            self._check_references(references)
+        crash_point("before-point-commit")
         raw = encode_point(self.key, point)
         self.store.put(f"points/{point.id}", raw)
+        crash_point("after-point-commit")
         self.cache.put(f"points/{point.id}", raw)
 
+    def _check_references(self, references: Iterable[bytes]) -> None:
+        if self._session is not None:
+            self._session.confirm()
+        index = self.refresh_index()
+        missing = [blob_id for blob_id in references if blob_id not in index]
+        if missing:
+            self.abort()
+            raise ConcurrentReclaimError(
+                f"{len(missing)} blob(s) this backup relies on were removed by a concurrent "
+                f"reclaim (first: {missing[0].hex()[:16]}); no recovery point was written",
+                hint="run the backup again; it stores that data anew")
+
     def delete_points(self, ids: list[str]) -> None:
-        with self.lock(exclusive=True):
+        """Delete point documents (prune); their data goes in a later reclaim."""
+        with self.lock("maintenance"):
             for point_id in ids:
                 point = self.get_point(point_id)
                 self.store.delete(f"points/{point.id}")
                 self.cache.delete(f"points/{point.id}")
                 self.cache.delete(f"files/{point.id}")
-
-    # -- maintenance ----------------------------------------------------------------
-    def reclaim(self) -> ReclaimStats:
-        """Drop data no point references (see :mod:`bkctl.repo.reclaim`)."""
-        return reclaim(self)
-
-    def verify(self, read_data_percent: float = 0.0, progress: object = None) -> VerifyReport:
-        """Check structure, and read ``read_data_percent`` of the packs in full."""
-        return verify(self, read_data_percent, progress)
 
     # -- keys -------------------------------------------------------------------------
     def add_key(self, new: Secret, kdf: KdfParams | None = None) -> str:
@@ -227,4 +352,3 @@ class Repository:
         old = self.key_id
         self.key_id = keyring.add_key(self.store, self.key, new, kdf)
         self.store.delete(f"keys/{old}")
-

@@ -1,6 +1,6 @@
 """The narrow seam between the repository engine and where bytes live.
 
-The engine needs six operations and nothing else, so a local directory, memory and an
+The engine needs seven operations and nothing else, so a local directory, memory and an
 object store can all back one repository format. Names are validated in one place so
 that no store can be talked into touching something outside its root.
 """
@@ -41,6 +41,10 @@ class BlobStore(Protocol):
     def delete(self, name: str) -> None: ...
 
     def exists(self, name: str) -> bool: ...
+
+    def size(self, name: str) -> int:
+        """Length of an object in bytes (NotFoundError when missing): how pack headers are found."""
+        ...
 
 
 def validate_name(name: str) -> str:

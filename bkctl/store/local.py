@@ -131,6 +131,15 @@ class LocalStore:
     def exists(self, name: str) -> bool:
         return self._path(name).is_file()
 
+    def size(self, name: str) -> int:
+        path = self._path(name)
+        try:
+            return path.stat().st_size
+        except FileNotFoundError:
+            raise NotFoundError(f"object {name} does not exist", context=str(self.root)) from None
+        except OSError as exc:
+            raise _translate(exc, name) from exc
+
 
 def segment_is_temp(segment: str) -> bool:
     return segment.startswith(_TEMP_PREFIX)
@@ -161,6 +170,7 @@ def _translate(exc: OSError, name: str) -> BkctlError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return StorageFullError(
             f"no space left while writing {name}",
-            hint="free space on the target or run reclaim; nothing already stored was changed",
+            hint="free space on the target (`bkctl reclaim --now` deletes unreferenced data at once); "
+            "nothing already stored was changed",
         )
     return BkctlError(f"storage error on {exc.filename or name}: {exc.strerror or exc}")

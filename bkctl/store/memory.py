@@ -50,3 +50,6 @@ class MemoryStore:
         validate_name(name)
         with self._lock:
             return name in self._objects
+
+    def size(self, name: str) -> int:
+        return len(self.get(name))

@@ -215,6 +215,17 @@ class LibcloudStore:
             raise self._translate(exc, name) from exc
         return True
 
+    def size(self, name: str) -> int:
+        validate_name(name)
+        try:
+            return int(self._driver().get_object(self.container_name, self._prefix + name).size)
+        except (ObjectDoesNotExistError, ContainerDoesNotExistError):
+            raise NotFoundError(f"object {name} does not exist", context=self.description) from None
+        except Exception as exc:
+            if _status_of(exc) == 404:
+                raise NotFoundError(f"object {name} does not exist", context=self.description) from None
+            raise self._translate(exc, name) from exc
+
     # -- container -----------------------------------------------------------------
     def ensure_container(self) -> None:
         """Create the container when it is missing (idempotent); called on repository init."""

@@ -83,6 +83,9 @@ class RetryingStore:
     def exists(self, name: str) -> bool:
         return self._call(lambda: self.inner.exists(name))
 
+    def size(self, name: str) -> int:
+        return self._call(lambda: self.inner.size(name))
+
     def ensure_container(self) -> None:
         """Forwarded when the inner store has a container to create (object stores do)."""
         ensure = getattr(self.inner, "ensure_container", None)

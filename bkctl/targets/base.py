@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from bkctl.model.state import PointRecord, TargetState
+from bkctl.repo.lock import LockInfo
+from bkctl.repo.reclaim import ReclaimStats
+from bkctl.repo.repair import IndexRepair, PointsRepair
 
-__all__ = ["Target", "Source", "BackupJob", "VerifyResult", "RestoreResult", "Progress"]
+__all__ = ["Target", "Source", "BackupJob", "VerifyResult", "RestoreResult", "Progress", "RepositoryMaintenance"]
 
 
 class Progress(Protocol):
@@ -83,8 +86,20 @@ class Target(Protocol):
 
     def delete_points(self, ids: list[str]) -> None: ...
 
-    def reclaim(self) -> None: ...
+    def reclaim(self, *, immediate: bool = False) -> ReclaimStats: ...
 
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class RepositoryMaintenance(Protocol):
+    """What a target backed by a repository offers beyond the Target protocol: repairs and
+    lock removal (``bkctl repair``, ``bkctl unlock``)."""
+
+    def repair_index(self) -> IndexRepair: ...
+
+    def repair_points(self, *, remove: bool) -> PointsRepair: ...
+
+    def unlock(self, *, only_stale: bool) -> list[LockInfo]: ...

@@ -82,7 +82,8 @@ def open_target(loaded: LoadedManifest, name: str) -> Target:
         store = RetryingStore(LibcloudStore(connect, spec.container, spec.prefix, description=where))
     else:
         store = LocalStore(_store_root(loaded, name, spec))
-    return RepositoryTarget(name, store, secret, cache_dir_of(loaded), passphrase_error=problem)
+    return RepositoryTarget(name, store, secret, cache_dir_of(loaded), passphrase_error=problem,
+                            reclaim_grace=loaded.manifest.settings.reclaim_grace.fixed())
 
 
 def _store_root(loaded: LoadedManifest, name: str, spec: DiskTarget | VaultTarget) -> Path:

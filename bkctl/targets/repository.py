@@ -8,7 +8,7 @@ no secret) so scheduled verification survives a lost local cache.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -16,6 +16,11 @@ from bkctl.errors import BkctlError, NotFoundError, RepositoryNotFoundError
 from bkctl.model.state import PointRecord, TargetState, fingerprint_points
 from bkctl.repo import Repository
 from bkctl.repo.copy import CopyStats, copy_points
+from bkctl.repo.lock import LockInfo, read_locks, remove_locks
+from bkctl.repo.marks import MarkSet, read_marks
+from bkctl.repo.reclaim import DEFAULT_GRACE, ReclaimStats, reclaim
+from bkctl.repo.repair import IndexRepair, PointsRepair, repair_index, repair_points
+from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point, restore_stream
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
@@ -30,8 +35,10 @@ class RepositoryTarget:
     """A target whose recovery points live in a content-addressed repository."""
 
     def __init__(self, name: str, store: BlobStore, passphrase: Secret | None,
-                 cache_dir: Path | None, *, passphrase_error: BkctlError | None = None) -> None:
+                 cache_dir: Path | None, *, passphrase_error: BkctlError | None = None,
+                 reclaim_grace: timedelta = DEFAULT_GRACE) -> None:
         self.name = name
+        self.reclaim_grace = reclaim_grace
         self.store = store
         self._passphrase = passphrase
         self._passphrase_error = passphrase_error
@@ -83,12 +90,21 @@ class RepositoryTarget:
                 return TargetState(name=self.name, reachable=True, initialized=False)
             repository = self.repository()
             records = tuple(_record(p) for p in repository.list_points())
-            locks = tuple(_lock_text(lock) for lock in _list_locks(repository))
+            locks = tuple(read_locks(self.store))
+            marks = read_marks(self.store, repository.key)
         except BkctlError as error:
             return TargetState(name=self.name, reachable=False, initialized=False, error=error.message)
         return TargetState(name=self.name, reachable=True, initialized=True, points=records,
-                           fingerprint=fingerprint_points(records), locks=locks,
-                           last_verified=self._last_verified())
+                           fingerprint=fingerprint_points(records), locks=tuple(lock.describe() for lock in locks),
+                           last_verified=self._last_verified(), damaged_points=tuple(repository.damaged_points()),
+                           marked_bytes=marks.bytes, reclaim_ready=self._reclaim_ready(marks, locks))
+
+    def _reclaim_ready(self, marks: MarkSet, locks: tuple[LockInfo, ...]) -> datetime | None:
+        """When the earliest mark may be deleted: after its grace, once its locks are gone."""
+        held = {lock.name for lock in locks}
+        times = [mark.time + self.reclaim_grace for mark in marks.marks
+                 if mark.ready and not held & set(mark.locks or ())]
+        return min(times, default=None)
 
     def points(self) -> list[Any]:
         return sorted(self.repository().list_points(), key=lambda p: p.time)
@@ -107,12 +123,16 @@ class RepositoryTarget:
 
     def restore(self, point_id: str, to: Path, *, include: list[str], overwrite: bool,
                 progress: Progress | None = None) -> RestoreResult:
-        stats = restore_point(self.repository(), point_id, to, include=include, overwrite=overwrite,
-                              progress=progress)
+        repository = self.repository()
+        with repository.lock("shared"):  # a reclaim deleting meanwhile waits for this lock
+            stats = restore_point(repository, point_id, to, include=include, overwrite=overwrite,
+                                  progress=progress)
         return RestoreResult(files=stats.files, bytes=stats.bytes, skipped_existing=stats.skipped_existing)
 
     def restore_stream(self, point_id: str, out: BinaryIO) -> int:
-        return restore_stream(self.repository(), point_id, out)
+        repository = self.repository()
+        with repository.lock("shared"):
+            return restore_stream(repository, point_id, out)
 
     def delete_points(self, ids: list[str]) -> None:
         self.repository().delete_points(ids)
@@ -121,11 +141,21 @@ class RepositoryTarget:
         """Copy points (same ids) into ``replica``, storing only the chunks it lacks."""
         return copy_points(self.repository(), replica.repository(), ids)
 
-    def reclaim(self) -> None:
-        self.repository().reclaim()
+    def reclaim(self, *, immediate: bool = False) -> ReclaimStats:
+        return reclaim(self.repository(), grace=self.reclaim_grace, immediate=immediate)
+
+    def repair_index(self) -> IndexRepair:
+        return repair_index(self.repository())
+
+    def repair_points(self, *, remove: bool) -> PointsRepair:
+        return repair_points(self.repository(), remove=remove)
+
+    def unlock(self, *, only_stale: bool) -> list[LockInfo]:
+        """Remove stale locks (or all); needs no passphrase, only access to the store."""
+        return remove_locks(self.store, only_stale=only_stale)
 
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult:
-        report = self.repository().verify(read_data_percent, progress=progress)
+        report = verify(self.repository(), read_data_percent, progress=progress)
         if report.ok:
             stamp = json.dumps({"time": datetime.now(UTC).isoformat()}).encode()
             self.store.put(VERIFY_MARKER, stamp)
@@ -138,18 +168,3 @@ def _record(point: Any) -> PointRecord:
     size = stats.get("bytes", stats.get("size", 0))
     return PointRecord(id=point.id, workload=point.workload, host=point.host, time=point.time,
                        partial=point.partial, bytes=int(size or 0))
-
-
-def _list_locks(repository: Repository) -> list[dict[str, Any]]:
-    locks = []
-    for name in repository.store.list("locks/"):
-        try:
-            locks.append(json.loads(repository.store.get(name)))
-        except (NotFoundError, ValueError):
-            continue
-    return locks
-
-
-def _lock_text(lock: dict[str, Any]) -> str:
-    kind = "exclusive" if lock.get("exclusive") else "shared"
-    return f"{kind} lock by {lock.get('host', '?')} pid {lock.get('pid', '?')} since {lock.get('time', '?')}"

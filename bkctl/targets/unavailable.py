@@ -11,6 +11,7 @@ from typing import Any, BinaryIO, NoReturn
 
 from bkctl.errors import TargetUnreachableError
 from bkctl.model.state import PointRecord, TargetState
+from bkctl.repo.reclaim import ReclaimStats
 from bkctl.targets.base import BackupJob, Progress, RestoreResult, VerifyResult
 
 __all__ = ["UnavailableTarget"]
@@ -49,7 +50,7 @@ class UnavailableTarget:
     def delete_points(self, ids: list[str]) -> None:
         self._fail()
 
-    def reclaim(self) -> None:
+    def reclaim(self, *, immediate: bool = False) -> ReclaimStats:
         self._fail()
 
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult:

@@ -73,6 +73,15 @@ def test_exists_reports_presence(store: BlobStore) -> None:
     assert store.get("keys/k") == b""
 
 
+def test_size_is_the_length_of_the_object(store: BlobStore) -> None:
+    store.put("data/ab/p", bytes(1234))
+    store.put("empty", b"")
+    assert store.size("data/ab/p") == 1234
+    assert store.size("empty") == 0
+    with pytest.raises(NotFoundError):
+        store.size("data/ab/missing")
+
+
 @pytest.mark.parametrize(
     "name", ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b", "a\\b", "a/", "x\x00"]
 )

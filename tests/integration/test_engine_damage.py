@@ -16,6 +16,8 @@ from bkctl.errors import (
     StorageFullError,
 )
 from bkctl.repo import KdfParams, Repository
+from bkctl.repo.repair import repair_index
+from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point
 from bkctl.secrets import Secret
 from bkctl.store import LocalStore
@@ -49,9 +51,9 @@ def flip_byte_of_blob(repo: Repository, path_suffix: str, point_root: str) -> No
 def test_flipped_byte_is_named_by_verify_and_refused_by_restore(repo, tmp_path):
     src = make_source(tmp_path)
     point = backup_paths(repo, workload="w", host="h", paths=[src])
-    assert repo.verify(read_data_percent=100).ok
+    assert verify(repo, read_data_percent=100).ok
     flip_byte_of_blob(repo, "docs/report.bin", point.root)
-    report = repo.verify(read_data_percent=100)
+    report = verify(repo, read_data_percent=100)
     assert not report.ok
     assert report.damaged_points == [point.id]
     assert any(path.endswith("docs/report.bin") for path in report.damaged_files)
@@ -65,19 +67,28 @@ def test_structure_check_finds_a_missing_pack_without_reading_data(repo, tmp_pat
     repo.load_tree.cache_clear()
     for name in list(repo.store.list("data/")):
         repo.store.delete(name)
-    report = repo.verify()
+    report = verify(repo)
     assert not report.ok and report.damaged_points == [point.id]
     assert any("missing" in problem for problem in report.problems)
 
 
-def test_truncated_index_gives_a_clear_corruption_error(repo, tmp_path):
-    backup_paths(repo, workload="w", host="h", paths=[make_source(tmp_path)])
+def test_truncated_index_is_named_and_repair_rebuilds_it_from_pack_headers(repo, tmp_path):
+    point = backup_paths(repo, workload="w", host="h", paths=[make_source(tmp_path)])
     [name] = list(repo.store.list("index/"))
     repo.store.put(name, repo.store.get(name)[:20])
     reopened = Repository.open(repo.store, Secret("pw"), cache_dir=tmp_path / "fresh-cache")
-    with pytest.raises(RepositoryCorruptError, match=f"index object {name}"):
-        reopened.index  # noqa: B018 - loading is the action under test
-    assert not reopened.verify().ok
+    assert len(reopened.index) == 0 and name in reopened.damaged
+    report = verify(reopened)
+    assert not report.ok and name in report.damaged_objects
+    assert report.damaged_points == [point.id]
+    with pytest.raises(RepositoryCorruptError, match="repair index"):
+        restore_point(reopened, point.id, tmp_path / "before")
+    repaired = repair_index(reopened)
+    assert repaired.objects_replaced == 1 and repaired.unreadable_packs == []
+    assert verify(reopened, read_data_percent=100).ok
+    restore_point(reopened, point.id, tmp_path / "after")
+    restored = tmp_path / "after" / tmp_path.relative_to("/") / "src" / "docs" / "report.bin"
+    assert restored.read_bytes() == (tmp_path / "src" / "docs" / "report.bin").read_bytes()
 
 
 def test_wrong_passphrase_raises_without_revealing_anything(repo):
@@ -109,7 +120,7 @@ def test_storage_full_fails_the_backup_and_keeps_existing_points(repo, tmp_path,
     monkeypatch.undo()
     assert [p.id for p in repo.list_points()] == [first.id]
     restore_point(repo, first.id, tmp_path / "out")
-    assert repo.verify(read_data_percent=100).ok
+    assert verify(repo, read_data_percent=100).ok
     second = backup_paths(repo, workload="w", host="h", paths=[src])
     restore_point(repo, second.id, tmp_path / "out2")
     back = tmp_path / "out2" / src.relative_to("/")
