@@ -43,7 +43,7 @@ workloads:
     policy: daily
     targets: [local]
     hooks:
-      before: [sh, -c, 'while [ ! -e go ]; do sleep 0.05; done']
+      before: ['while [ ! -e go ]; do sleep 0.05; done']
       timeout: 120s
 """
 
