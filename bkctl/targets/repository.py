@@ -109,7 +109,8 @@ class RepositoryTarget:
                 progress: Progress | None = None) -> RestoreResult:
         stats = restore_point(self.repository(), point_id, to, include=include, overwrite=overwrite,
                               progress=progress)
-        return RestoreResult(files=stats.files, bytes=stats.bytes, skipped_existing=stats.skipped_existing)
+        return RestoreResult(files=stats.files, bytes=stats.bytes, skipped_existing=stats.skipped_existing,
+                             landed=tuple(stats.landed))
 
     def restore_stream(self, point_id: str, out: BinaryIO) -> int:
         return restore_stream(self.repository(), point_id, out)
