@@ -1,8 +1,15 @@
-"""``bkctl restore WORKLOAD --to DIR | --to-file F | --into DSN``: restore a recovery point (never outside --to)."""
+"""``bkctl restore WORKLOAD --to DIR | --to-file F | --into DSN``: restore a recovery point (never outside --to).
+
+Exit codes: 0 restored; 1 existing files were left alone (every form, ``--overwrite``
+replaces them); 66 the point, or anything matching ``--include``, was not found; 67
+stored data is damaged (a files restore still writes every intact file first).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -11,13 +18,27 @@ import typer
 from bkctl import operations
 from bkctl.cli.console import out
 from bkctl.cli.options import ManifestOption, parse_time
-from bkctl.errors import UsageError
+from bkctl.errors import BkctlError, ExitCode, RepositoryCorruptError, UsageError
+from bkctl.model.units import format_size
 from bkctl.sources.database_restore import redact_dsn, restore_into
 from bkctl.sources.environment import child_environment
 from bkctl.targets.base import Target
 from bkctl.workspace import Workspace
 
-__all__ = ["command"]
+__all__ = ["ExistingFilesError", "command"]
+
+LANDED_SHOWN = 3  # backed-up roots named in the summary line
+
+
+class ExistingFilesError(BkctlError):
+    """Restore met files that exist and was not told to replace them.
+
+    Exit 1, not 64: the command line was right, the destination was not empty. Every
+    restore form that can meet existing files (``--to``, ``--to-file``) uses this code.
+    """
+
+    reference = "restore-existing"
+    exit_code = ExitCode.ERROR
 
 
 def command(
@@ -47,13 +68,15 @@ def command(
         driver = workspace.driver(row.target)
         if into is not None:
             spec = workspace.manifest.workloads[workload]
-            size = restore_into(spec, into, lambda stream: driver.restore_stream(row.id, stream),
-                                environment=child_environment(workspace.manifest, workload))
             # The DSN is echoed without any password it may hold.
-            print(f"restored {size} bytes of point {row.id[:12]} into {redact_dsn(into)}", file=sys.stderr)
+            with _explained_damage(f"if the restore tool had started it was stopped, and {redact_dsn(into)} "
+                                   "may hold part of the point"):
+                size = restore_into(spec, into, lambda stream: driver.restore_stream(row.id, stream),
+                                    environment=child_environment(workspace.manifest, workload))
+            print(f"restored {format_size(size)} from point {row.id[:8]} into {redact_dsn(into)}", file=sys.stderr)
         elif to_file is not None:
             size = _restore_to_file(driver, row.id, to_file, overwrite=overwrite)
-            print(f"restored {size} bytes of point {row.id[:12]} to {to_file}", file=sys.stderr)
+            print(f"restored {format_size(size)} from point {row.id[:8]} to {to_file}", file=sys.stderr)
         else:
             assert to is not None
             _restore_to_folder(workspace, row, to, include=include or [], overwrite=overwrite)
@@ -62,12 +85,13 @@ def command(
 def _restore_to_file(driver: Target, point_id: str, to_file: Path, *, overwrite: bool) -> int:
     """Stream a point into a file (``-`` is stdout); the file appears only when complete."""
     if str(to_file) == "-":
-        return driver.restore_stream(point_id, sys.stdout.buffer)
+        with _explained_damage("what went to standard output is incomplete: discard it"):
+            return driver.restore_stream(point_id, sys.stdout.buffer)
     if to_file.exists() and not overwrite:
-        raise UsageError(f"{to_file} exists", hint="pass --overwrite to replace it")
+        raise ExistingFilesError(f"{to_file} exists and was left alone", hint="pass --overwrite to replace it")
     partial = to_file.with_name(f".{to_file.name}.bkctl-partial")
     try:
-        with partial.open("wb") as handle:
+        with _explained_damage(f"{to_file} was not written"), partial.open("wb") as handle:
             size = driver.restore_stream(point_id, handle)
         partial.replace(to_file)
     finally:
@@ -75,11 +99,26 @@ def _restore_to_file(driver: Target, point_id: str, to_file: Path, *, overwrite:
     return size
 
 
+@contextlib.contextmanager
+def _explained_damage(consequence: str) -> Iterator[None]:
+    """Add to a damage error what it means for this destination."""
+    try:
+        yield
+    except RepositoryCorruptError as error:
+        error.hint = f"{consequence}; {error.hint}" if error.hint else consequence
+        raise
+
+
 def _restore_to_folder(workspace: Workspace, row: operations.PointRow, to: Path, *, include: list[str],
                        overwrite: bool) -> None:
     result = operations.restore(workspace, row, to, include=include, overwrite=overwrite)
-    out.print(f"Restored point {row.id[:12]} of {row.workload} ({row.time:%Y-%m-%d %H:%M:%S} UTC) from "
-              f"{row.target} into {to}: {result.files} files, {result.bytes} bytes")
+    shown = ", ".join(result.landed[:LANDED_SHOWN])
+    if len(result.landed) > LANDED_SHOWN:
+        shown += f" and {len(result.landed) - LANDED_SHOWN} more"
+    landed = f" (as {shown})" if shown else ""
+    files = f"{result.files} file{'' if result.files == 1 else 's'}"
+    out.print(f"Restored {files} ({format_size(result.bytes)}) from point {row.id[:8]} of "
+              f"{row.workload} ({row.time:%Y-%m-%d %H:%M:%S} UTC, target {row.target}) into {to}{landed}")
     if result.skipped_existing:
-        raise UsageError(f"{result.skipped_existing} entries already existed under {to} and were left alone",
-                         hint="pass --overwrite to replace existing files")
+        raise ExistingFilesError(f"{result.skipped_existing} entries already existed under {to} and were left alone",
+                                 hint="pass --overwrite to replace existing files")

@@ -1,16 +1,22 @@
-"""Fetching a file's chunks (authenticated, id-checked) in order with a few in flight."""
+"""Fetching a file's chunks (authenticated, id-checked) in order, and writing files whole or not at all."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import secrets
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from bkctl.repo.repository import Repository
 from bkctl.repo.tree import Node
+from bkctl.restorer.metadata import apply_file_metadata
 
-__all__ = ["ChunkReader", "write_content"]
+__all__ = ["ChunkReader", "partial_name", "write_content", "write_file"]
+
+logger = logging.getLogger("bkctl")
 
 
 class ChunkReader:
@@ -38,6 +44,44 @@ class ChunkReader:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+def write_file(path: str, node: Node, chunks: Iterable[bytes], *, replace: bool = False) -> int | None:
+    """Create and fill one file; returns its bytes, or None when it exists and ``replace`` is off.
+
+    Whatever fails while the content is written (a damaged chunk, a full disk), the file
+    is removed before the error goes on: a partly written file must not look restored.
+    With ``replace`` the content goes to a short temporary name beside it and is renamed
+    over ``path`` only when complete, so a damaged stored copy never costs the local file.
+    """
+    written_path = partial_name(path) if replace else path
+    try:
+        fd = os.open(written_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        if replace:
+            raise
+        logger.warning("not overwriting existing %s", path)
+        return None
+    try:
+        try:
+            written = write_content(fd, node, chunks)
+            apply_file_metadata(fd, node)  # through the descriptor: no further path lookups
+        finally:
+            os.close(fd)
+        if replace:
+            os.replace(written_path, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(written_path)
+        raise
+    return written
+
+
+def partial_name(path: str) -> str:
+    """A free temporary name in ``path``'s folder, for content renamed over ``path`` when complete."""
+    # Short and random rather than derived from the name: a 250-byte name plus a suffix
+    # would pass NAME_MAX.
+    return os.path.join(os.path.dirname(path), f".bkctl-{secrets.token_hex(6)}.partial")
 
 
 def write_content(fd: int, node: Node, chunks: Iterable[bytes]) -> int:

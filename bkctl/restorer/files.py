@@ -2,213 +2,130 @@
 
 Safety: names come from authenticated trees and are still checked (no '/', '..'); an
 existing symlink is never followed into; existing files are skipped (and counted)
-unless ``overwrite``. Directory metadata is applied after their contents, deepest first,
-so restored mtimes are not disturbed by the files created inside.
+unless ``overwrite``. Directory metadata is applied after all contents, deepest first,
+so restored mtimes are not disturbed by the files created inside; directories that only
+lead to a backed-up root get none (see :mod:`bkctl.restorer.layout`).
+
+The walk is iterative (:mod:`bkctl.restorer.walk`): a point nested thousands of levels
+deep restores like any other. The limit is then the file system's path length (PATH_MAX,
+4096 bytes on Linux), met with :class:`PathTooLongError` naming it.
+
+Damage does not stop the restore: a file whose data fails authentication or whose pack
+is missing is named and left out, a directory whose listing is damaged is named and
+skipped, and the restore ends with :class:`RestoreDamagedError` (see
+:mod:`bkctl.restorer.outcome`).
 """
 
 from __future__ import annotations
 
-import logging
+import errno
 import os
-from collections import deque
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pathspec
-
-from bkctl.errors import BkctlError
+from bkctl.errors import NotFoundError, RepositoryCorruptError
 from bkctl.repo.repository import Repository
 from bkctl.repo.tree import Node
-from bkctl.restorer.content import ChunkReader, write_content
+from bkctl.restorer.entries import EntryWriter
+from bkctl.restorer.layout import Layout
+from bkctl.restorer.metadata import apply_folder_metadata
+from bkctl.restorer.outcome import PathTooLongError, RestoreDamagedError, RestoreStats
+from bkctl.restorer.walk import Frame, IncludeSpec, walk
 
 __all__ = ["RestoreStats", "restore_point"]
-
-logger = logging.getLogger("bkctl")
-
-
-@dataclass
-class RestoreStats:
-    files: int = 0
-    dirs: int = 0
-    links: int = 0
-    bytes: int = 0
-    skipped_existing: int = 0
 
 
 def restore_point(repo: Repository, point_id: str, to: Path, *, include: list[str] | None = None,
                   overwrite: bool = False, progress: Any = None) -> RestoreStats:
-    """Restore into ``to``; stored ``home/a/x`` becomes ``to/home/a/x``."""
+    """Restore into ``to``; stored ``home/a/x`` becomes ``to/home/a/x``.
+
+    Raises, after everything restorable was written: RestoreDamagedError (exit 67) when
+    stored data is damaged, NotFoundError (exit 66) when ``include`` matched nothing.
+    Raises PathTooLongError when the file system refuses a path as too long.
+    """
     point = repo.get_point(point_id)
     target = Path(os.path.realpath(to))
     target.mkdir(parents=True, exist_ok=True)
-    job = _Restore(repo, target, include or [], overwrite, progress)
+    layout = Layout.of(point.paths)
+    job = _Restore(repo, target, layout, include or [], overwrite=overwrite, progress=progress)
     try:
-        job.directory(point.root, str(target), "")
+        walk(job, point.root)
         job.finish()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise PathTooLongError.of(exc, target) from None
+        raise
     finally:
         job.close()
+    if job.stats.damaged:
+        raise RestoreDamagedError(point.id, str(target), job.stats)
+    if include and not job.stats.matched:
+        raise _nothing_matched(include, point.id, layout)
     return job.stats
 
 
+def _nothing_matched(include: list[str], point_id: str, layout: Layout) -> NotFoundError:
+    roots = sorted(layout.roots)
+    example = f"{roots[0]}/..." if roots and roots[0] else "etc/hosts"
+    return NotFoundError(
+        f"the include patterns ({', '.join(include)}) matched nothing in point {point_id[:8]}; "
+        "nothing was restored",
+        hint=f"patterns match paths inside the point, such as {example} (gitignore style; "
+             f"it holds {', '.join('/' + root for root in roots) or 'no recorded paths'})")
+
+
 class _Restore:
-    def __init__(self, repo: Repository, target: Path, include: list[str], overwrite: bool,
-                 progress: Any) -> None:
-        self.repo, self.target, self.overwrite, self.progress = repo, target, overwrite, progress
-        self.spec = pathspec.GitIgnoreSpec.from_lines(include) if include else None
-        self.reader = ChunkReader(repo)
-        # Small files (one chunk) are restored whole on a pool so latency overlaps across
-        # files; big files stream in this thread with chunk prefetch.
-        self.small_files = ThreadPoolExecutor(max(4, 2 * (os.cpu_count() or 2)),
-                                              thread_name_prefix="bkctl-restore-file")
-        self.pending: deque[Future[int | None]] = deque()
+    """The walk's visitor: directories, their metadata and where the roots landed."""
+
+    def __init__(self, repo: Repository, target: Path, layout: Layout, include: list[str], *,
+                 overwrite: bool, progress: Any) -> None:
+        self.repo, self.target, self.layout, self.progress = repo, target, layout, progress
+        self.spec: IncludeSpec | None = IncludeSpec.from_lines(include) if include else None
         self.stats = RestoreStats()
-        self.hardlinks: dict[str, str] = {}
-        self.deferred_links: list[tuple[str, str]] = []
+        self.entries = EntryWriter(repo, self.stats, overwrite=overwrite, progress=progress)
         self.directory_metadata: list[tuple[str, Node]] = []
 
-    def finish(self) -> None:
-        """Wait for file writes, then make hard links, then set directory metadata."""
-        while self.pending:
-            self._resolve_oldest()
-        for source, path in self.deferred_links:
-            try:
-                os.link(source, path)
-                self.stats.links += 1
-            except FileExistsError:
-                self._skip(path)
-        for path, node in reversed(self.directory_metadata):
-            _apply_metadata(path, node)
+    def load(self, tree_id: str, path: str, stored: str) -> list[Node] | None:
+        try:
+            return self.repo.load_tree(tree_id)
+        except RepositoryCorruptError as exc:
+            self.stats.damage(path, f"{stored}/", f"its directory listing: {exc.message}")
+            return None
 
-    def close(self) -> None:
-        for future in self.pending:
-            future.cancel()
-        self.small_files.shutdown(wait=True)
-        self.reader.close()
+    def matched(self) -> None:
+        self.stats.matched += 1
 
-    def directory(self, tree_id: str, path: str, relative: str) -> int:
-        restored = 0
-        for node in self.repo.load_tree(tree_id):
-            child = os.path.join(path, node["name"])
-            child_rel = f"{relative}{node['name']}"
-            if node["type"] == "dir":
-                restored += self._dir(node, child, child_rel)
-            elif self.spec is None or self.spec.match_file(child_rel):
-                restored += self._entry(node, child, child_rel)
+    def entry(self, node: Node, path: str, stored: str) -> int:
+        if self.progress is not None and hasattr(self.progress, "file"):
+            self.progress.file(stored)
+        restored = self.entries.create(node, path, stored)
+        if restored and self.layout.root(stored):
+            self.stats.landed.append(path)
         return restored
 
-    def _dir(self, node: Node, path: str, relative: str) -> int:
-        if os.path.islink(path):
-            raise BkctlError(f"refusing to restore through the symlink {path}")
-        created = not os.path.isdir(path)
-        os.makedirs(path, exist_ok=True)
-        whole = self.spec is not None and self.spec.match_file(relative + "/")
-        spec, self.spec = self.spec, (None if whole else self.spec)
-        try:
-            restored = self.directory(node["subtree"], path, relative + "/") if node.get(
-                "subtree") else 0
-        finally:
-            self.spec = spec
-        if self.spec is not None and not restored and not whole and created:
-            os.rmdir(path)
+    def closed(self, frame: Frame) -> int:
+        """Keep a finished directory (with metadata unless intermediate), or drop it if left empty."""
+        if frame.node is None:  # the point's root: the target folder itself
+            if frame.restored and self.layout.root(""):
+                self.stats.landed.append(frame.path)
+            return frame.restored
+        intermediate = self.layout.intermediate(frame.stored)
+        if frame.created and not frame.restored and (frame.spec is not None or intermediate):
+            os.rmdir(frame.path)
             return 0
+        if intermediate:
+            return frame.restored
         self.stats.dirs += 1
-        self.directory_metadata.append((path, node))
-        return restored + 1
+        self.directory_metadata.append((frame.path, frame.node))
+        if self.layout.root(frame.stored):
+            self.stats.landed.append(frame.path)
+        return frame.restored + 1
 
-    def _entry(self, node: Node, path: str, relative: str) -> int:
-        # Creation uses O_EXCL semantics instead of a prior lstat: a lookup of a missing
-        # name in a directory other threads are filling costs ~0.4 ms on ext4.
-        if self.overwrite and os.path.lexists(path):
-            if os.path.isdir(path) and not os.path.islink(path):
-                return self._skip(path)
-            os.unlink(path)
-        if self.progress is not None and hasattr(self.progress, "file"):
-            self.progress.file(relative)
-        key = node.get("hardlink")
-        if key and key in self.hardlinks:
-            self.deferred_links.append((self.hardlinks[key], path))
-            return 1
-        kind = node["type"]
-        try:
-            if kind == "file":
-                self._file(node, path)
-            elif kind == "symlink":
-                os.symlink(node["target"], path)
-            elif kind == "fifo":
-                os.mkfifo(path, node["mode"])
-            elif kind in ("chardev", "blockdev") and os.geteuid() == 0:
-                os.mknod(path, node["mode"] | (0o020000 if kind == "chardev" else 0o060000),
-                         node.get("rdev", 0))
-            else:
-                return 0
-        except FileExistsError:
-            return self._skip(path)
-        if kind != "file":
-            _apply_metadata(path, node)
-        if key:
-            self.hardlinks[key] = path
-        return 1
+    def finish(self) -> None:
+        """Wait for file writes and hard links, then set directory metadata deepest first."""
+        self.entries.finish()
+        for path, node in self.directory_metadata:  # a directory closes after its children
+            apply_folder_metadata(path, node)
 
-    def _skip(self, path: str) -> int:
-        logger.warning("not overwriting existing %s", path)
-        self.stats.skipped_existing += 1
-        return 0
-
-    def _file(self, node: Node, path: str) -> None:
-        content = node.get("content", [])
-        if len(content) > 1:
-            self._count(_write_file(path, node, self.reader.chunks(content)))
-            return
-        chunks = (self.repo.load_blob(bytes.fromhex(chunk)) for chunk in content)
-        self.pending.append(self.small_files.submit(_write_file, path, node, chunks))
-        while len(self.pending) > 64:
-            self._resolve_oldest()
-
-    def _resolve_oldest(self) -> None:
-        self._count(self.pending.popleft().result())
-
-    def _count(self, written: int | None) -> None:
-        if written is None:
-            self.stats.skipped_existing += 1  # the writer logged the path
-            return
-        self.stats.files += 1
-        self.stats.bytes += written
-        if self.progress is not None and hasattr(self.progress, "advance"):
-            self.progress.advance(written)
-
-
-def _write_file(path: str, node: Node, chunks: Iterable[bytes]) -> int | None:
-    """Create and fill one file; None when it already exists (never overwritten here)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        logger.warning("not overwriting existing %s", path)
-        return None
-    try:
-        written = write_content(fd, node, chunks)
-        _apply_file_metadata(fd, node)  # through the descriptor: no further path lookups
-    finally:
-        os.close(fd)
-    return written
-
-
-def _apply_file_metadata(fd: int, node: Node) -> None:
-    if os.geteuid() == 0 and "uid" in node:
-        os.fchown(fd, node["uid"], node["gid"])
-    os.fchmod(fd, node["mode"])
-    if "mtime_ns" in node:
-        os.utime(fd, ns=(node["mtime_ns"], node["mtime_ns"]))
-
-
-def _apply_metadata(path: str, node: Node) -> None:
-    link = node["type"] == "symlink"
-    if os.geteuid() == 0 and "uid" in node:
-        os.lchown(path, node["uid"], node["gid"])
-    if not link:
-        os.chmod(path, node["mode"])
-    if "mtime_ns" in node:
-        os.utime(path, ns=(node["mtime_ns"], node["mtime_ns"]), follow_symlinks=not link)
-
+    def close(self) -> None:
+        self.entries.close()

@@ -62,6 +62,7 @@ class RestoreResult:
     files: int
     bytes: int
     skipped_existing: int = 0
+    landed: tuple[str, ...] = ()  # where each backed-up root was written (/tmp/restored/etc)
 
 
 class Target(Protocol):

@@ -127,7 +127,8 @@ class RepositoryTarget:
         with repository.lock("shared"):  # a reclaim deleting meanwhile waits for this lock
             stats = restore_point(repository, point_id, to, include=include, overwrite=overwrite,
                                   progress=progress)
-        return RestoreResult(files=stats.files, bytes=stats.bytes, skipped_existing=stats.skipped_existing)
+        return RestoreResult(files=stats.files, bytes=stats.bytes, skipped_existing=stats.skipped_existing,
+                             landed=tuple(stats.landed))
 
     def restore_stream(self, point_id: str, out: BinaryIO) -> int:
         repository = self.repository()
