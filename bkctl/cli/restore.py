@@ -12,8 +12,7 @@ from bkctl import operations
 from bkctl.cli.console import out
 from bkctl.cli.options import ManifestOption, parse_time
 from bkctl.errors import UsageError
-from bkctl.sources.database_restore import redact_dsn, restore_into
-from bkctl.targets.base import Target
+from bkctl.sources.database_restore import redact_dsn
 from bkctl.workspace import Workspace
 
 __all__ = ["command"]
@@ -43,30 +42,28 @@ def command(
     when = parse_time(at, option="--at") if at else None
     with Workspace.load(manifest) as workspace:
         row = operations.choose_point(workspace, workload, point=point, at=when, target=target)
-        driver = workspace.driver(row.target)
         if into is not None:
-            spec = workspace.manifest.workloads[workload]
-            size = restore_into(spec, into, lambda stream: driver.restore_stream(row.id, stream))
+            size = operations.restore_into_database(workspace, row, into)
             # The DSN is echoed without any password it may hold.
-            print(f"restored {size} bytes of point {row.id[:12]} into {redact_dsn(into)}", file=sys.stderr)
+            print(f"restored {size} bytes of point {row.point.id[:12]} into {redact_dsn(into)}", file=sys.stderr)
         elif to_file is not None:
-            size = _restore_to_file(driver, row.id, to_file, overwrite=overwrite)
-            print(f"restored {size} bytes of point {row.id[:12]} to {to_file}", file=sys.stderr)
+            size = _restore_to_file(workspace, row, to_file, overwrite=overwrite)
+            print(f"restored {size} bytes of point {row.point.id[:12]} to {to_file}", file=sys.stderr)
         else:
             assert to is not None
             _restore_to_folder(workspace, row, to, include=include or [], overwrite=overwrite)
 
 
-def _restore_to_file(driver: Target, point_id: str, to_file: Path, *, overwrite: bool) -> int:
+def _restore_to_file(workspace: Workspace, row: operations.PointRow, to_file: Path, *, overwrite: bool) -> int:
     """Stream a point into a file (``-`` is stdout); the file appears only when complete."""
     if str(to_file) == "-":
-        return driver.restore_stream(point_id, sys.stdout.buffer)
+        return operations.restore_stream(workspace, row, sys.stdout.buffer)
     if to_file.exists() and not overwrite:
         raise UsageError(f"{to_file} exists", hint="pass --overwrite to replace it")
     partial = to_file.with_name(f".{to_file.name}.bkctl-partial")
     try:
         with partial.open("wb") as handle:
-            size = driver.restore_stream(point_id, handle)
+            size = operations.restore_stream(workspace, row, handle)
         partial.replace(to_file)
     finally:
         partial.unlink(missing_ok=True)
@@ -76,7 +73,8 @@ def _restore_to_file(driver: Target, point_id: str, to_file: Path, *, overwrite:
 def _restore_to_folder(workspace: Workspace, row: operations.PointRow, to: Path, *, include: list[str],
                        overwrite: bool) -> None:
     result = operations.restore(workspace, row, to, include=include, overwrite=overwrite)
-    out.print(f"Restored point {row.id[:12]} of {row.workload} ({row.time:%Y-%m-%d %H:%M:%S} UTC) from "
+    point = row.point
+    out.print(f"Restored point {point.id[:12]} of {point.workload} ({point.time:%Y-%m-%d %H:%M:%S} UTC) from "
               f"{row.target} into {to}: {result.files} files, {result.bytes} bytes")
     if result.skipped_existing:
         raise UsageError(f"{result.skipped_existing} entries already existed under {to} and were left alone",

@@ -25,9 +25,7 @@ from bkctl.repo.index import Index, decode_index
 from bkctl.repo.keys import KdfParams, KeyInfo
 from bkctl.repo.lock import RepositoryLock
 from bkctl.repo.points import PointInfo, decode_point, encode_point
-from bkctl.repo.reclaim import ReclaimStats, reclaim
 from bkctl.repo.tree import Node, decode_tree
-from bkctl.repo.verify import VerifyReport, verify
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
 
@@ -202,15 +200,6 @@ class Repository:
                 self.store.delete(f"points/{point.id}")
                 self.cache.delete(f"points/{point.id}")
                 self.cache.delete(f"files/{point.id}")
-
-    # -- maintenance ----------------------------------------------------------------
-    def reclaim(self) -> ReclaimStats:
-        """Drop data no point references (see :mod:`bkctl.repo.reclaim`)."""
-        return reclaim(self)
-
-    def verify(self, read_data_percent: float = 0.0, progress: object = None) -> VerifyReport:
-        """Check structure, and read ``read_data_percent`` of the packs in full."""
-        return verify(self, read_data_percent, progress)
 
     # -- keys -------------------------------------------------------------------------
     def add_key(self, new: Secret, kdf: KdfParams | None = None) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bkctl.errors import BkctlError, NotFoundError
 from bkctl.repo.blobs import blob_associated_data
@@ -37,7 +38,12 @@ class VerifyReport:
         self.problems.append(text)
 
 
-def verify(repo: Repository, read_data_percent: float, progress: Any = None) -> VerifyReport:
+def verify(repo: Repository, read_data_percent: float = 0.0,
+           advance: Callable[[int], None] | None = None) -> VerifyReport:
+    """Check structure, and read ``read_data_percent`` of the packs in full.
+
+    ``advance`` is called with the size of each pack read (a progress bar's ``advance``).
+    """
     report = VerifyReport()
     repo.reload_index()
     repo.load_tree.cache_clear()
@@ -58,14 +64,14 @@ def verify(repo: Repository, read_data_percent: float, progress: Any = None) -> 
     candidates = sorted(set(by_pack) & stored)
     count = math.ceil(len(candidates) * min(read_data_percent, 100.0) / 100.0)
     for pack in random.sample(candidates, count):
-        damaged |= _read_pack(repo, pack, by_pack[pack], report, progress)
+        damaged |= _read_pack(repo, pack, by_pack[pack], report, advance)
     for point in points:
         _check_point(repo, point.id, point.root, damaged, report)
     return report
 
 
 def _read_pack(repo: Repository, pack: str, items: list[tuple[bytes, IndexEntry]],
-               report: VerifyReport, progress: Any) -> set[bytes]:
+               report: VerifyReport, advance: Callable[[int], None] | None) -> set[bytes]:
     try:
         data = repo.store.get(pack)
     except NotFoundError:
@@ -84,8 +90,8 @@ def _read_pack(repo: Repository, pack: str, items: list[tuple[bytes, IndexEntry]
             report.problem(exc.message)
             bad.add(blob_id)
         report.blobs_read += 1
-    if progress is not None and hasattr(progress, "advance"):
-        progress.advance(len(data))
+    if advance is not None:
+        advance(len(data))
     return bad
 
 

@@ -7,8 +7,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from bkctl.repo.repository import Repository
 from bkctl.repo.tree import Node
+from bkctl.restorer.repository import RestorerRepository
 
 __all__ = ["ChunkReader", "write_content"]
 
@@ -16,7 +16,7 @@ __all__ = ["ChunkReader", "write_content"]
 class ChunkReader:
     """Loads chunks on a small pool; ``repo.load_blob`` does GCM and id checks."""
 
-    def __init__(self, repo: Repository, workers: int | None = None) -> None:
+    def __init__(self, repo: RestorerRepository, workers: int | None = None) -> None:
         self._repo = repo
         count = workers or max(2, min(8, os.cpu_count() or 2))
         self._pool = ThreadPoolExecutor(count, thread_name_prefix="bkctl-restore")

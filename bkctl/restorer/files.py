@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pathspec
 
+from bkctl.archiver.progress import Progress
 from bkctl.errors import BkctlError
 from bkctl.repo.repository import Repository
 from bkctl.repo.tree import Node
@@ -39,7 +39,7 @@ class RestoreStats:
 
 
 def restore_point(repo: Repository, point_id: str, to: Path, *, include: list[str] | None = None,
-                  overwrite: bool = False, progress: Any = None) -> RestoreStats:
+                  overwrite: bool = False, progress: Progress | None = None) -> RestoreStats:
     """Restore into ``to``; stored ``home/a/x`` becomes ``to/home/a/x``."""
     point = repo.get_point(point_id)
     target = Path(os.path.realpath(to))
@@ -55,7 +55,7 @@ def restore_point(repo: Repository, point_id: str, to: Path, *, include: list[st
 
 class _Restore:
     def __init__(self, repo: Repository, target: Path, include: list[str], overwrite: bool,
-                 progress: Any) -> None:
+                 progress: Progress | None) -> None:
         self.repo, self.target, self.overwrite, self.progress = repo, target, overwrite, progress
         self.spec = pathspec.GitIgnoreSpec.from_lines(include) if include else None
         self.reader = ChunkReader(repo)
@@ -125,7 +125,7 @@ class _Restore:
             if os.path.isdir(path) and not os.path.islink(path):
                 return self._skip(path)
             os.unlink(path)
-        if self.progress is not None and hasattr(self.progress, "file"):
+        if self.progress is not None:
             self.progress.file(relative)
         key = node.get("hardlink")
         if key and key in self.hardlinks:
@@ -176,7 +176,7 @@ class _Restore:
             return
         self.stats.files += 1
         self.stats.bytes += written
-        if self.progress is not None and hasattr(self.progress, "advance"):
+        if self.progress is not None:
             self.progress.advance(written)
 
 

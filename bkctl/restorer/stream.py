@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from bkctl.errors import UsageError
-from bkctl.repo.repository import Repository
 from bkctl.restorer.content import ChunkReader
+from bkctl.restorer.repository import RestorerRepository
 
 __all__ = ["restore_stream"]
 
 
-def restore_stream(repo: Repository, point_id: str, out: BinaryIO) -> int:
+def restore_stream(repo: RestorerRepository, point_id: str, out: BinaryIO) -> int:
     """Write the item of a stream point to ``out``; returns the number of bytes."""
     point = repo.get_point(point_id)
     if point.kind != "stream":

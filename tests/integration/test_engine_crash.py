@@ -13,6 +13,8 @@ import pytest
 
 from bkctl.archiver import backup_paths
 from bkctl.repo import KdfParams, Repository
+from bkctl.repo.reclaim import reclaim
+from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point
 from bkctl.secrets import Secret
 from bkctl.store import LocalStore
@@ -54,7 +56,7 @@ def test_backup_killed_at_several_moments_leaves_a_sound_repository(tmp_path: Pa
         child.wait()
         reopened = Repository.open(store, Secret("pw"), cache_dir=cache)
         interrupted += len(reopened.list_points()) == 1
-        report = reopened.verify(read_data_percent=100)
+        report = verify(reopened, read_data_percent=100)
         assert report.ok, (delay, report.problems)
         out = tmp_path / f"out-{delay}"
         restore_point(reopened, first.id, out)
@@ -65,6 +67,6 @@ def test_backup_killed_at_several_moments_leaves_a_sound_repository(tmp_path: Pa
     restore_point(final, point.id, tmp_path / "final")
     back = tmp_path / "final" / src.relative_to("/")
     assert (back / "big5-5.bin").read_bytes() == (src / "big5-5.bin").read_bytes()
-    assert final.verify(read_data_percent=100).ok
-    final.reclaim()
-    assert final.verify(read_data_percent=100).ok
+    assert verify(final, read_data_percent=100).ok
+    reclaim(final)
+    assert verify(final, read_data_percent=100).ok

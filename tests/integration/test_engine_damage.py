@@ -16,6 +16,7 @@ from bkctl.errors import (
     StorageFullError,
 )
 from bkctl.repo import KdfParams, Repository
+from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point
 from bkctl.secrets import Secret
 from bkctl.store import LocalStore
@@ -49,9 +50,9 @@ def flip_byte_of_blob(repo: Repository, path_suffix: str, point_root: str) -> No
 def test_flipped_byte_is_named_by_verify_and_refused_by_restore(repo, tmp_path):
     src = make_source(tmp_path)
     point = backup_paths(repo, workload="w", host="h", paths=[src])
-    assert repo.verify(read_data_percent=100).ok
+    assert verify(repo, read_data_percent=100).ok
     flip_byte_of_blob(repo, "docs/report.bin", point.root)
-    report = repo.verify(read_data_percent=100)
+    report = verify(repo, read_data_percent=100)
     assert not report.ok
     assert report.damaged_points == [point.id]
     assert any(path.endswith("docs/report.bin") for path in report.damaged_files)
@@ -65,7 +66,7 @@ def test_structure_check_finds_a_missing_pack_without_reading_data(repo, tmp_pat
     repo.load_tree.cache_clear()
     for name in list(repo.store.list("data/")):
         repo.store.delete(name)
-    report = repo.verify()
+    report = verify(repo)
     assert not report.ok and report.damaged_points == [point.id]
     assert any("missing" in problem for problem in report.problems)
 
@@ -77,7 +78,7 @@ def test_truncated_index_gives_a_clear_corruption_error(repo, tmp_path):
     reopened = Repository.open(repo.store, Secret("pw"), cache_dir=tmp_path / "fresh-cache")
     with pytest.raises(RepositoryCorruptError, match=f"index object {name}"):
         reopened.index  # noqa: B018 - loading is the action under test
-    assert not reopened.verify().ok
+    assert not verify(reopened).ok
 
 
 def test_wrong_passphrase_raises_without_revealing_anything(repo):
@@ -109,7 +110,7 @@ def test_storage_full_fails_the_backup_and_keeps_existing_points(repo, tmp_path,
     monkeypatch.undo()
     assert [p.id for p in repo.list_points()] == [first.id]
     restore_point(repo, first.id, tmp_path / "out")
-    assert repo.verify(read_data_percent=100).ok
+    assert verify(repo, read_data_percent=100).ok
     second = backup_paths(repo, workload="w", host="h", paths=[src])
     restore_point(repo, second.id, tmp_path / "out2")
     back = tmp_path / "out2" / src.relative_to("/")

@@ -11,6 +11,7 @@ import pytest
 from bkctl.archiver import backup_paths, backup_stream
 from bkctl.repo import KdfParams, Repository
 from bkctl.repo.copy import copy_points
+from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point, restore_stream
 from bkctl.secrets import Secret
 from bkctl.store import LocalStore
@@ -58,7 +59,7 @@ def test_a_copied_point_restores_byte_identical_from_the_replica(source, replica
     back = out / src.relative_to("/")
     assert files_of(back) == files_of(src)
     assert os.readlink(back / "link") == "small.txt"
-    assert replica.verify(read_data_percent=100).ok
+    assert verify(replica, read_data_percent=100).ok
 
 
 def test_copying_again_adds_nothing_to_the_replica(source, replica, tmp_path):
