@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from bkctl.archiver.progress import Progress
 from bkctl.errors import BkctlError, NotFoundError, UsageError
 from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, Reason, WarningKind
 from bkctl.model.state import ActualState, PointRecord
@@ -18,21 +19,28 @@ from bkctl.observe import observe
 from bkctl.planfile import check_stale
 from bkctl.planner import interval_of, make_plan, next_due
 from bkctl.reconcile import ApplyResult, Reporter, apply_plan
-from bkctl.repo.reclaim import ReclaimStats
 from bkctl.repo.repair import IndexRepair, PointsRepair
+from bkctl.sources.base import Preflight
+from bkctl.sources.database_restore import restore_into
 from bkctl.sources.environment import child_environment
 from bkctl.sources.hooks import hook_problems
-from bkctl.targets.base import RepositoryMaintenance, RestoreResult, VerifyResult
-from bkctl.targets.registry import source_for
+from bkctl.sources.registry import source_for
+from bkctl.targets.base import KeyRing, ReclaimResult, RepositoryMaintenance, RestoreResult, VerifyResult
 from bkctl.workspace import Workspace
 
 __all__ = [
     "plan",
     "apply_saved",
+    "apply_plan",
+    "ApplyResult",
     "backup_now",
     "list_points",
+    "choose_point",
     "restore",
+    "restore_stream",
+    "restore_into_database",
     "verify",
+    "key_ring",
     "status",
     "StatusRow",
     "PointRow",
@@ -79,8 +87,7 @@ def tool_warnings(workspace: Workspace, workloads: list[str]) -> tuple[PlanWarni
             source = source_for(workspace.loaded, name)
         except BkctlError:
             continue  # an unsupported workload is reported by the backup action itself
-        check = getattr(source, "problems", None)
-        for problem in check() if callable(check) else []:
+        for problem in source.problems() if isinstance(source, Preflight) else []:
             found.append(PlanWarning(kind=WarningKind.TOOL_MISSING, workload=name,
                                      message=f"workload '{name}' cannot be backed up: {problem}"))
     return tuple(found)
@@ -120,17 +127,13 @@ def backup_now(workspace: Workspace, workload: str, reporter: Reporter, *, targe
 
 @dataclass(frozen=True)
 class PointRow:
+    """A recovery point and the target that holds it (the same point may be in several)."""
+
     target: str
-    id: str
-    workload: str
-    host: str
-    time: datetime
-    partial: bool
-    stats: dict[str, Any]
+    point: PointRecord
 
     def as_dict(self) -> dict[str, Any]:
-        return {"target": self.target, "id": self.id, "workload": self.workload, "host": self.host,
-                "time": self.time.isoformat(), "partial": self.partial, "stats": self.stats}
+        return {"target": self.target, **self.point.model_dump(), "time": self.point.time.isoformat()}
 
 
 def list_points(workspace: Workspace, *, workload: str | None = None, target: str | None = None) -> list[PointRow]:
@@ -138,11 +141,8 @@ def list_points(workspace: Workspace, *, workload: str | None = None, target: st
     for name, driver in workspace.drivers([target] if target else None).items():
         if not driver.initialized():
             continue
-        for point in driver.points():
-            if workload is None or point.workload == workload:
-                rows.append(PointRow(name, point.id, point.workload, point.host, point.time, point.partial,
-                                     dict(point.stats or {})))
-    return sorted(rows, key=lambda r: (r.time, r.target, r.id))
+        rows += [PointRow(name, point) for point in driver.points() if workload is None or point.workload == workload]
+    return sorted(rows, key=lambda r: (r.point.time, r.target, r.point.id))
 
 
 def choose_point(workspace: Workspace, workload: str, *, point: str | None, at: datetime | None,
@@ -151,13 +151,13 @@ def choose_point(workspace: Workspace, workload: str, *, point: str | None, at: 
     workspace.check_workload(workload)
     targets = [target] if target else list(workspace.manifest.workloads[workload].targets)
     candidates = [r for t in targets for r in list_points(workspace, workload=workload, target=t)
-                  if r.host == workspace.host_of(workload)]
+                  if r.point.host == workspace.host_of(workload)]
     if point:
-        matches = [r for r in candidates if r.id.startswith(point)]
-        if len({r.id for r in matches}) > 1:
+        matches = [r for r in candidates if r.point.id.startswith(point)]
+        if len({r.point.id for r in matches}) > 1:
             raise NotFoundError(f"recovery point prefix '{point}' is ambiguous", hint="give more characters")
     elif at:
-        matches = [r for r in candidates if r.time <= at][-1:]
+        matches = [r for r in candidates if r.point.time <= at][-1:]
     else:
         matches = candidates[-1:]
     if not matches:
@@ -167,12 +167,35 @@ def choose_point(workspace: Workspace, workload: str, *, point: str | None, at: 
 
 
 def restore(workspace: Workspace, row: PointRow, to: Path, *, include: list[str], overwrite: bool,
-            progress: Any = None) -> RestoreResult:
-    return workspace.driver(row.target).restore(row.id, to, include=include, overwrite=overwrite, progress=progress)
+            progress: Progress | None = None) -> RestoreResult:
+    return workspace.driver(row.target).restore(row.point.id, to, include=include, overwrite=overwrite,
+                                                progress=progress)
 
 
-def verify(workspace: Workspace, target: str, read_data_percent: float, progress: Any = None) -> VerifyResult:
+def restore_stream(workspace: Workspace, row: PointRow, out: BinaryIO) -> int:
+    """Write a stream point's item to ``out``; returns the number of bytes."""
+    return workspace.driver(row.target).restore_stream(row.point.id, out)
+
+
+def restore_into_database(workspace: Workspace, row: PointRow, dsn: str) -> int:
+    """Pipe a database point into the server ``dsn`` names (through the workload's own tool)."""
+    spec = workspace.manifest.workloads[row.point.workload]
+    driver = workspace.driver(row.target)
+    return restore_into(spec, dsn, lambda stream: driver.restore_stream(row.point.id, stream),
+                        environment=child_environment(workspace.manifest, row.point.workload))
+
+
+def verify(workspace: Workspace, target: str, read_data_percent: float,
+           progress: Progress | None = None) -> VerifyResult:
     return workspace.driver(target).verify(read_data_percent, progress)
+
+
+def key_ring(workspace: Workspace, target: str) -> KeyRing:
+    """The passphrases (keys) of a target, for targets whose data is opened by keys."""
+    driver = workspace.driver(target)
+    if not isinstance(driver, KeyRing):
+        raise UsageError(f"target '{target}' has no repository keys")
+    return driver
 
 
 @dataclass(frozen=True)
@@ -262,7 +285,7 @@ def _maintained(workspace: Workspace, target: str) -> RepositoryMaintenance:
     return driver
 
 
-def reclaim(workspace: Workspace, target: str, *, immediate: bool) -> ReclaimStats:
+def reclaim(workspace: Workspace, target: str, *, immediate: bool) -> ReclaimResult:
     """Two-phase reclaim of one target, or an immediate one under an exclusive lock."""
     return workspace.driver(target).reclaim(immediate=immediate)
 

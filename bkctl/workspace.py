@@ -8,8 +8,9 @@ from types import TracebackType
 
 from bkctl.errors import NotFoundError
 from bkctl.manifest import LoadedManifest, find_manifest, load_manifest
+from bkctl.sources.registry import source_for
 from bkctl.targets.base import BackupJob, Target
-from bkctl.targets.registry import open_target, source_for
+from bkctl.targets.registry import open_target
 
 __all__ = ["Workspace"]
 

@@ -1,129 +1,129 @@
-"""Backups of paths and of streams: walk or read, save, then commit the recovery point.
+"""Saving items as a recovery point: paths are walked, a stream is read, then the tail commits.
 
-Order of writes (the crash-safety argument): packs, then the index object, then the
-point document. Killing the process at any moment leaves either a complete point or no
-point plus unreferenced packs that ``reclaim`` removes.
+:func:`save` is what a target driver calls with the items a source yields; it picks the
+walk by the item's type. :func:`backup_paths` and :func:`backup_stream` spell the same
+thing with keywords, for tests and benchmarks that have no source.
 """
 
 from __future__ import annotations
 
-import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-import bkctl
 from bkctl.archiver.files import FilesWalker
 from bkctl.archiver.parent import find_parent, load_file_map, save_file_map
 from bkctl.archiver.pipeline import ChunkPipeline, slot_setter
+from bkctl.archiver.point import PointHeader, SavedItems, commit_point, save_trees
 from bkctl.archiver.progress import Progress
+from bkctl.archiver.repository import ArchiverRepository
 from bkctl.errors import UsageError
 from bkctl.repo.points import PointInfo
-from bkctl.repo.repository import Repository
-from bkctl.repo.tree import Node, encode_tree
+from bkctl.repo.tree import Node
+from bkctl.sources.base import Fact, Items, PathItems, StreamItem
 
-__all__ = ["backup_paths", "backup_stream"]
+__all__ = ["save", "backup_paths", "backup_stream"]
 
 
-def backup_paths(repo: Repository, *, workload: str, host: str, paths: list[Path],
+def save(repo: ArchiverRepository, items: Items, *, workload: str, host: str, compression: int | None = 3,
+         meta: Mapping[str, Fact] | None = None, progress: Progress | None = None,
+         now: datetime | None = None) -> PointInfo:
+    """Save ``items`` as one recovery point of ``workload``; a stream's facts join ``meta``.
+
+    Files that cannot be read are skipped, listed and make the point partial; a stream
+    that raises (its producer failed) commits nothing.
+    """
+    when = now or datetime.now(UTC)
+    if isinstance(items, PathItems):
+        if not items.paths:
+            raise UsageError("a files backup needs at least one path")
+        header = PointHeader(workload, host, when, dict(meta or {}))
+        return commit_point(repo, header, partial(_save_paths, repo, items, header, compression, progress))
+    if not items.name or "/" in items.name or items.name in (".", ".."):
+        raise UsageError(f"stream item name {items.name!r} must be a plain file name")
+    header = PointHeader(workload, host, when, {**(meta or {}), **items.facts})
+    return commit_point(repo, header, partial(_save_stream, repo, items, compression, progress, now))
+
+
+def backup_paths(repo: ArchiverRepository, *, workload: str, host: str, paths: list[Path],
                  include: list[str] | None = None, exclude: list[str] | None = None,
                  one_file_system: bool = False, compression: int | None = 3,
-                 meta: dict[str, Any] | None = None, progress: Progress | None = None,
+                 meta: Mapping[str, Fact] | None = None, progress: Progress | None = None,
                  now: datetime | None = None) -> PointInfo:
-    """Back up ``paths``; unreadable entries are skipped, listed and make it partial."""
-    if not paths:
-        raise UsageError("backup_paths needs at least one path")
-    started, when = time.monotonic(), now or datetime.now(UTC)
-    with repo.session():
-        parent = find_parent(repo, workload, host)
-        pipeline = ChunkPipeline(repo, compression)
-        parent_files = load_file_map(repo, parent)
-        walker = FilesWalker(
-            chunker=repo.chunker, pipeline=pipeline, parent_files=_reusable(repo, parent_files),
-            include=include or [],
-            exclude=exclude or [], one_file_system=one_file_system, progress=progress)
-        with _abort_on_error(repo, pipeline):
-            for path in paths:
-                walker.add_root(Path(path))
-            pipeline.drain()
-            references: set[bytes] = set()
-            root = _save_trees(repo, walker.root, compression, references)
-            repo.flush()
-        counters = walker.counters
-        stats = {**asdict(pipeline.counters), "files": counters.files, "dirs": counters.dirs,
-                 "bytes": counters.bytes, "bytes_read": counters.bytes_read,
-                 "reused_files": counters.reused_files, "errors": len(counters.errors),
-                 "duration_seconds": round(time.monotonic() - started, 3)}
-        point = PointInfo(
-            id=secrets.token_hex(16), workload=workload, host=host, time=when,
-            partial=bool(counters.errors), stats=stats, meta=dict(meta or {}), kind="files",
-            root=root, paths=[str(Path(p).absolute()) for p in paths],
-            errors=counters.errors, tool_version=bkctl_version(),
-            parent=parent.id if parent else None)
-        repo.commit_point(point, references)
-        unchanged = not walker.changed and walker.files.keys() == parent_files.keys()
-        save_file_map(repo, point.id, walker.saved_files(),
-                      same_as=parent.id if parent is not None and unchanged else None)
-    return point
+    """Back up ``paths``: :func:`save` of :class:`PathItems`."""
+    items = PathItems(tuple(paths), tuple(include or ()), tuple(exclude or ()), one_file_system)
+    return save(repo, items, workload=workload, host=host, compression=compression, meta=meta,
+                progress=progress, now=now)
 
 
-def backup_stream(repo: Repository, *, workload: str, host: str, name: str, stream: BinaryIO,
-                  compression: int | None = 3, meta: dict[str, Any] | None = None,
+def backup_stream(repo: ArchiverRepository, *, workload: str, host: str, name: str, stream: BinaryIO,
+                  compression: int | None = 3, meta: Mapping[str, Fact] | None = None,
                   progress: Progress | None = None, now: datetime | None = None) -> PointInfo:
-    """Back up one item read from ``stream`` (memory stays bounded whatever its size)."""
-    if not name or "/" in name or name in (".", ".."):
-        raise UsageError(f"stream item name {name!r} must be a plain file name")
-    started, when = time.monotonic(), now or datetime.now(UTC)
-    with repo.session():
-        pipeline = ChunkPipeline(repo, compression)
-        content: list[str | None] = []
-        total = 0
-        with _abort_on_error(repo, pipeline):
-            for chunk in repo.chunker.chunks(stream):
-                total += len(chunk)
-                content.append(None)
-                pipeline.submit(chunk, slot_setter(content, len(content) - 1))
-                if progress is not None:
-                    progress.advance(len(chunk))
-            pipeline.drain()
-            stamp = time.time_ns() if now is None else int(now.timestamp() * 1e9)
-            node: Node = {"name": name, "type": "file", "mode": 0o600, "size": total,
-                          "mtime_ns": stamp, "content": content}
-            references: set[bytes] = set()
-            root = _save_trees(repo, [node], compression, references)
-            repo.flush()
-        stats = {**asdict(pipeline.counters), "files": 1, "bytes": total, "bytes_read": total,
-                 "duration_seconds": round(time.monotonic() - started, 3)}
-        point = PointInfo(
-            id=secrets.token_hex(16), workload=workload, host=host, time=when, partial=False,
-            stats=stats, meta=dict(meta or {}), kind="stream", root=root, paths=[name],
-            tool_version=bkctl_version())
-        repo.commit_point(point, references)
-    return point
+    """Back up one item read from ``stream``: :func:`save` of a :class:`StreamItem`."""
+    return save(repo, StreamItem(name, stream), workload=workload, host=host, compression=compression,
+                meta=meta, progress=progress, now=now)
 
 
-def _save_trees(repo: Repository, nodes: list[Node], compression: int | None,
-                references: set[bytes]) -> str:
-    """Save trees bottom-up; returns the id of the tree holding ``nodes``.
+def _save_paths(repo: ArchiverRepository, items: PathItems, header: PointHeader, compression: int | None,
+                progress: Progress | None) -> SavedItems:
+    """Walk and save; the parent's unchanged files are reused without reading them."""
+    parent = find_parent(repo, header.workload, header.host)
+    pipeline = ChunkPipeline(repo, compression)
+    parent_files = load_file_map(repo, parent)
+    walker = FilesWalker(
+        chunker=repo.chunker, pipeline=pipeline, parent_files=_reusable(repo, parent_files),
+        include=list(items.include),
+        exclude=list(items.exclude), one_file_system=items.one_file_system, progress=progress)
+    references: set[bytes] = set()
+    with _abort_on_error(repo, pipeline):
+        for path in items.paths:
+            walker.add_root(Path(path))
+        pipeline.drain()
+        root = save_trees(repo, walker.root, compression, references)
+        repo.flush()
+    counters = walker.counters
+    unchanged = parent is not None and not walker.changed and walker.files.keys() == parent_files.keys()
 
-    ``references`` collects every tree and chunk id the trees name (reused content of
-    unchanged files included): the set the commit checks is still in the repository.
-    """
-    nodes = [node for node in nodes if "_failed" not in node]
-    for node in nodes:
-        if "_children" in node:
-            node["subtree"] = _save_trees(repo, node.pop("_children"), compression, references)
-        references.update(bytes.fromhex(chunk) for chunk in node.get("content") or ())
-    tree_id = repo.save_blob("t", encode_tree(nodes), compression).blob_id
-    references.add(tree_id)
-    return tree_id.hex()
+    def cache_file_map(point_id: str) -> None:
+        save_file_map(repo, point_id, walker.saved_files(), same_as=parent.id if parent and unchanged else None)
+
+    stats = {**asdict(pipeline.counters), "files": counters.files, "dirs": counters.dirs, "bytes": counters.bytes,
+             "bytes_read": counters.bytes_read, "reused_files": counters.reused_files, "errors": len(counters.errors)}
+    return SavedItems(kind="files", root=root, paths=[str(Path(p).absolute()) for p in items.paths], stats=stats,
+                      references=references, errors=counters.errors, parent=parent.id if parent else None,
+                      committed=cache_file_map)
 
 
-def _reusable(repo: Repository, parent_files: dict[str, Node]) -> dict[str, Node]:
+def _save_stream(repo: ArchiverRepository, item: StreamItem, compression: int | None, progress: Progress | None,
+                 now: datetime | None) -> SavedItems:
+    """Chunk the stream to its end (where a failed producer raises), then save its one-file tree."""
+    pipeline = ChunkPipeline(repo, compression)
+    content: list[str | None] = []
+    total = 0
+    references: set[bytes] = set()
+    with _abort_on_error(repo, pipeline):
+        for chunk in repo.chunker.chunks(item.stream):
+            total += len(chunk)
+            content.append(None)
+            pipeline.submit(chunk, slot_setter(content, len(content) - 1))
+            if progress is not None:
+                progress.advance(len(chunk))
+        pipeline.drain()
+        stamp = time.time_ns() if now is None else int(now.timestamp() * 1e9)
+        node: Node = {"name": item.name, "type": "file", "mode": 0o600, "size": total,
+                      "mtime_ns": stamp, "content": content}
+        root = save_trees(repo, [node], compression, references)
+        repo.flush()
+    stats = {**asdict(pipeline.counters), "files": 1, "bytes": total, "bytes_read": total}
+    return SavedItems(kind="stream", root=root, paths=[item.name], stats=stats, references=references)
+
+
+def _reusable(repo: ArchiverRepository, parent_files: dict[str, Node]) -> dict[str, Node]:
     """The parent's files whose chunks are all indexed and not marked for deletion.
 
     Reusing a file means trusting that its chunks are still stored; one dictionary
@@ -136,8 +136,8 @@ def _reusable(repo: Repository, parent_files: dict[str, Node]) -> dict[str, Node
 
 
 @contextmanager
-def _abort_on_error(repo: Repository, pipeline: ChunkPipeline) -> Iterator[None]:
-    """Close the pipeline always; on error drop unsaved work so claims are released."""
+def _abort_on_error(repo: ArchiverRepository, pipeline: ChunkPipeline) -> Iterator[None]:
+    """Close the pipeline always; on error drop unsaved work (unindexed packs, claims)."""
     try:
         yield
     except BaseException:
@@ -145,7 +145,3 @@ def _abort_on_error(repo: Repository, pipeline: ChunkPipeline) -> Iterator[None]
         repo.abort()
         raise
     pipeline.close()
-
-
-def bkctl_version() -> str:
-    return str(getattr(bkctl, "__version__", "0.1.0"))

@@ -11,7 +11,10 @@ from bkctl.repo.blobs import SaveResult
 from bkctl.repo.chunker import MINIMUM_SIZE, Chunker
 from bkctl.repo.tree import Node
 
-__all__ = ["open_file", "read_file_content", "save_small_file", "save_small_files"]
+__all__ = ["SmallFileOutcome", "open_file", "read_file_content", "save_small_file", "save_small_files"]
+
+SmallFileOutcome = tuple[SaveResult | None, int] | OSError
+"""A small file's saved chunk (None when empty) and its length, or why it could not be read."""
 
 _NOATIME = getattr(os, "O_NOATIME", 0)
 
@@ -75,12 +78,11 @@ def save_small_file(path: str, pipeline: ChunkPipeline) -> tuple[SaveResult | No
     return pipeline.save(data), len(data)
 
 
-def save_small_files(paths: list[str], pipeline: ChunkPipeline,
-                     ) -> list[tuple[SaveResult | None, int] | OSError]:
+def save_small_files(paths: list[str], pipeline: ChunkPipeline) -> list[SmallFileOutcome]:
     """:func:`save_small_file` for a batch, on one worker: one job and one result per
     batch instead of per file keeps the executor's per-job cost (futures, locks, wake-ups,
     all under the GIL) off every small file. A file that fails yields its OSError."""
-    results: list[tuple[SaveResult | None, int] | OSError] = []
+    results: list[SmallFileOutcome] = []
     for path in paths:
         try:
             results.append(save_small_file(path, pipeline))

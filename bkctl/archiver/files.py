@@ -14,11 +14,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pathspec
 
-from bkctl.archiver.file_saver import read_file_content, save_small_files
+from bkctl.archiver.file_saver import SmallFileOutcome, read_file_content, save_small_files
 from bkctl.archiver.nodes import node_from_stat, unchanged
 from bkctl.archiver.pipeline import ChunkPipeline
 from bkctl.archiver.progress import Progress
@@ -194,11 +193,11 @@ class FilesWalker:
             partial(self._small_files_saved, batch))
 
     def _small_files_saved(self, batch: list[tuple[Node, str, str]],
-                           future: Future[Any]) -> None:
+                           future: Future[list[SmallFileOutcome]]) -> None:
         for (node, _, stored), outcome in zip(batch, future.result(), strict=True):
             self._small_file_saved(node, stored, outcome)
 
-    def _small_file_saved(self, node: Node, stored: str, outcome: Any) -> None:
+    def _small_file_saved(self, node: Node, stored: str, outcome: SmallFileOutcome) -> None:
         if isinstance(outcome, OSError):
             node["_failed"] = True  # dropped from its tree and the file map
             self.counters.files -= 1

@@ -13,10 +13,10 @@ import logging
 
 import zstandard
 
+from bkctl.archiver.repository import ArchiverRepository
 from bkctl.errors import BkctlError
 from bkctl.repo.points import PointInfo
 from bkctl.repo.reachability import point_nodes
-from bkctl.repo.repository import Repository
 from bkctl.repo.tree import Node
 
 __all__ = ["find_parent", "load_file_map", "save_file_map"]
@@ -26,7 +26,7 @@ _AD = b"bkctl-file-map"
 _FIELDS = ("type", "size", "mtime_ns", "ctime_ns", "inode", "content", "extents")
 
 
-def find_parent(repo: Repository, workload: str, host: str) -> PointInfo | None:
+def find_parent(repo: ArchiverRepository, workload: str, host: str) -> PointInfo | None:
     """Newest files point of the same workload and host; prunes stale cached file maps."""
     points = repo.list_points()
     repo.cache.prune("files/", {f"files/{point.id}" for point in points})
@@ -35,7 +35,7 @@ def find_parent(repo: Repository, workload: str, host: str) -> PointInfo | None:
     return candidates[-1] if candidates else None
 
 
-def load_file_map(repo: Repository, point: PointInfo | None) -> dict[str, Node]:
+def load_file_map(repo: ArchiverRepository, point: PointInfo | None) -> dict[str, Node]:
     if point is None:
         return {}
     raw = repo.cache.get(f"files/{point.id}")
@@ -51,7 +51,7 @@ def load_file_map(repo: Repository, point: PointInfo | None) -> dict[str, Node]:
     return files
 
 
-def save_file_map(repo: Repository, point_id: str, files: dict[str, Node], *,
+def save_file_map(repo: ArchiverRepository, point_id: str, files: dict[str, Node], *,
                   same_as: str | None = None) -> None:
     """Cache ``files`` for ``point_id``; copy the entry of ``same_as`` when nothing changed.
 

@@ -14,14 +14,16 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TypeVar
 
+from bkctl.archiver.repository import ArchiverRepository
 from bkctl.repo.blobs import SaveResult
-from bkctl.repo.repository import Repository
 
 __all__ = ["ChunkPipeline", "SaveCounters", "WINDOW_BYTES", "slot_setter"]
 
 WINDOW_BYTES = 8 << 20  # chunk bytes in flight: a few chunks per worker keep cores busy
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,25 +35,27 @@ class SaveCounters:
 
 
 class ChunkPipeline:
-    def __init__(self, repo: Repository, compression: int | None,
+    def __init__(self, repo: ArchiverRepository, compression: int | None,
                  workers: int | None = None) -> None:
         self._repo = repo
         self._compression = compression
         count = workers or max(2, min(8, os.cpu_count() or 2))
         self._pool = ThreadPoolExecutor(count, thread_name_prefix="bkctl-save")
         self._window = 4 * count + 4  # small-file jobs are tiny; keep enough in flight
-        self._inflight: deque[tuple[Future[Any], Callable[[Future[Any]], None], int]] = deque()
+        # (cancel, resolve, chunk bytes) per job: resolving runs its callback in this thread
+        self._inflight: deque[tuple[Callable[[], bool], Callable[[], None], int]] = deque()
         self._inflight_bytes = 0
         self.counters = SaveCounters()
 
     def submit(self, data: bytes | memoryview, on_saved: Callable[[str], None]) -> None:
         """Save ``data`` as a data blob; ``on_saved(id_hex)`` runs later, in this thread."""
         future = self._pool.submit(self.save, data)
-        self._push(future, partial(self._chunk_saved, len(data), on_saved), len(data))
+        self._push(future.cancel, partial(self._chunk_saved, len(data), on_saved, future), len(data))
 
-    def submit_job(self, job: Callable[[], Any], on_done: Callable[[Future[Any]], None]) -> None:
+    def submit_job(self, job: Callable[[], T], on_done: Callable[[Future[T]], None]) -> None:
         """Run ``job`` on a worker (it may call :meth:`save`); ``on_done(future)`` here."""
-        self._push(self._pool.submit(job), on_done)
+        future = self._pool.submit(job)
+        self._push(future.cancel, partial(on_done, future))
 
     def save(self, data: bytes | memoryview) -> SaveResult:
         return self._repo.save_blob("d", data, self._compression)
@@ -69,22 +73,21 @@ class ChunkPipeline:
 
     def close(self) -> None:
         """Stop without resolving (after an error); queued saves are cancelled."""
-        for future, _, _ in self._inflight:
-            future.cancel()
+        for cancel, _, _ in self._inflight:
+            cancel()
         self._inflight.clear()
         self._pool.shutdown(wait=True)
 
-    def _push(self, future: Future[Any], on_done: Callable[[Future[Any]], None],
-              length: int = 0) -> None:
-        self._inflight.append((future, on_done, length))
+    def _push(self, cancel: Callable[[], bool], resolve: Callable[[], None], length: int = 0) -> None:
+        self._inflight.append((cancel, resolve, length))
         self._inflight_bytes += length
         while len(self._inflight) > self._window or self._inflight_bytes > WINDOW_BYTES:
             self._resolve_oldest()
 
     def _resolve_oldest(self) -> None:
-        future, on_done, length = self._inflight.popleft()
+        _, resolve, length = self._inflight.popleft()
         self._inflight_bytes -= length
-        on_done(future)
+        resolve()
 
     def _chunk_saved(self, length: int, on_saved: Callable[[str], None],
                      future: Future[SaveResult]) -> None:

@@ -13,8 +13,8 @@ from bkctl.cli.options import ManifestOption, NowOption, now_or
 from bkctl.cli.reporter import ConsoleReporter
 from bkctl.errors import UsageError
 from bkctl.model.plan import WarningKind
+from bkctl.operations import ApplyResult
 from bkctl.planfile import load_plan
-from bkctl.reconcile import ApplyResult, apply_plan
 from bkctl.render import render_text
 from bkctl.workspace import Workspace
 
@@ -56,7 +56,7 @@ def command(
             if not typer.confirm("Do you want to perform these actions?", default=False, err=True):
                 err.print("Apply cancelled.")
                 return 1
-        result = apply_plan(workspace, plan, ConsoleReporter(), allow_mass_prune=allow_mass_prune)
+        result = operations.apply_plan(workspace, plan, ConsoleReporter(), allow_mass_prune=allow_mass_prune)
     return _finish(result, unreachable)
 
 

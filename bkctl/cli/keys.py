@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from bkctl import operations
 from bkctl.cli.console import is_interactive, out
 from bkctl.cli.options import ManifestOption
 from bkctl.errors import PassphraseError, UsageError
 from bkctl.secrets import Secret, read_passphrase
-from bkctl.targets.repository import RepositoryTarget
 from bkctl.workspace import Workspace
 
 __all__ = ["app"]
@@ -26,13 +26,6 @@ NewEnvOption = Annotated[
 NewFileOption = Annotated[
     str | None, typer.Option("--new-passphrase-file", help="Read the new passphrase from this file.")
 ]
-
-
-def _repository(workspace: Workspace, target: str):  # type: ignore[no-untyped-def]
-    driver = workspace.driver(target)
-    if not isinstance(driver, RepositoryTarget):
-        raise UsageError(f"target '{target}' has no repository keys")
-    return driver.repository()
 
 
 def _new_secret(env: str | None, file: str | None) -> Secret:
@@ -50,10 +43,10 @@ def _new_secret(env: str | None, file: str | None) -> Secret:
 def list_keys(target: TargetOption, manifest: ManifestOption = None) -> None:
     """List the keys of a repository (the one in use is marked)."""
     with Workspace.load(manifest) as workspace:
-        repository = _repository(workspace, target)
+        repository = operations.key_ring(workspace, target)
         table = Table("", "id", "created (UTC)", "host", "user")
         for key in repository.list_keys():
-            table.add_row("*" if key.id == repository.key_id else "", key.id[:12],
+            table.add_row("*" if key.id == repository.key_in_use() else "", key.id[:12],
                           key.created.strftime("%Y-%m-%d %H:%M:%S"), key.host, key.user)
     out.print(table)
 
@@ -63,7 +56,7 @@ def add(target: TargetOption, new_passphrase_env: NewEnvOption = None, new_passp
         manifest: ManifestOption = None) -> None:
     """Add a passphrase that opens the repository too."""
     with Workspace.load(manifest) as workspace:
-        key_id = _repository(workspace, target).add_key(_new_secret(new_passphrase_env, new_passphrase_file))
+        key_id = operations.key_ring(workspace, target).add_key(_new_secret(new_passphrase_env, new_passphrase_file))
     out.print(f"added key {key_id[:12]}")
 
 
@@ -72,7 +65,7 @@ def remove(key_id: Annotated[str, typer.Argument(help="Key id (or unique prefix)
            manifest: ManifestOption = None) -> None:
     """Remove a key (never the last one, nor the one in use)."""
     with Workspace.load(manifest) as workspace:
-        repository = _repository(workspace, target)
+        repository = operations.key_ring(workspace, target)
         matches = [k.id for k in repository.list_keys() if k.id.startswith(key_id)]
         if len(matches) != 1:
             raise UsageError(f"key id '{key_id}' matches {len(matches)} keys")
@@ -85,6 +78,6 @@ def passwd(target: TargetOption, new_passphrase_env: NewEnvOption = None, new_pa
            manifest: ManifestOption = None) -> None:
     """Change the passphrase of the key in use (update your passphrase source afterwards)."""
     with Workspace.load(manifest) as workspace:
-        _repository(workspace, target).change_passphrase(_new_secret(new_passphrase_env, new_passphrase_file))
+        operations.key_ring(workspace, target).change_passphrase(_new_secret(new_passphrase_env, new_passphrase_file))
     out.print("passphrase changed; update the manifest's passphrase source to the new one")
 

@@ -34,8 +34,9 @@ def command(
         return
     table = Table("id", "time (UTC)", "workload", "host", "target", "size", "stored", "state")
     for r in rows:
-        table.add_row(r.id[:12], r.time.strftime("%Y-%m-%d %H:%M:%S"), r.workload, r.host, r.target,
-                      format_size(r.stats.get("bytes", 0)), format_size(r.stats.get("stored_bytes", 0)),
-                      "partial" if r.partial else "complete")
+        point = r.point
+        table.add_row(point.id[:12], point.time.strftime("%Y-%m-%d %H:%M:%S"), point.workload, point.host, r.target,
+                      format_size(point.bytes), format_size(point.stored_bytes),
+                      "partial" if point.partial else "complete")
     out.print(table)
     out.print(f"{len(rows)} recovery point{'s' if len(rows) != 1 else ''}")

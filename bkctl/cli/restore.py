@@ -20,9 +20,7 @@ from bkctl.cli.console import out
 from bkctl.cli.options import ManifestOption, parse_time
 from bkctl.errors import BkctlError, ExitCode, RepositoryCorruptError, UsageError
 from bkctl.model.units import format_size
-from bkctl.sources.database_restore import redact_dsn, restore_into
-from bkctl.sources.environment import child_environment
-from bkctl.targets.base import Target
+from bkctl.sources.database_restore import redact_dsn
 from bkctl.workspace import Workspace
 
 __all__ = ["ExistingFilesError", "command"]
@@ -65,34 +63,32 @@ def command(
     when = parse_time(at, option="--at") if at else None
     with Workspace.load(manifest) as workspace:
         row = operations.choose_point(workspace, workload, point=point, at=when, target=target)
-        driver = workspace.driver(row.target)
         if into is not None:
-            spec = workspace.manifest.workloads[workload]
             # The DSN is echoed without any password it may hold.
             with _explained_damage(f"if the restore tool had started it was stopped, and {redact_dsn(into)} "
                                    "may hold part of the point"):
-                size = restore_into(spec, into, lambda stream: driver.restore_stream(row.id, stream),
-                                    environment=child_environment(workspace.manifest, workload))
-            print(f"restored {format_size(size)} from point {row.id[:8]} into {redact_dsn(into)}", file=sys.stderr)
+                size = operations.restore_into_database(workspace, row, into)
+            print(f"restored {format_size(size)} from point {row.point.id[:8]} into {redact_dsn(into)}",
+                  file=sys.stderr)
         elif to_file is not None:
-            size = _restore_to_file(driver, row.id, to_file, overwrite=overwrite)
-            print(f"restored {format_size(size)} from point {row.id[:8]} to {to_file}", file=sys.stderr)
+            size = _restore_to_file(workspace, row, to_file, overwrite=overwrite)
+            print(f"restored {format_size(size)} from point {row.point.id[:8]} to {to_file}", file=sys.stderr)
         else:
             assert to is not None
             _restore_to_folder(workspace, row, to, include=include or [], overwrite=overwrite)
 
 
-def _restore_to_file(driver: Target, point_id: str, to_file: Path, *, overwrite: bool) -> int:
+def _restore_to_file(workspace: Workspace, row: operations.PointRow, to_file: Path, *, overwrite: bool) -> int:
     """Stream a point into a file (``-`` is stdout); the file appears only when complete."""
     if str(to_file) == "-":
         with _explained_damage("what went to standard output is incomplete: discard it"):
-            return driver.restore_stream(point_id, sys.stdout.buffer)
+            return operations.restore_stream(workspace, row, sys.stdout.buffer)
     if to_file.exists() and not overwrite:
         raise ExistingFilesError(f"{to_file} exists and was left alone", hint="pass --overwrite to replace it")
     partial = to_file.with_name(f".{to_file.name}.bkctl-partial")
     try:
         with _explained_damage(f"{to_file} was not written"), partial.open("wb") as handle:
-            size = driver.restore_stream(point_id, handle)
+            size = operations.restore_stream(workspace, row, handle)
         partial.replace(to_file)
     finally:
         partial.unlink(missing_ok=True)
@@ -117,8 +113,9 @@ def _restore_to_folder(workspace: Workspace, row: operations.PointRow, to: Path,
         shown += f" and {len(result.landed) - LANDED_SHOWN} more"
     landed = f" (as {shown})" if shown else ""
     files = f"{result.files} file{'' if result.files == 1 else 's'}"
-    out.print(f"Restored {files} ({format_size(result.bytes)}) from point {row.id[:8]} of "
-              f"{row.workload} ({row.time:%Y-%m-%d %H:%M:%S} UTC, target {row.target}) into {to}{landed}")
+    point = row.point
+    out.print(f"Restored {files} ({format_size(result.bytes)}) from point {point.id[:8]} of "
+              f"{point.workload} ({point.time:%Y-%m-%d %H:%M:%S} UTC, target {row.target}) into {to}{landed}")
     if result.skipped_existing:
         raise ExistingFilesError(f"{result.skipped_existing} entries already existed under {to} and were left alone",
                                  hint="pass --overwrite to replace existing files")

@@ -28,7 +28,14 @@ def _aware_utc(value: datetime) -> datetime:
 
 
 class PointRecord(_Frozen):
-    """One recovery point of one workload in one target, as the target's catalog lists it."""
+    """One recovery point of one workload in one target, as the target's catalog lists it.
+
+    The one point type that crosses the target seam: drivers return it from ``backup`` and
+    ``points``, observation collects it, the CLI lists it. How a driver stores a point
+    (the repository's sealed document, a tape's session header) stays inside the driver.
+    ``bytes`` is the size of the data backed up; ``stored_bytes`` what the point added to
+    the target after deduplication and compression.
+    """
 
     id: str
     workload: str
@@ -36,6 +43,7 @@ class PointRecord(_Frozen):
     time: datetime
     partial: bool = False
     bytes: int = 0
+    stored_bytes: int = 0
 
     _utc = field_validator("time")(_aware_utc)
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bkctl.repo.points import PointInfo
 from bkctl.repo.tree import Node
 
-if TYPE_CHECKING:
-    from bkctl.repo.repository import Repository
-
-__all__ = ["point_nodes", "used_blobs"]
+__all__ = ["TreeLoader", "point_nodes", "used_blobs"]
 
 
-def point_nodes(repo: Repository, root: str) -> Iterator[tuple[str, Node]]:
+class TreeLoader(Protocol):
+    """All these walks need: the archiver and maintenance pass their repository as one."""
+
+    def load_tree(self, tree_id: str) -> list[Node]: ...
+
+
+def point_nodes(repo: TreeLoader, root: str) -> Iterator[tuple[str, Node]]:
     """``(path, node)`` of every entry below root tree ``root``; load errors propagate."""
     stack = [(root, "")]
     while stack:
@@ -27,7 +30,7 @@ def point_nodes(repo: Repository, root: str) -> Iterator[tuple[str, Node]]:
                 stack.append((subtree, path + "/"))
 
 
-def used_blobs(repo: Repository, points: list[PointInfo]) -> set[bytes]:
+def used_blobs(repo: TreeLoader, points: list[PointInfo]) -> set[bytes]:
     """Ids of every tree and chunk reachable from ``points`` (shared subtrees once)."""
     used: set[bytes] = set()
     pending = [point.root for point in points if point.root]

@@ -61,20 +61,6 @@ class ReclaimStats:
     unused_blobs_kept: int = 0
     marks_waiting: int = 0
 
-    def describe(self) -> str:
-        parts = [f"{self.packs_deleted} packs deleted ({_mib(self.bytes_freed)} freed)"]
-        if self.packs_marked:
-            parts.append(f"{self.packs_marked} packs ({_mib(self.bytes_marked)}) marked for a later reclaim")
-        if self.packs_repacked:
-            parts.append(f"{self.packs_repacked} packs repacked")
-        if self.marks_waiting:
-            parts.append(f"{self.marks_waiting} earlier marks still waiting")
-        return ", ".join(parts)
-
-
-def _mib(size: int) -> str:
-    return f"{size / (1 << 20):.1f} MiB"
-
 
 @dataclass
 class _Survey:

@@ -273,6 +273,16 @@ class Repository:
         assert failure is not None
         raise failure
 
+    def check_stored(self, blob_ids: Iterable[bytes]) -> None:
+        """RepositoryCorruptError unless every blob is indexed and its pack exists.
+
+        Reads no data: lets a stream restore refuse before it writes anything.
+        """
+        packs = {self.index.get(blob_id).pack for blob_id in blob_ids}
+        for pack in sorted(packs):
+            if not self.store.exists(pack):
+                raise RepositoryCorruptError(f"pack {pack} is missing")
+
     def _load_tree(self, tree_id: str) -> list[Node]:
         return decode_tree(self.load_blob(bytes.fromhex(tree_id), "t"), tree_id)
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from bkctl.errors import BkctlError, NotFoundError
 from bkctl.repo import config as repo_config
@@ -50,8 +50,12 @@ class VerifyReport:
             self.damaged_objects.append(obj)
 
 
-def verify(repo: Repository, read_data_percent: float = 0.0, progress: Any = None) -> VerifyReport:
-    """Check the repository as a machine without this one's cache would see it."""
+def verify(repo: Repository, read_data_percent: float = 0.0,
+           advance: Callable[[int], None] | None = None) -> VerifyReport:
+    """Check the repository as a machine without this one's cache would see it.
+
+    ``advance(nbytes)`` is told of every pack read (a progress bar's callback).
+    """
     report = VerifyReport()
     with repo.lock("shared"):
         _check_config(repo, report)
@@ -70,7 +74,7 @@ def verify(repo: Repository, read_data_percent: float = 0.0, progress: Any = Non
         candidates = sorted(set(by_pack) & stored)
         count = math.ceil(len(candidates) * min(max(read_data_percent, 0.0), 100.0) / 100.0)
         for pack in random.sample(candidates, count):
-            damaged |= _read_pack(repo, pack, by_pack[pack], report, progress)
+            damaged |= _read_pack(repo, pack, by_pack[pack], report, advance)
         for point in points:
             _check_point(repo, point, damaged, report)
     repo.reload_index()
@@ -124,7 +128,7 @@ def _report_damaged(repo: Repository, prefix: str, report: VerifyReport, hint: s
 
 
 def _read_pack(repo: Repository, pack: str, items: list[tuple[bytes, IndexEntry]],
-               report: VerifyReport, progress: Any) -> set[tuple[bytes, str]]:
+               report: VerifyReport, advance: Callable[[int], None] | None) -> set[tuple[bytes, str]]:
     try:
         data = repo.store.get(pack)
     except NotFoundError:
@@ -146,8 +150,8 @@ def _read_pack(repo: Repository, pack: str, items: list[tuple[bytes, IndexEntry]
             report.problem(exc.message, pack)
             bad.add((blob_id, pack))
         report.blobs_read += 1
-    if progress is not None and hasattr(progress, "advance"):
-        progress.advance(len(data))
+    if advance is not None:
+        advance(len(data))
     return bad
 
 

@@ -10,9 +10,9 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from bkctl.repo.repository import Repository
 from bkctl.repo.tree import Node
 from bkctl.restorer.metadata import apply_file_metadata
+from bkctl.restorer.repository import RestorerRepository
 
 __all__ = ["ChunkReader", "partial_name", "write_content", "write_file"]
 
@@ -22,7 +22,7 @@ logger = logging.getLogger("bkctl")
 class ChunkReader:
     """Loads chunks on a small pool; ``repo.load_blob`` does GCM and id checks."""
 
-    def __init__(self, repo: Repository, workers: int | None = None) -> None:
+    def __init__(self, repo: RestorerRepository, workers: int | None = None) -> None:
         self._repo = repo
         count = workers or max(2, min(8, os.cpu_count() or 2))
         self._pool = ThreadPoolExecutor(count, thread_name_prefix="bkctl-restore")

@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
+from bkctl.archiver.progress import Progress
 from bkctl.errors import RepositoryCorruptError
-from bkctl.repo.repository import Repository
 from bkctl.repo.tree import Node
 from bkctl.restorer.content import ChunkReader, partial_name, write_file
 from bkctl.restorer.metadata import apply_metadata
 from bkctl.restorer.outcome import RestoreStats
+from bkctl.restorer.repository import RestorerRepository
 
 __all__ = ["EntryWriter"]
 
@@ -27,7 +27,8 @@ WRITES_IN_FLIGHT = 64  # small files queued on the pool before the walk waits fo
 class EntryWriter:
     """Creates every non-directory entry of a restore and keeps ``stats`` up to date."""
 
-    def __init__(self, repo: Repository, stats: RestoreStats, *, overwrite: bool, progress: Any) -> None:
+    def __init__(self, repo: RestorerRepository, stats: RestoreStats, *, overwrite: bool,
+                 progress: Progress | None) -> None:
         self.repo, self.stats, self.overwrite, self.progress = repo, stats, overwrite, progress
         self.reader = ChunkReader(repo)
         self.small_files = ThreadPoolExecutor(max(4, 2 * (os.cpu_count() or 2)),
@@ -139,7 +140,7 @@ class EntryWriter:
             return
         self.stats.files += 1
         self.stats.bytes += written
-        if self.progress is not None and hasattr(self.progress, "advance"):
+        if self.progress is not None:
             self.progress.advance(written)
 
     def _skip(self, path: str) -> int:

@@ -21,22 +21,22 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from typing import Any
 
+from bkctl.archiver.progress import Progress
 from bkctl.errors import NotFoundError, RepositoryCorruptError
-from bkctl.repo.repository import Repository
 from bkctl.repo.tree import Node
 from bkctl.restorer.entries import EntryWriter
 from bkctl.restorer.layout import Layout
 from bkctl.restorer.metadata import apply_folder_metadata
 from bkctl.restorer.outcome import PathTooLongError, RestoreDamagedError, RestoreStats
+from bkctl.restorer.repository import RestorerRepository
 from bkctl.restorer.walk import Frame, IncludeSpec, walk
 
 __all__ = ["RestoreStats", "restore_point"]
 
 
-def restore_point(repo: Repository, point_id: str, to: Path, *, include: list[str] | None = None,
-                  overwrite: bool = False, progress: Any = None) -> RestoreStats:
+def restore_point(repo: RestorerRepository, point_id: str, to: Path, *, include: list[str] | None = None,
+                  overwrite: bool = False, progress: Progress | None = None) -> RestoreStats:
     """Restore into ``to``; stored ``home/a/x`` becomes ``to/home/a/x``.
 
     Raises, after everything restorable was written: RestoreDamagedError (exit 67) when
@@ -77,8 +77,8 @@ def _nothing_matched(include: list[str], point_id: str, layout: Layout) -> NotFo
 class _Restore:
     """The walk's visitor: directories, their metadata and where the roots landed."""
 
-    def __init__(self, repo: Repository, target: Path, layout: Layout, include: list[str], *,
-                 overwrite: bool, progress: Any) -> None:
+    def __init__(self, repo: RestorerRepository, target: Path, layout: Layout, include: list[str], *,
+                 overwrite: bool, progress: Progress | None) -> None:
         self.repo, self.target, self.layout, self.progress = repo, target, layout, progress
         self.spec: IncludeSpec | None = IncludeSpec.from_lines(include) if include else None
         self.stats = RestoreStats()
@@ -96,7 +96,7 @@ class _Restore:
         self.stats.matched += 1
 
     def entry(self, node: Node, path: str, stored: str) -> int:
-        if self.progress is not None and hasattr(self.progress, "file"):
+        if self.progress is not None:
             self.progress.file(stored)
         restored = self.entries.create(node, path, stored)
         if restored and self.layout.root(stored):

@@ -14,9 +14,8 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from bkctl.errors import RepositoryCorruptError, UsageError
-from bkctl.repo.repository import Repository
-from bkctl.repo.tree import Node
 from bkctl.restorer.content import ChunkReader
+from bkctl.restorer.repository import RestorerRepository
 
 __all__ = ["StreamDamagedError", "restore_stream"]
 
@@ -32,7 +31,7 @@ class StreamDamagedError(RepositoryCorruptError):
         self.written = written
 
 
-def restore_stream(repo: Repository, point_id: str, out: BinaryIO) -> int:
+def restore_stream(repo: RestorerRepository, point_id: str, out: BinaryIO) -> int:
     """Write the item of a stream point to ``out``; returns the number of bytes."""
     point = repo.get_point(point_id)
     if point.kind != "stream":
@@ -41,7 +40,7 @@ def restore_stream(repo: Repository, point_id: str, out: BinaryIO) -> int:
     what = f"stream point {point.id[:8]}"
     try:
         nodes = repo.load_tree(point.root)
-        _check_present(repo, nodes)
+        repo.check_stored(bytes.fromhex(chunk) for node in nodes for chunk in node.get("content", []))
     except RepositoryCorruptError as exc:
         raise StreamDamagedError(f"{what} cannot be restored: {exc.message}; nothing was written",
                                  written=0) from None
@@ -58,11 +57,3 @@ def restore_stream(repo: Repository, point_id: str, out: BinaryIO) -> int:
     finally:
         reader.close()
     return total
-
-
-def _check_present(repo: Repository, nodes: list[Node]) -> None:
-    """Raise RepositoryCorruptError for a chunk missing from the index or a missing pack."""
-    packs = {repo.index.get(bytes.fromhex(chunk)).pack for node in nodes for chunk in node.get("content", [])}
-    for pack in sorted(packs):
-        if not repo.store.exists(pack):
-            raise RepositoryCorruptError(f"pack {pack} is missing")

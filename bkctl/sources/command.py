@@ -1,21 +1,21 @@
-"""The standard output of a command, streamed into the repository as one item.
+"""The standard output of a command, yielded as one stream item.
 
 A non-zero exit or a timeout fails the backup: the archiver's point is only committed after
-the stream ends cleanly, so we read the stream through a wrapper that raises at EOF when
-the command failed, before the point document is written.
+the stream ends cleanly, so the stream is a wrapper that raises at EOF when the command
+failed, before the point document is written.
 """
 
 from __future__ import annotations
 
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, BinaryIO
 
 from bkctl.errors import BkctlError, ToolMissingError
+from bkctl.sources.base import Items, StreamItem
 from bkctl.sources.environment import ChildEnvironment
-from bkctl.targets.base import Progress
 
 __all__ = ["CommandSource", "CommandFailedError"]
 
@@ -45,7 +45,7 @@ class _CheckedStream:
             self._finish()
         return data
 
-    def readinto(self, buffer: Any) -> int:
+    def readinto(self, buffer: bytearray | memoryview) -> int:
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
@@ -59,6 +59,13 @@ class _CheckedStream:
             stderr = self._process.stderr.read().decode(errors="replace").strip() if self._process.stderr else ""
             tail = stderr.splitlines()[-1] if stderr else ""
             raise CommandFailedError(f"{self._label} exited with status {code}" + (f": {tail}" if tail else ""))
+
+    def close(self) -> None:
+        """Stop the command if it still runs (the save failed or stopped early)."""
+        self._timer.cancel()
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
 
 
 @dataclass(frozen=True)
@@ -77,10 +84,12 @@ class CommandSource:
     kind: str = "command"
     environment: ChildEnvironment = field(default_factory=ChildEnvironment)
 
-    def backup(self, repository: Any, *, workload: str, host: str, compression: int | None,
-               meta: dict[str, Any], progress: Progress | None, now: datetime | None) -> Any:
-        from bkctl.archiver import backup_stream
+    def open(self, workload: str) -> AbstractContextManager[Items]:
+        return self.output(workload)
 
+    @contextmanager
+    def output(self, workload: str) -> Iterator[StreamItem]:
+        """The command's output; the command is killed when the context closes early."""
         label = f"command {self.argv[0]!r} of workload '{workload}'"
         try:
             process = subprocess.Popen(list(self.argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -90,12 +99,8 @@ class CommandSource:
             raise ToolMissingError(f"{label}: {self.argv[0]} is not installed or not on PATH") from None
         except PermissionError:
             raise ToolMissingError(f"{label}: {self.argv[0]} is not executable") from None
-        stream: BinaryIO = _CheckedStream(process, label, self.timeout_seconds)  # type: ignore[assignment]
+        stream = _CheckedStream(process, label, self.timeout_seconds)
         try:
-            return backup_stream(repository, workload=workload, host=host, name=self.filename, stream=stream,
-                                 compression=compression, meta={**meta, "command": list(self.argv)},
-                                 progress=progress, now=now)
+            yield StreamItem(self.filename, stream, {"command": list(self.argv)})  # type: ignore[arg-type]
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            stream.close()

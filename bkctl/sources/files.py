@@ -1,14 +1,14 @@
-"""Files and folders: handed to the archiver with their include/exclude patterns."""
+"""Files and folders: checked to exist, then handed to the archiver with their patterns."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from bkctl.errors import NotFoundError
-from bkctl.targets.base import Progress
+from bkctl.sources.base import Items, PathItems
 
 __all__ = ["FilesSource"]
 
@@ -23,14 +23,10 @@ class FilesSource:
     one_file_system: bool = False
     kind: str = "files"
 
-    def backup(self, repository: Any, *, workload: str, host: str, compression: int | None,
-               meta: dict[str, Any], progress: Progress | None, now: datetime | None) -> Any:
-        from bkctl.archiver import backup_paths
-
+    @contextmanager
+    def open(self, workload: str) -> Iterator[Items]:
+        """The paths; NotFoundError before anything is saved when one is missing."""
         missing = [str(p) for p in self.paths if not p.exists() and not p.is_symlink()]
         if missing:
             raise NotFoundError(f"workload '{workload}': path does not exist: {', '.join(missing)}")
-        return backup_paths(repository, workload=workload, host=host, paths=list(self.paths),
-                            include=list(self.include), exclude=list(self.exclude),
-                            one_file_system=self.one_file_system, compression=compression,
-                            meta=meta, progress=progress, now=now)
+        yield PathItems(self.paths, self.include, self.exclude, self.one_file_system)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from bkctl.errors import BkctlError, NotFoundError
-from bkctl.targets.base import Progress
+from bkctl.sources.base import Facts, Items, StreamItem
 
 __all__ = ["ImageSource", "ImageReadError"]
 
@@ -38,11 +38,9 @@ class ImageSource:
     path: Path
     kind: str = "image"
 
-    def backup(self, repository: Any, *, workload: str, host: str, compression: int | None,
-               meta: dict[str, Any], progress: Progress | None, now: datetime | None) -> Any:
-        """One point holding the image's bytes; an unreadable image commits nothing."""
-        from bkctl.archiver import backup_stream
-
+    @contextmanager
+    def open(self, workload: str) -> Iterator[Items]:
+        """The image's bytes as one stream; an unreadable image commits nothing."""
         try:
             info = self.path.stat()
         except FileNotFoundError:
@@ -51,13 +49,11 @@ class ImageSource:
             raise ImageReadError(f"cannot read image {self.path}: {error.strerror}") from None
         if not (stat.S_ISREG(info.st_mode) or stat.S_ISBLK(info.st_mode)):
             raise ImageReadError(f"{self.path} is neither a regular file nor a block device")
-        facts = {"path": str(self.path), "block_device": stat.S_ISBLK(info.st_mode)}
+        facts: Facts = {"path": str(self.path), "block_device": stat.S_ISBLK(info.st_mode)}
         try:
             with open(self.path, "rb", buffering=READ_BUFFER) as stream:
                 if hasattr(os, "posix_fadvise"):
                     os.posix_fadvise(stream.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
-                return backup_stream(repository, workload=workload, host=host, name=self.path.name or "image",
-                                     stream=stream, compression=compression, meta={**meta, **facts},
-                                     progress=progress, now=now)
+                yield StreamItem(self.path.name or "image", stream, facts)
         except OSError as error:
             raise ImageReadError(f"cannot read image {self.path}: {error.strerror or error}") from None

@@ -13,17 +13,17 @@ Connection: ``dsn`` as ``mariadb://user@host:port/db`` (``mysql://`` too; a sock
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from bkctl.errors import BkctlError, UsageError
 from bkctl.model import MariadbWorkload
+from bkctl.sources.base import Facts, Items, StreamItem
 from bkctl.sources.command import CommandSource
 from bkctl.sources.environment import ChildEnvironment
 from bkctl.sources.tools import DUMP_TIMEOUT_SECONDS, child_env, find_tool, item_name, probe, tool_version
-from bkctl.targets.base import Progress
 
 __all__ = ["MariadbConnection", "MariadbSource", "connection_of", "parse_dsn", "DUMP_OPTIONS", "PACKAGE"]
 
@@ -96,9 +96,9 @@ class MariadbSource:
     kind: str = "mariadb"
     environment: ChildEnvironment = field(default_factory=ChildEnvironment)
 
-    def backup(self, repository: Any, *, workload: str, host: str, compression: int | None,
-               meta: dict[str, Any], progress: Progress | None, now: datetime | None) -> Any:
-        """One point, or ToolMissingError/CommandFailedError with nothing committed."""
+    @contextmanager
+    def open(self, workload: str) -> Iterator[Items]:
+        """The dump as one stream; ToolMissingError or CommandFailedError commit nothing."""
         env = self.connection.env(self.environment)
         dump = find_tool("mariadb-dump", "mysqldump", package_hint=PACKAGE)
         version = tool_version(dump, env)
@@ -106,11 +106,11 @@ class MariadbSource:
         scope = ["--all-databases"] if database is None else ["--", database]
         argv = [dump.path, *self.connection.options, *DUMP_OPTIONS, *scope]
         name = "all-databases.sql" if database is None else item_name(database, ".sql")
-        facts = {"tool_version": version, "format": "sql", "database": database or "*",
+        facts: Facts = {"tool_version": version, "format": "sql", "database": database or "*",
                  "options": list(DUMP_OPTIONS)}
         source = CommandSource(tuple(argv), self.timeout_seconds, name, env=env)
-        return source.backup(repository, workload=workload, host=host, compression=compression,
-                             meta={**meta, **facts}, progress=progress, now=now)
+        with source.output(workload) as output:
+            yield StreamItem(output.name, output.stream, {**facts, **output.facts})
 
     def problems(self) -> list[str]:
         """What would make a backup fail, found without dumping (for plan warnings)."""

@@ -19,13 +19,14 @@ writers keep writing. The password goes through ``PGPASSWORD`` only (see tools.c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from bkctl.errors import BkctlError, ToolMissingError
 from bkctl.model import PostgresWorkload
+from bkctl.sources.base import Facts, Items, StreamItem
 from bkctl.sources.command import CommandSource
 from bkctl.sources.environment import ChildEnvironment
 from bkctl.sources.tools import (
@@ -38,7 +39,6 @@ from bkctl.sources.tools import (
     probe,
     tool_version,
 )
-from bkctl.targets.base import Progress
 
 __all__ = ["PostgresConnection", "PostgresSource", "connection_of", "split_password"]
 
@@ -113,17 +113,17 @@ class PostgresSource:
     kind: str = "postgres"
     environment: ChildEnvironment = field(default_factory=ChildEnvironment)
 
-    def backup(self, repository: Any, *, workload: str, host: str, compression: int | None,
-               meta: dict[str, Any], progress: Progress | None, now: datetime | None) -> Any:
-        """One point, or ToolMissingError/CommandFailedError with nothing committed."""
+    @contextmanager
+    def open(self, workload: str) -> Iterator[Items]:
+        """The dump as one stream; ToolMissingError or CommandFailedError commit nothing."""
         env = self.connection.env(self.environment)
         version = self.check_tools(env)
         argv, name, layout = self._command()
-        facts = {"tool_version": version, "format": layout, "database": self.connection.database or "*",
+        facts: Facts = {"tool_version": version, "format": layout, "database": self.connection.database or "*",
                  "globals": self.globals or self.connection.database is None}
         source = CommandSource(tuple(argv), self.timeout_seconds, name, env=env)
-        return source.backup(repository, workload=workload, host=host, compression=compression,
-                             meta={**meta, **facts}, progress=progress, now=now)
+        with source.output(workload) as output:
+            yield StreamItem(output.name, output.stream, {**facts, **output.facts})
 
     def check_tools(self, env: dict[str, str], *, unreachable_is_error: bool = False) -> str:
         """pg_dump's version line; ToolMissingError when it is absent or older than the server.

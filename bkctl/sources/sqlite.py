@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from bkctl.errors import BkctlError, NotFoundError
-from bkctl.targets.base import Progress
+from bkctl.sources.base import Facts, Items, StreamItem
 
 __all__ = ["SqliteSource", "SqliteCopyError", "copy_database", "PAGES_PER_STEP", "MAX_RESTARTS"]
 
@@ -67,7 +67,7 @@ def _copy(source: sqlite3.Connection, copy: sqlite3.Connection) -> int:
     return counter.restarts
 
 
-def copy_database(database: Path, destination: Path) -> dict[str, Any]:
+def copy_database(database: Path, destination: Path) -> Facts:
     """Copy ``database`` consistently into ``destination`` and check the copy; returns facts for meta."""
     if not database.is_file():
         raise NotFoundError(f"SQLite database {database} does not exist")
@@ -101,15 +101,11 @@ class SqliteSource:
     path: Path
     kind: str = "sqlite"
 
-    def backup(self, repository: Any, *, workload: str, host: str, compression: int | None,
-               meta: dict[str, Any], progress: Progress | None, now: datetime | None) -> Any:
-        """Copy, check, stream; a failed check or copy commits nothing."""
-        from bkctl.archiver import backup_stream
-
+    @contextmanager
+    def open(self, workload: str) -> Iterator[Items]:
+        """Copy and check, then yield the copy; a failed check or copy yields nothing."""
         with tempfile.TemporaryDirectory(prefix="bkctl-sqlite-") as folder:  # created 0700
             copy = Path(folder) / self.path.name
             facts = copy_database(self.path, copy)
             with copy.open("rb") as stream:
-                return backup_stream(repository, workload=workload, host=host, name=self.path.name,
-                                     stream=stream, compression=compression,
-                                     meta={**meta, **facts, "path": str(self.path)}, progress=progress, now=now)
+                yield StreamItem(self.path.name, stream, {**facts, "path": str(self.path)})

@@ -1,4 +1,4 @@
-"""Manifest targets -> drivers, and manifest workloads -> sources."""
+"""Manifest targets -> drivers: the one place that knows which driver serves which kind."""
 
 from __future__ import annotations
 
@@ -7,41 +7,16 @@ from pathlib import Path
 
 from bkctl.errors import BkctlError, PassphraseError
 from bkctl.manifest import LoadedManifest
-from bkctl.model import (
-    CommandWorkload,
-    DiskTarget,
-    Encryption,
-    FilesWorkload,
-    ImageWorkload,
-    MariadbWorkload,
-    PostgresWorkload,
-    SqliteWorkload,
-    TapeTarget,
-    VaultTarget,
-)
+from bkctl.model import DiskTarget, Encryption, TapeTarget, VaultTarget
 from bkctl.secrets import Secret, read_passphrase
-from bkctl.sources.command import CommandSource
-from bkctl.sources.environment import child_environment
-from bkctl.sources.files import FilesSource
-from bkctl.sources.image import ImageSource
-from bkctl.sources.mariadb import MariadbSource
-from bkctl.sources.mariadb import connection_of as mariadb_connection
-from bkctl.sources.postgres import PostgresSource
-from bkctl.sources.postgres import connection_of as postgres_connection
-from bkctl.sources.sqlite import SqliteSource
-from bkctl.store.base import BlobStore
 from bkctl.store.local import LocalStore
 from bkctl.store.objstore import LibcloudStore, driver_factory, env_credentials
 from bkctl.store.retry import RetryingStore
-from bkctl.targets.base import Source, Target
+from bkctl.targets.base import Target
 from bkctl.targets.repository import RepositoryTarget
 from bkctl.targets.unavailable import UnavailableTarget
 
-__all__ = ["open_target", "source_for", "cache_dir_of", "UnsupportedWorkloadError"]
-
-
-class UnsupportedWorkloadError(BkctlError):
-    reference = "workload-unsupported"
+__all__ = ["open_target", "cache_dir_of"]
 
 
 def cache_dir_of(loaded: LoadedManifest) -> Path | None:
@@ -68,7 +43,8 @@ def open_target(loaded: LoadedManifest, name: str) -> Target:
     if isinstance(spec, TapeTarget):
         return UnavailableTarget(name, "tape targets are not supported by this version of bkctl")
     secret, problem = _passphrase(loaded, name, spec.encryption)
-    store: BlobStore
+    cache_dir = cache_dir_of(loaded)
+    grace = loaded.manifest.settings.reclaim_grace.fixed()
     if isinstance(spec, VaultTarget) and spec.provider != "local":
         # libcloud's own 'local' driver is not crash-safe (docs/vault.md), so 'local'
         # stays on LocalStore below and only real object stores go through libcloud.
@@ -80,10 +56,10 @@ def open_target(loaded: LoadedManifest, name: str) -> Target:
             return UnavailableTarget(name, error.message)
         where = f"{owner} ({spec.provider} container '{spec.container}')"
         store = RetryingStore(LibcloudStore(connect, spec.container, spec.prefix, description=where))
-    else:
-        store = LocalStore(_store_root(loaded, name, spec))
-    return RepositoryTarget(name, store, secret, cache_dir_of(loaded), passphrase_error=problem,
-                            reclaim_grace=loaded.manifest.settings.reclaim_grace.fixed())
+        return RepositoryTarget(name, store, secret, cache_dir, passphrase_error=problem,
+                                create_container=store.ensure_container, reclaim_grace=grace)
+    return RepositoryTarget(name, LocalStore(_store_root(loaded, name, spec)), secret, cache_dir,
+                            passphrase_error=problem, reclaim_grace=grace)
 
 
 def _store_root(loaded: LoadedManifest, name: str, spec: DiskTarget | VaultTarget) -> Path:
@@ -92,26 +68,3 @@ def _store_root(loaded: LoadedManifest, name: str, spec: DiskTarget | VaultTarge
     folder = loaded.resolve_path("targets", name, spec.path or ".") / spec.container
     prefix = spec.prefix.strip("/")
     return folder / prefix if prefix else folder
-
-
-def source_for(loaded: LoadedManifest, workload: str) -> Source:
-    """The reader of one workload's data."""
-    spec = loaded.manifest.workloads[workload]
-    environment = child_environment(loaded.manifest, workload)  # what its child processes may see
-    if isinstance(spec, FilesWorkload):
-        paths = tuple(loaded.resolve_path("workloads", workload, p) for p in spec.paths)
-        return FilesSource(paths, tuple(spec.include), tuple(spec.exclude), spec.one_file_system)
-    if isinstance(spec, CommandWorkload):
-        return CommandSource(tuple(spec.command), spec.timeout.fixed().total_seconds(), spec.filename,
-                             environment=environment)
-    if isinstance(spec, SqliteWorkload):
-        return SqliteSource(loaded.resolve_path("workloads", workload, spec.path))
-    if isinstance(spec, ImageWorkload):
-        return ImageSource(loaded.resolve_path("workloads", workload, spec.path))
-    if isinstance(spec, PostgresWorkload):
-        return PostgresSource(postgres_connection(spec), spec.globals, environment=environment)
-    if isinstance(spec, MariadbWorkload):
-        return MariadbSource(mariadb_connection(spec), environment=environment)
-    raise UnsupportedWorkloadError(
-        f"workload '{workload}' is of type '{spec.type}', which this version of bkctl cannot back up yet"
-    )

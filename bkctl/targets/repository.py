@@ -8,23 +8,34 @@ no secret) so scheduled verification survives a lost local cache.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from bkctl.errors import BkctlError, NotFoundError, RepositoryNotFoundError
+from bkctl.archiver import Progress, save
+from bkctl.errors import BkctlError, NotFoundError, RepositoryNotFoundError, UsageError
 from bkctl.model.state import PointRecord, TargetState, fingerprint_points
-from bkctl.repo import Repository
-from bkctl.repo.copy import CopyStats, copy_points
+from bkctl.repo import PointInfo, Repository
+from bkctl.repo.copy import copy_points
+from bkctl.repo.keys import KeyInfo
 from bkctl.repo.lock import LockInfo, read_locks, remove_locks
 from bkctl.repo.marks import MarkSet, read_marks
-from bkctl.repo.reclaim import DEFAULT_GRACE, ReclaimStats, reclaim
+from bkctl.repo.reclaim import DEFAULT_GRACE, reclaim
 from bkctl.repo.repair import IndexRepair, PointsRepair, repair_index, repair_points
 from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point, restore_stream
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
-from bkctl.targets.base import BackupJob, Progress, RestoreResult, VerifyResult
+from bkctl.targets.base import (
+    BackupJob,
+    CopyDestination,
+    CopyResult,
+    ReclaimResult,
+    RestoreResult,
+    Target,
+    VerifyResult,
+)
 
 __all__ = ["RepositoryTarget"]
 
@@ -32,10 +43,15 @@ VERIFY_MARKER = "meta/last-verify"
 
 
 class RepositoryTarget:
-    """A target whose recovery points live in a content-addressed repository."""
+    """A target whose recovery points live in a content-addressed repository.
+
+    Besides :class:`~bkctl.targets.base.Target` it is a ``KeyRing``, a ``CopyDestination``
+    and offers ``RepositoryMaintenance`` (repair, unlock).
+    """
 
     def __init__(self, name: str, store: BlobStore, passphrase: Secret | None,
                  cache_dir: Path | None, *, passphrase_error: BkctlError | None = None,
+                 create_container: Callable[[], None] | None = None,
                  reclaim_grace: timedelta = DEFAULT_GRACE) -> None:
         self.name = name
         self.reclaim_grace = reclaim_grace
@@ -43,6 +59,7 @@ class RepositoryTarget:
         self._passphrase = passphrase
         self._passphrase_error = passphrase_error
         self._cache_dir = cache_dir
+        self._create_container = create_container
         self._repository: Repository | None = None
 
     # -- lifecycle ---------------------------------------------------------------
@@ -64,12 +81,12 @@ class RepositoryTarget:
     def init(self) -> None:
         """Create the repository (idempotent: an existing one is left alone).
 
-        Object stores also get their bucket or container created here, and only here, so a
-        typo in a container name cannot silently start a second repository on backup.
+        Object stores get their bucket or container created here (``create_container``),
+        and only here, so a typo in a container name cannot silently start a second
+        repository on backup.
         """
-        ensure_container = getattr(self.store, "ensure_container", None)
-        if ensure_container is not None:
-            ensure_container()
+        if self._create_container is not None:
+            self._create_container()
         if not Repository.exists(self.store):
             self._repository = Repository.init(self.store, self._secret(), cache_dir=self._cache_dir)
 
@@ -88,15 +105,15 @@ class RepositoryTarget:
         try:
             if not Repository.exists(self.store):
                 return TargetState(name=self.name, reachable=True, initialized=False)
-            repository = self.repository()
-            records = tuple(_record(p) for p in repository.list_points())
+            records = tuple(self.points())
             locks = tuple(read_locks(self.store))
-            marks = read_marks(self.store, repository.key)
+            marks = read_marks(self.store, self.repository().key)
         except BkctlError as error:
             return TargetState(name=self.name, reachable=False, initialized=False, error=error.message)
         return TargetState(name=self.name, reachable=True, initialized=True, points=records,
                            fingerprint=fingerprint_points(records), locks=tuple(lock.describe() for lock in locks),
-                           last_verified=self._last_verified(), damaged_points=tuple(repository.damaged_points()),
+                           last_verified=self._last_verified(),
+                           damaged_points=tuple(self.repository().damaged_points()),
                            marked_bytes=marks.bytes, reclaim_ready=self._reclaim_ready(marks, locks))
 
     def _reclaim_ready(self, marks: MarkSet, locks: tuple[LockInfo, ...]) -> datetime | None:
@@ -106,8 +123,8 @@ class RepositoryTarget:
                  if mark.ready and not held & set(mark.locks or ())]
         return min(times, default=None)
 
-    def points(self) -> list[Any]:
-        return sorted(self.repository().list_points(), key=lambda p: p.time)
+    def points(self) -> list[PointRecord]:
+        return [_record(point) for point in self.repository().list_points()]  # oldest first
 
     def _last_verified(self) -> datetime | None:
         try:
@@ -117,8 +134,14 @@ class RepositoryTarget:
 
     # -- actions -----------------------------------------------------------------
     def backup(self, job: BackupJob, progress: Progress | None = None) -> PointRecord:
-        point = job.source.backup(self.repository(), workload=job.workload, host=job.host,
-                                  compression=job.compression, meta=job.meta, progress=progress, now=None)
+        """The one place a source meets the engine: open it, save what it yields, commit.
+
+        The repository is opened first, so a wrong passphrase fails before a dump starts.
+        """
+        repository = self.repository()
+        with job.source.open(job.workload) as items:
+            point = save(repository, items, workload=job.workload, host=job.host, compression=job.compression,
+                         meta=job.meta, progress=progress)
         return _record(point)
 
     def restore(self, point_id: str, to: Path, *, include: list[str], overwrite: bool,
@@ -138,12 +161,20 @@ class RepositoryTarget:
     def delete_points(self, ids: list[str]) -> None:
         self.repository().delete_points(ids)
 
-    def copy_points_to(self, replica: RepositoryTarget, ids: list[str]) -> CopyStats:
-        """Copy points (same ids) into ``replica``, storing only the chunks it lacks."""
-        return copy_points(self.repository(), replica.repository(), ids)
+    def copy_points_to(self, replica: Target, ids: list[str]) -> CopyResult:
+        """Copy points (same ids) into ``replica``, which stores only the data it lacks."""
+        if not isinstance(replica, CopyDestination):
+            raise UsageError(f"copies go between disk and vault targets ('{self.name}' -> '{replica.name}')")
+        return replica.receive_points(self.repository(), ids)
 
-    def reclaim(self, *, immediate: bool = False) -> ReclaimStats:
-        return reclaim(self.repository(), grace=self.reclaim_grace, immediate=immediate)
+    def receive_points(self, source: Repository, ids: list[str]) -> CopyResult:
+        stats = copy_points(source, self.repository(), ids)
+        return CopyResult(stats.points_copied, stats.blobs_new, stats.blobs_present)
+
+    def reclaim(self, *, immediate: bool = False) -> ReclaimResult:
+        stats = reclaim(self.repository(), grace=self.reclaim_grace, immediate=immediate)
+        return ReclaimResult(stats.bytes_freed, stats.packs_deleted, stats.packs_repacked, stats.packs_marked,
+                             stats.bytes_marked, stats.marks_waiting)
 
     def repair_index(self) -> IndexRepair:
         return repair_index(self.repository())
@@ -156,16 +187,34 @@ class RepositoryTarget:
         return remove_locks(self.store, only_stale=only_stale)
 
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult:
-        report = verify(self.repository(), read_data_percent, progress=progress)
+        report = verify(self.repository(), read_data_percent, progress.advance if progress is not None else None)
         if report.ok:
             stamp = json.dumps({"time": datetime.now(UTC).isoformat()}).encode()
             self.store.put(VERIFY_MARKER, stamp)
         return VerifyResult(report.ok, list(report.problems), list(report.damaged_points),
                             list(report.damaged_files), report.packs_read)
 
+    # -- keys --------------------------------------------------------------------
+    def list_keys(self) -> list[KeyInfo]:
+        return self.repository().list_keys()
 
-def _record(point: Any) -> PointRecord:
+    def key_in_use(self) -> str:
+        return self.repository().key_id
+
+    def add_key(self, new: Secret) -> str:
+        return self.repository().add_key(new)
+
+    def remove_key(self, key_id: str) -> None:
+        self.repository().remove_key(key_id)
+
+    def change_passphrase(self, new: Secret) -> None:
+        self.repository().change_passphrase(new)
+
+
+def _record(point: PointInfo) -> PointRecord:
+    """The catalog entry of a stored point: the one point type that leaves this driver."""
     stats = point.stats or {}
     size = stats.get("bytes", stats.get("size", 0))
     return PointRecord(id=point.id, workload=point.workload, host=point.host, time=point.time,
-                       partial=point.partial, bytes=int(size or 0))
+                       partial=point.partial, bytes=int(size or 0),
+                       stored_bytes=int(stats.get("stored_bytes", 0) or 0))

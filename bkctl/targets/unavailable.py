@@ -7,12 +7,12 @@ and every action on it fails with the same reason.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn
+from typing import BinaryIO, NoReturn
 
+from bkctl.archiver.progress import Progress
 from bkctl.errors import TargetUnreachableError
 from bkctl.model.state import PointRecord, TargetState
-from bkctl.repo.reclaim import ReclaimStats
-from bkctl.targets.base import BackupJob, Progress, RestoreResult, VerifyResult
+from bkctl.targets.base import BackupJob, CopyResult, ReclaimResult, RestoreResult, Target, VerifyResult
 
 __all__ = ["UnavailableTarget"]
 
@@ -37,7 +37,7 @@ class UnavailableTarget:
     def backup(self, job: BackupJob, progress: Progress | None = None) -> PointRecord:
         self._fail()
 
-    def points(self) -> list[Any]:
+    def points(self) -> list[PointRecord]:
         self._fail()
 
     def restore(self, point_id: str, to: Path, *, include: list[str], overwrite: bool,
@@ -50,7 +50,10 @@ class UnavailableTarget:
     def delete_points(self, ids: list[str]) -> None:
         self._fail()
 
-    def reclaim(self, *, immediate: bool = False) -> ReclaimStats:
+    def copy_points_to(self, replica: Target, ids: list[str]) -> CopyResult:
+        self._fail()
+
+    def reclaim(self, *, immediate: bool = False) -> ReclaimResult:
         self._fail()
 
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from servers import MARIADB, fresh_name, mariadb_sql, require_mariadb
 
+from bkctl.archiver import save
 from bkctl.errors import ToolMissingError
 from bkctl.model import MariadbWorkload
 from bkctl.repo import KdfParams, Repository
@@ -80,8 +81,8 @@ def dsn(database: str) -> str:
 
 
 def back_up(repo: Repository, spec: MariadbWorkload) -> PointInfo:
-    return MariadbSource(connection_of(spec)).backup(repo, workload="db", host="h", compression=3, meta={},
-                                                     progress=None, now=None)
+    with MariadbSource(connection_of(spec)).open("db") as items:
+        return save(repo, items, workload="db", host="h", compression=3)
 
 
 def test_a_dump_taken_during_transfers_restores_balanced(repo: Repository, database: str, scratch: str):

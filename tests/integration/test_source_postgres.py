@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from servers import PG, fresh_name, pg_conninfo, psql, require_postgres
 
+from bkctl.archiver import save
 from bkctl.errors import ToolMissingError
 from bkctl.model import PostgresWorkload
 from bkctl.repo import KdfParams, Repository
@@ -82,7 +83,8 @@ def workload(database: str | None, **extra: object) -> PostgresWorkload:
 
 def back_up(repo: Repository, spec: PostgresWorkload) -> PointInfo:
     source = PostgresSource(connection_of(spec), spec.globals)
-    return source.backup(repo, workload="db", host="h", compression=3, meta={}, progress=None, now=None)
+    with source.open("db") as items:
+        return save(repo, items, workload="db", host="h", compression=3)
 
 
 def balances(database: str) -> tuple[int, int, int, int]:

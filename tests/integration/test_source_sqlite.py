@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bkctl.archiver import save
 from bkctl.errors import NotFoundError
 from bkctl.repo import KdfParams, Repository
 from bkctl.restorer import restore_stream
@@ -61,8 +62,8 @@ def test_a_copy_under_concurrent_writes_is_whole_and_balanced(repo: Repository, 
     try:
         while len(commits) < 20:
             stop.wait(0.005)
-        point = SqliteSource(database).backup(repo, workload="app", host="h", compression=3, meta={},
-                                              progress=None, now=None)
+        with SqliteSource(database).open("app") as items:
+            point = save(repo, items, workload="app", host="h", compression=3)
         during = len(commits)
     finally:
         stop.set()
@@ -92,6 +93,6 @@ def test_a_file_that_is_not_a_database_fails_and_leaves_no_temporary_copy(repo: 
     temporary.mkdir()
     monkeypatch.setenv("TMPDIR", str(temporary))
     monkeypatch.setattr(tempfile, "tempdir", None)
-    with pytest.raises(SqliteCopyError):
-        SqliteSource(junk).backup(repo, workload="app", host="h", compression=3, meta={}, progress=None, now=None)
+    with pytest.raises(SqliteCopyError), SqliteSource(junk).open("app") as items:
+        save(repo, items, workload="app", host="h", compression=3)
     assert repo.list_points() == [] and list(temporary.iterdir()) == []

@@ -1,0 +1,29 @@
+"""What the restorer needs of a repository: find a point, read its trees and its chunks.
+
+The restorer states these three members as its own interface (restic's habit) rather
+than importing the whole facade; ``load_blob`` authenticates and re-hashes every chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from bkctl.repo.points import PointInfo
+from bkctl.repo.tree import Node
+
+__all__ = ["RestorerRepository"]
+
+
+class RestorerRepository(Protocol):
+    def get_point(self, point_id_or_unique_prefix: str) -> PointInfo:
+        """The point with this id or unique id prefix (NotFoundError otherwise)."""
+
+    def load_tree(self, tree_id: str) -> list[Node]:
+        """One tree, authenticated."""
+
+    def load_blob(self, blob_id: bytes, kind: str = "d") -> bytes:
+        """One blob, authenticated, decompressed and checked against its id (from worker threads)."""
+
+    def check_stored(self, blob_ids: Iterable[bytes]) -> None:
+        """RepositoryCorruptError unless every blob is indexed and its pack exists (no data read)."""
