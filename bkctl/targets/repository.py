@@ -77,15 +77,13 @@ class RepositoryTarget:
 
     # -- observation -------------------------------------------------------------
     def observe(self) -> TargetState:
-        """The catalog of recovery points; problems become an unreachable state with a reason."""
-        try:
-            if not Repository.exists(self.store):
-                return TargetState(name=self.name, reachable=True, initialized=False)
-            repository = self.repository()
-            records = tuple(_record(p) for p in repository.list_points())
-            locks = tuple(_lock_text(lock) for lock in _list_locks(repository))
-        except BkctlError as error:
-            return TargetState(name=self.name, reachable=False, initialized=False, error=error.message)
+        """The catalog of recovery points; raises the BkctlError that keeps it from being read
+        (bkctl.observe records it, with its exit code, as an unreachable state)."""
+        if not Repository.exists(self.store):
+            return TargetState(name=self.name, reachable=True, initialized=False)
+        repository = self.repository()
+        records = tuple(_record(p) for p in repository.list_points())
+        locks = tuple(_lock_text(lock) for lock in _list_locks(repository))
         return TargetState(name=self.name, reachable=True, initialized=True, points=records,
                            fingerprint=fingerprint_points(records), locks=locks,
                            last_verified=self._last_verified())
@@ -137,7 +135,7 @@ def _record(point: Any) -> PointRecord:
     stats = point.stats or {}
     size = stats.get("bytes", stats.get("size", 0))
     return PointRecord(id=point.id, workload=point.workload, host=point.host, time=point.time,
-                       partial=point.partial, bytes=int(size or 0))
+                       partial=point.partial, bytes=int(size or 0), definition=str(point.meta.get("definition", "")))
 
 
 def _list_locks(repository: Repository) -> list[dict[str, Any]]:
