@@ -13,9 +13,10 @@ from typing import Any, BinaryIO
 
 from bkctl.archiver.progress import Progress
 from bkctl.errors import BkctlError, NotFoundError, UsageError
+from bkctl.model import FilesWorkload, ImageWorkload, SqliteWorkload, Workload
 from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, Reason, WarningKind
-from bkctl.model.state import ActualState, PointRecord
-from bkctl.observe import observe
+from bkctl.model.state import ActualState, PointRecord, TargetState
+from bkctl.observe import observation_error, observe
 from bkctl.planfile import check_stale
 from bkctl.planner import interval_of, make_plan, next_due
 from bkctl.reconcile import ApplyResult, Reporter, apply_plan
@@ -30,6 +31,8 @@ from bkctl.workspace import Workspace
 
 __all__ = [
     "plan",
+    "tool_warnings",
+    "source_warnings",
     "apply_saved",
     "apply_plan",
     "ApplyResult",
@@ -66,8 +69,26 @@ def plan(workspace: Workspace, now: datetime, *, targets: list[str] | None = Non
     made = make_plan(workspace.manifest, state, now, targets=set(targets) if targets else None,
                      workloads=set(workloads) if workloads else None, replace=set(replace or ()),
                      prune_orphans=prune_orphans, manifest_digest=workspace.loaded.digest)
-    found = tool_warnings(workspace, workloads or sorted(workspace.manifest.workloads))
+    chosen = workloads or sorted(workspace.manifest.workloads)
+    found = tool_warnings(workspace, chosen) + source_warnings(workspace, chosen)
     return made.model_copy(update={"warnings": made.warnings + found}) if found else made
+
+
+def source_warnings(workspace: Workspace, workloads: list[str]) -> tuple[PlanWarning, ...]:
+    """Source paths (files, sqlite, image) that do not exist: the backup would fail (66).
+
+    Like tool_warnings, the I/O half of planning, so the operator reads it in the plan a
+    reviewer sees rather than in the log of the apply that fails.
+    """
+    found: list[PlanWarning] = []
+    for name in workloads:
+        for value in _source_paths(workspace.manifest.workloads[name]):
+            path = workspace.loaded.resolve_path("workloads", name, value)
+            if not path.exists() and not path.is_symlink():
+                found.append(PlanWarning(kind=WarningKind.SOURCE_MISSING, workload=name,
+                                         message=f"workload '{name}': source path {path} does not exist; "
+                                                 "its backup would fail"))
+    return tuple(found)
 
 
 def tool_warnings(workspace: Workspace, workloads: list[str]) -> tuple[PlanWarning, ...]:
@@ -91,6 +112,14 @@ def tool_warnings(workspace: Workspace, workloads: list[str]) -> tuple[PlanWarni
             found.append(PlanWarning(kind=WarningKind.TOOL_MISSING, workload=name,
                                      message=f"workload '{name}' cannot be backed up: {problem}"))
     return tuple(found)
+
+
+def _source_paths(spec: Workload) -> list[str]:
+    if isinstance(spec, FilesWorkload):
+        return list(spec.paths)
+    if isinstance(spec, SqliteWorkload | ImageWorkload):
+        return [spec.path]
+    return []
 
 
 def apply_saved(workspace: Workspace, saved: Plan, reporter: Reporter, *,
@@ -118,7 +147,7 @@ def backup_now(workspace: Workspace, workload: str, reporter: Reporter, *, targe
         if observed.reachable and not observed.initialized:
             actions.append(Action(kind=ActionKind.INIT_TARGET, target=name, reason=Reason.TARGET_NOT_INITIALISED))
         if not observed.reachable:
-            raise BkctlError(observed.error, context=f"target '{name}'")
+            raise observation_error(observed)
         actions.append(Action(kind=ActionKind.BACKUP, target=name, workload=workload, reason=Reason.FORCED,
                               detail="on demand"))
     on_demand = Plan(created=now, now=now, host=workspace.host, actions=tuple(actions))
@@ -200,22 +229,28 @@ def key_ring(workspace: Workspace, target: str) -> KeyRing:
 
 @dataclass(frozen=True)
 class StatusRow:
+    """One workload in one target. ``points`` and ``bytes`` are None when the target could
+    not be read (unknown, not zero); ``error_code`` is then the failure's exit code."""
+
     workload: str
     target: str
     host: str
     newest: datetime | None
     age_seconds: float | None
     objective_seconds: float | None
-    points: int
-    bytes: int
+    points: int | None
+    bytes: int | None
     compliant: bool | None  # None: a workload this manifest does not manage (--all-hosts)
     note: str
+    reachable: bool = True
+    error_code: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"workload": self.workload, "target": self.target, "host": self.host,
                 "newest": self.newest.isoformat() if self.newest else None, "age_seconds": self.age_seconds,
                 "objective_seconds": self.objective_seconds, "points": self.points, "bytes": self.bytes,
-                "compliant": self.compliant, "note": self.note}
+                "compliant": self.compliant, "note": self.note, "reachable": self.reachable,
+                "error_code": self.error_code}
 
 
 def status(workspace: Workspace, now: datetime, *, all_hosts: bool = False) -> list[StatusRow]:
@@ -230,27 +265,30 @@ def status(workspace: Workspace, now: datetime, *, all_hosts: bool = False) -> l
     state = observe_all(workspace)
     rows = []
     for name, spec in sorted(workspace.manifest.workloads.items()):
-        schedule = workspace.manifest.policy_for(name).schedule
-        host = workspace.host_of(name)
         replicas = [workspace.manifest.targets[t].replica for t in spec.targets]
         for target in dict.fromkeys([*spec.targets, *(r for r in replicas if r is not None)]):
-            observed = state.targets[target]
-            points = [p for p in observed.points if p.workload == name and p.host == host]
-            good = [p.time for p in points if not p.partial]
-            newest = max(good, default=None)
-            interval = interval_of(schedule, newest or now)
-            due = next_due(schedule, newest)
-            if not observed.reachable:
-                compliant, note = False, f"unreachable: {observed.error}"
-            elif newest is None:
-                compliant, note = False, "never backed up"
-            else:
-                compliant = due is None or now < due + interval
-                note = "" if compliant else "recovery point objective breached"
-            rows.append(StatusRow(name, target, host, newest, (now - newest).total_seconds() if newest else None,
-                                  interval.total_seconds(), len(points), sum(p.bytes for p in points), compliant,
-                                  note))
+            rows.append(_status_row(workspace, name, state.targets[target], now))
     return rows + (_unmanaged_rows(state, rows, now) if all_hosts else [])
+
+
+def _status_row(workspace: Workspace, workload: str, observed: TargetState, now: datetime) -> StatusRow:
+    schedule = workspace.manifest.policy_for(workload).schedule
+    host = workspace.host_of(workload)
+    interval = interval_of(schedule, now)
+    if not observed.reachable:
+        return StatusRow(workload, observed.name, host, None, None, interval.total_seconds(), None, None, False,
+                         f"unreachable: {observed.error}", reachable=False, error_code=observed.error_code or 1)
+    points = [p for p in observed.points if p.workload == workload and p.host == host]
+    newest = max((p.time for p in points if not p.partial), default=None)
+    interval = interval_of(schedule, newest or now)
+    due = next_due(schedule, newest)
+    if newest is None:
+        compliant, note = False, "never backed up"
+    else:
+        compliant = due is None or now < due + interval
+        note = "" if compliant else "recovery point objective breached"
+    return StatusRow(workload, observed.name, host, newest, (now - newest).total_seconds() if newest else None,
+                     interval.total_seconds(), len(points), sum(p.bytes for p in points), compliant, note)
 
 
 def _unmanaged_rows(state: ActualState, managed: list[StatusRow], now: datetime) -> list[StatusRow]:

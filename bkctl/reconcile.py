@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bkctl.archiver.progress import Progress
-from bkctl.errors import BkctlError, UsageError
-from bkctl.model.plan import Action, ActionKind, Plan
+from bkctl.errors import BkctlError, ExitCode, UsageError
+from bkctl.model.plan import Action, ActionKind, Plan, WarningKind, combined_exit_code
 from bkctl.sources.environment import child_environment
 from bkctl.sources.hooks import hooks_around
 from bkctl.workspace import Workspace
@@ -37,14 +37,19 @@ class Reporter(Protocol):
 
     def finished(self, action: Action, message: str) -> None: ...
 
-    def failed(self, action: Action, message: str) -> None: ...
+    def failed(self, action: Action, message: str, hint: str = "") -> None: ...
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """What one action came to. A failure keeps its error's hint apart from the message
+    (printed on a line of its own) and its exit code (README's table), 0 when it succeeded."""
+
     action: Action
     ok: bool
     message: str
+    hint: str = ""
+    exit_code: int = 0
 
 
 @dataclass
@@ -55,6 +60,12 @@ class ApplyResult:
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
 
+    @property
+    def exit_code(self) -> int:
+        """0 when every action succeeded; else the failures' own code when they all share
+        one (70 for a missing pg_dump), or 1 when they differ (see combined_exit_code)."""
+        return combined_exit_code(o.exit_code or ExitCode.ERROR for o in self.failed)
+
     def summary(self) -> str:
         done = sum(o.ok for o in self.outcomes)
         text = f"Apply complete: {done} action{'s' if done != 1 else ''} done"
@@ -64,39 +75,59 @@ class ApplyResult:
 def apply_plan(workspace: Workspace, plan: Plan, reporter: Reporter, *, allow_mass_prune: bool = False) -> ApplyResult:
     """Execute every action; failures are recorded, not raised, so the rest still runs."""
     if plan.needs_confirmation and not allow_mass_prune:
-        prunes = sum(len(a.points) for a in plan.actions if a.kind == ActionKind.PRUNE)
+        reasons = [w.message for w in plan.warnings if w.kind == WarningKind.MASS_PRUNE]
         raise MassPruneError(
-            f"the plan would delete {prunes} recovery points, more than settings.max_prune_per_apply "
-            f"({workspace.manifest.settings.max_prune_per_apply})",
+            "; ".join(reasons) or "the plan needs --allow-mass-prune",
             hint="review the plan, then re-run with --allow-mass-prune",
         )
     result = ApplyResult()
-    broken: set[str] = set()
+    broken: dict[str, Outcome] = {}  # target -> the failure that broke it in this run
     made: dict[tuple[str, str], list[str]] = {}  # (workload, target) -> points made in this run
     for action in plan.actions:
         blocked = _blocked(action, broken)
-        if blocked:
-            reporter.failed(action, blocked)
-            result.outcomes.append(Outcome(action, False, blocked))
+        if blocked is not None:
+            reporter.failed(action, blocked.message)
+            result.outcomes.append(blocked)
             continue
         progress = reporter.started(action)
         try:
             message = _run(workspace, action, progress, made)
         except BkctlError as error:
-            broken.add(action.target)
-            text = str(error).replace("\n", " ")
-            reporter.failed(action, text)
-            result.outcomes.append(Outcome(action, False, text))
+            failure = Outcome(action, False, _one_line(error), error.hint, int(error.exit_code))
+            broken.setdefault(action.target, failure)
+            reporter.failed(action, failure.message, failure.hint)
+            result.outcomes.append(failure)
             continue
         reporter.finished(action, message)
         result.outcomes.append(Outcome(action, True, message))
     return result
 
 
-def _blocked(action: Action, broken: set[str]) -> str:
-    if action.target in broken and action.kind in (ActionKind.PRUNE, ActionKind.RECLAIM):
-        return f"skipped: an earlier action on target '{action.target}' failed in this run"
-    return ""
+def _one_line(error: BkctlError) -> str:
+    """The error without its hint (the reporter shows that on a line of its own)."""
+    text = f"{error.context}: {error.message}" if error.context else error.message
+    return text.replace("\n", " ")
+
+
+def _blocked(action: Action, broken: dict[str, Outcome]) -> Outcome | None:
+    """A skip (with the cause's exit code) for actions an earlier failure makes unsafe or futile.
+
+    After a failed init nothing else can work on that target, and trying would only add a
+    second error telling the user to run the command they just ran; after any other
+    failure prunes and reclaims wait, so history is never thinned while a point is missing.
+    """
+    for name in (action.target, action.source):
+        cause = broken.get(name or "")
+        if cause is None:
+            continue
+        if cause.action.kind == ActionKind.INIT_TARGET:
+            text = f"skipped: initialising target '{name}' failed"
+        elif action.kind in (ActionKind.PRUNE, ActionKind.RECLAIM) and name == action.target:
+            text = f"skipped: an earlier action on target '{name}' failed in this run"
+        else:
+            continue
+        return Outcome(action, False, text, exit_code=cause.exit_code)
+    return None
 
 
 def _run(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:

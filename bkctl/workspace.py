@@ -8,6 +8,7 @@ from types import TracebackType
 
 from bkctl.errors import NotFoundError
 from bkctl.manifest import LoadedManifest, find_manifest, load_manifest
+from bkctl.model.definition import definition_digest
 from bkctl.sources.registry import source_for
 from bkctl.targets.base import BackupJob, Target
 from bkctl.targets.registry import open_target
@@ -52,7 +53,8 @@ class Workspace:
         spec = self.manifest.workloads[workload]
         compression = None if spec.compression == "off" else int(spec.compression)
         return BackupJob(workload=workload, host=self.host_of(workload), source=source_for(self.loaded, workload),
-                         compression=compression, meta={"type": spec.type, "policy": spec.policy})
+                         compression=compression,
+                         meta={"type": spec.type, "policy": spec.policy, "definition": definition_digest(spec)})
 
     def close(self) -> None:
         for driver in self._drivers.values():

@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from bkctl import operations
 from bkctl.cli.console import err, is_interactive, out
 from bkctl.cli.options import ManifestOption, NowOption, now_or
 from bkctl.cli.reporter import ConsoleReporter
 from bkctl.errors import UsageError
-from bkctl.model.plan import WarningKind
+from bkctl.model.plan import Plan, combined_exit_code
 from bkctl.operations import ApplyResult
 from bkctl.planfile import load_plan
 from bkctl.render import render_text
@@ -33,22 +34,25 @@ def command(
     manifest: ManifestOption = None,
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
     allow_mass_prune: Annotated[
-        bool, typer.Option("--allow-mass-prune", help="Allow more prunes than settings.max_prune_per_apply.")
+        bool, typer.Option("--allow-mass-prune", help="Allow a prune the plan flags as mass-prune.")
     ] = False,
     now: NowOption = None,
 ) -> int:
-    """Apply a saved plan, or plan now, show it, ask, and apply."""
+    """Apply a saved plan, or plan now, show it, ask, and apply.
+
+    The actions for the targets that could be read are carried out; the exit code then
+    says what went wrong anywhere (README's table; 1 when failures differ).
+    """
     if source is not None and _is_plan_file(source):
         saved = load_plan(source)
         with Workspace.load(manifest) as workspace:
             result = operations.apply_saved(workspace, saved, ConsoleReporter(), allow_mass_prune=allow_mass_prune)
-        return _finish(result)
+        return _finish(result, saved)
     with Workspace.load(manifest or source) as workspace:
         plan = operations.plan(workspace, now_or(now))
         render_text(plan, out)
-        unreachable = sorted({w.target for w in plan.warnings if w.kind == WarningKind.UNREACHABLE_TARGET and w.target})
         if not plan.has_changes:
-            return _finish(ApplyResult(), unreachable) if unreachable else 0
+            return _finish(ApplyResult(), plan) if plan.errors else 0
         if not auto_approve:
             if not is_interactive():
                 raise UsageError("refusing to ask for approval: standard input is not a terminal",
@@ -57,11 +61,14 @@ def command(
                 err.print("Apply cancelled.")
                 return 1
         result = operations.apply_plan(workspace, plan, ConsoleReporter(), allow_mass_prune=allow_mass_prune)
-    return _finish(result, unreachable)
+    return _finish(result, plan)
 
 
-def _finish(result: ApplyResult, unreachable: list[str] | None = None) -> int:
+def _finish(result: ApplyResult, plan: Plan) -> int:
+    """Summary, then every target nothing could be done for; exit with the combined code."""
     out.print(result.summary())
-    if unreachable:
-        err.print(f"[red]Error:[/] nothing could be done for unreachable target(s): {', '.join(unreachable)}")
-    raise typer.Exit(1 if result.failed or unreachable else 0)
+    for error in plan.errors:
+        err.print(f"[bold red]Error:[/] {escape(error.message)}")
+        if error.hint:
+            err.print(f"  [dim]hint: {escape(error.hint)}[/]")
+    raise typer.Exit(combined_exit_code([plan.exit_code, result.exit_code]))

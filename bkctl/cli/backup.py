@@ -1,4 +1,8 @@
-"""``bkctl backup WORKLOAD``: back up now (Azure's "Back up now"), outside the schedule."""
+"""``bkctl backup WORKLOAD``: back up now (Azure's "Back up now"), outside the schedule.
+
+Exits with the failed action's own code (70 for a missing pg_dump, 65 for a wrong
+passphrase), as apply does.
+"""
 
 from __future__ import annotations
 
@@ -24,4 +28,4 @@ def command(
     with Workspace.load(manifest) as workspace:
         result = operations.backup_now(workspace, workload, ConsoleReporter(), target=target, now=now_or(None))
     out.print(result.summary())
-    raise typer.Exit(1 if result.failed else 0)
+    raise typer.Exit(result.exit_code)

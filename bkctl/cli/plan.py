@@ -1,4 +1,10 @@
-"""``bkctl plan``: what must be done, and why. Exit 0 no changes, 1 error, 2 changes (--detailed-exitcode)."""
+"""``bkctl plan``: what must be done, and why.
+
+Exit 0 no changes, 2 changes (with --detailed-exitcode). A plan that could not read a
+target is incomplete: it is still shown (and saved with --out), but the command exits with
+the failure's code (65 wrong passphrase, 69 unreachable, 1 when several differ), with or
+without --detailed-exitcode, because CI must never take a partial plan for "No changes.".
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from bkctl import operations
-from bkctl.cli.console import out
+from bkctl.cli.console import err, out
 from bkctl.cli.options import NowOption, now_or
 from bkctl.planfile import save_plan
 from bkctl.render import render_json, render_markdown, render_text
@@ -36,7 +43,8 @@ def command(
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TEXT,
     out_file: Annotated[Path | None, typer.Option("--out", help="Save the plan for `bkctl apply FILE`.")] = None,
     detailed_exitcode: Annotated[
-        bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
+        bool, typer.Option("--detailed-exitcode",
+                           help="Exit 2 when there are changes (an unreadable target still exits 65, 69 or 1).")
     ] = False,
 ) -> int:
     """Compare the manifest with what the targets hold and show every action with its reason."""
@@ -54,4 +62,9 @@ def command(
         render_text(result, out)
     if out_file is not None and chosen == Format.TEXT:
         out.print(f"Saved the plan to {out_file}; apply it with: bkctl apply {out_file}")
+    if result.errors:
+        if chosen != Format.TEXT:  # the text view names them at its top; CI logs must too
+            for error in result.errors:
+                err.print(f"[bold red]Error:[/] {escape(error.message)}")
+        raise typer.Exit(result.exit_code)
     raise typer.Exit(2 if detailed_exitcode and result.has_changes else 0)

@@ -52,6 +52,8 @@ class ConsoleReporter:
         self._stop()
         out.print(f"[green]✓[/] {escape(describe(action))}: {escape(message)}")
 
-    def failed(self, action: Action, message: str) -> None:
+    def failed(self, action: Action, message: str, hint: str = "") -> None:
         self._stop()
         out.print(f"[red]✗[/] {escape(describe(action))}: {escape(message)}")
+        if hint:
+            out.print(f"    [dim]hint: {escape(hint)}[/]")

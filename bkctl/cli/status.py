@@ -9,13 +9,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bkctl import operations
-from bkctl.cli.console import out
+from bkctl.cli.console import err, out
 from bkctl.cli.options import ManifestOption, NowOption, now_or
+from bkctl.errors import ExitCode
+from bkctl.model.plan import combined_exit_code
 from bkctl.model.units import format_size
 from bkctl.operations import StatusRow
+from bkctl.render.status_prometheus import render_prometheus
 from bkctl.workspace import Workspace
 
 __all__ = ["command", "prometheus_text"]
@@ -30,7 +34,7 @@ class Format(StrEnum):
 def _status_cell(row: StatusRow) -> str:
     if row.compliant is None:
         return "[dim]unmanaged[/]"
-    return "[green]compliant[/]" if row.compliant else f"[red]{row.note}[/]"
+    return "[green]compliant[/]" if row.compliant else f"[red]{escape(row.note)}[/]"
 
 
 def _age(seconds: float | None) -> str:
@@ -40,30 +44,9 @@ def _age(seconds: float | None) -> str:
     return f"{minutes // 1440}d{minutes % 1440 // 60}h" if minutes >= 1440 else f"{minutes // 60}h{minutes % 60:02d}m"
 
 
-_MANAGED_ONLY = ("bkctl_rpo_seconds", "bkctl_compliant")
-
-
 def prometheus_text(rows: list[StatusRow]) -> str:
-    """node-exporter textfile-collector format."""
-    lines = [
-        "# HELP bkctl_last_success_timestamp_seconds Time of the newest complete recovery point.",
-        "# TYPE bkctl_last_success_timestamp_seconds gauge",
-    ]
-    metrics = {
-        "bkctl_last_success_timestamp_seconds": lambda r: r.newest.timestamp() if r.newest else 0,
-        "bkctl_recovery_points": lambda r: r.points,
-        "bkctl_stored_bytes": lambda r: r.bytes,
-        "bkctl_rpo_seconds": lambda r: r.objective_seconds,
-        "bkctl_compliant": lambda r: int(r.compliant),
-    }
-    for name, value in metrics.items():
-        if name != "bkctl_last_success_timestamp_seconds":
-            lines += [f"# HELP {name} bkctl {name[6:].replace('_', ' ')}.", f"# TYPE {name} gauge"]
-        for r in rows:
-            if r.compliant is None and name in _MANAGED_ONLY:
-                continue  # other hosts' workloads have no objective here
-            lines.append(f'{name}{{workload="{r.workload}",target="{r.target}",host="{r.host}"}} {value(r):g}')
-    return "\n".join(lines) + "\n"
+    """node-exporter textfile-collector format (see bkctl.render.status_prometheus)."""
+    return render_prometheus(rows)
 
 
 def command(
@@ -73,24 +56,23 @@ def command(
         Format, typer.Option("--format", help="text, json, or prometheus (node-exporter textfile).")
     ] = Format.TEXT,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file (atomically).")] = None,
-    check: Annotated[bool, typer.Option("--check", help="Exit 1 when any objective is breached.")] = False,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Exit 1 when any objective is breached (an unreadable target always fails).")] = False,
     now: NowOption = None,
     all_hosts: Annotated[bool, typer.Option(
         "--all-hosts", help="Also list every host and workload the targets hold (central view).")] = False,
 ) -> None:
-    """Newest good point, its age and the objective for every workload and target."""
+    """Newest good point, its age and the objective for every workload and target.
+
+    Exits non-zero whenever a target could not be read, with or without --check, with
+    that failure's code (65 wrong passphrase, 69 unreachable; 1 when they differ);
+    --check adds 1 for a breached objective.
+    """
     with Workspace.load(manifest) as workspace:
         rows = operations.status(workspace, now_or(now), all_hosts=all_hosts)
     chosen = Format.JSON if as_json else fmt
     if chosen == Format.TEXT and out_file is None:
-        columns = ("host", "workload") if all_hosts else ("workload",)
-        table = Table(*columns, "target", "newest (UTC)", "age", "objective", "points", "size", "status")
-        for r in rows:
-            names = (r.host, r.workload) if all_hosts else (r.workload,)
-            table.add_row(*names, r.target, r.newest.strftime("%Y-%m-%d %H:%M") if r.newest else "-",
-                          _age(r.age_seconds), _age(r.objective_seconds), str(r.points), format_size(r.bytes),
-                          _status_cell(r))
-        out.print(table)
+        out.print(_table(rows, all_hosts))
     else:
         text = prometheus_text(rows) if chosen == Format.PROMETHEUS else json.dumps(
             [r.as_dict() for r in rows], indent=2) + "\n"
@@ -100,5 +82,27 @@ def command(
             temporary = out_file.with_name(out_file.name + ".tmp")
             temporary.write_text(text)
             temporary.replace(out_file)
-    if check and any(r.compliant is False for r in rows):
-        raise typer.Exit(1)
+    raise typer.Exit(_exit_code(rows, check))
+
+
+def _table(rows: list[StatusRow], all_hosts: bool) -> Table:
+    columns = ("host", "workload") if all_hosts else ("workload",)
+    table = Table(*columns, "target", "newest (UTC)", "age", "objective", "points", "size", "status")
+    for r in rows:
+        names = (r.host, r.workload) if all_hosts else (r.workload,)
+        table.add_row(*names, r.target, r.newest.strftime("%Y-%m-%d %H:%M") if r.newest else "-",
+                      _age(r.age_seconds), _age(r.objective_seconds), "?" if r.points is None else str(r.points),
+                      "?" if r.bytes is None else format_size(r.bytes), _status_cell(r))
+    return table
+
+
+def _exit_code(rows: list[StatusRow], check: bool) -> int:
+    """Unreadable targets fail always (and are named on stderr); breaches only with --check."""
+    codes = []
+    for target, code, note in sorted({(r.target, r.error_code, r.note) for r in rows if not r.reachable}):
+        err.print(f"[bold red]Error:[/] target '{escape(target)}' could not be read: "
+                  f"{escape(note.removeprefix('unreachable: '))}")
+        codes.append(code)
+    if check:
+        codes += [ExitCode.ERROR for r in rows if r.reachable and r.compliant is False]
+    return combined_exit_code(codes)

@@ -6,6 +6,7 @@ explain the plan to people and are never used to decide anything (Terraform's ru
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -20,7 +21,10 @@ __all__ = [
     "WarningKind",
     "PlanWarning",
     "Warning",
+    "ErrorKind",
+    "PlanError",
     "Plan",
+    "combined_exit_code",
 ]
 
 PLAN_FORMAT_VERSION = 1
@@ -43,6 +47,7 @@ class Reason(StrEnum):
     TARGET_NOT_INITIALISED = "target-not-initialised"
     NEVER_BACKED_UP = "never-backed-up"
     SCHEDULE_DUE = "schedule-due"
+    DEFINITION_CHANGED = "definition-changed"
     FORCED = "forced"
     MISSING_COPY = "missing-copy"
     RETENTION = "retention"
@@ -57,12 +62,19 @@ class WarningKind(StrEnum):
 
     ORPHANED_POINTS = "orphaned-points"
     RPO_BREACH = "rpo-breach"
-    UNREACHABLE_TARGET = "unreachable-target"
+    UNREACHABLE_TARGET = "unreachable-target"  # not emitted since unreadable targets are plan errors
     LOCK_HELD = "lock-held"
     MASS_PRUNE = "mass-prune"
     MISSING_COPY = "missing-copy"
     TOOL_MISSING = "tool-missing"
     DAMAGED_POINTS = "damaged-points"
+    SOURCE_MISSING = "source-missing"
+
+
+class ErrorKind(StrEnum):
+    """Why a plan is incomplete: the errors that make ``plan`` and ``apply`` exit non-zero."""
+
+    TARGET_UNREACHABLE = "target-unreachable"
 
 
 class _Frozen(BaseModel):
@@ -109,6 +121,52 @@ class PlanWarning(_Frozen):
 Warning = PlanWarning  # the name the design uses; PlanWarning is preferred
 
 
+# Short words for the summary line, by the reference of the error that stopped observation.
+_CAUSES = {
+    "passphrase": "wrong or missing passphrase",
+    "credentials-missing": "missing credentials",
+    "credentials-rejected": "credentials rejected",
+    "container-missing": "container missing",
+    "vault-provider-unknown": "unknown provider",
+    "repository-corrupt": "corrupt repository",
+    "repository-locked": "repository locked",
+    "target-unreachable": "cannot connect",
+    "storage-transient": "cannot connect",
+}
+
+
+class PlanError(_Frozen):
+    """A part of the desired state the plan could not cover, e.g. a target it could not read.
+
+    ``exit_code`` is the code the README's table gives the underlying failure (65 for a
+    wrong passphrase, 69 for a server that does not answer), so a plan that meets it exits
+    as every other command meeting it does. ``cause`` is that failure's reference.
+    """
+
+    kind: ErrorKind
+    message: str
+    target: str | None = None
+    cause: str = ""
+    hint: str = ""
+    exit_code: int = 1
+
+    def label(self) -> str:
+        """A few words for the summary line: ``wrong or missing passphrase``."""
+        return _CAUSES.get(self.cause, "cannot be read")
+
+
+def combined_exit_code(codes: Iterable[int]) -> int:
+    """The one exit code of several failures: theirs when they all agree, else 1.
+
+    A script can then act on 65 (fix the passphrase) or 69 (the server is down) whenever
+    that is the only trouble, and still sees a failure (1) when troubles are mixed.
+    """
+    distinct = {code for code in codes if code}
+    if not distinct:
+        return 0
+    return distinct.pop() if len(distinct) == 1 else 1
+
+
 def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else (plural or word + 's')}"
 
@@ -119,6 +177,8 @@ class Plan(_Frozen):
     ``fingerprints`` holds, per target, the token of the state the plan was made from,
     so that apply can refuse a stale plan. ``needs_confirmation`` is set when the plan
     prunes more points than the manifest allows in one apply (``--allow-mass-prune``).
+    ``errors`` name what the plan could not cover (a target it could not read); a plan
+    with errors is incomplete and ``plan`` and ``apply`` exit with ``exit_code``.
     """
 
     format_version: int = PLAN_FORMAT_VERSION
@@ -129,12 +189,20 @@ class Plan(_Frozen):
     fingerprints: dict[str, str] = {}
     actions: tuple[Action, ...] = ()
     warnings: tuple[PlanWarning, ...] = ()
-    errors: tuple[str, ...] = ()
+    errors: tuple[PlanError, ...] = ()
     needs_confirmation: bool = False
 
     @property
     def has_changes(self) -> bool:
         return bool(self.actions)
+
+    @property
+    def exit_code(self) -> int:
+        """0 for a complete plan; else the errors' code (see ``combined_exit_code``)."""
+        return combined_exit_code(error.exit_code for error in self.errors)
+
+    def unreachable(self) -> list[PlanError]:
+        return [e for e in self.errors if e.kind == ErrorKind.TARGET_UNREACHABLE]
 
     def count(self, kind: ActionKind) -> int:
         """Number of actions of a kind; for prunes, the number of points deleted."""
@@ -144,7 +212,20 @@ class Plan(_Frozen):
         return len(chosen)
 
     def summary(self) -> str:
-        """One line such as ``Plan: 3 backups, 12 prunes, 1 target to initialise.``"""
+        """One line such as ``Plan: 3 backups, 12 prunes, 1 target to initialise.``
+
+        A plan that could not read a target says so in the same line, so that nobody
+        takes "No changes." for the truth: ``Plan: 2 backups. 1 target unreachable:
+        offsite (wrong or missing passphrase).``
+        """
+        unreachable = self.unreachable()
+        if not unreachable:
+            return self._changes()
+        names = ", ".join(f"{e.target} ({e.label()})" for e in unreachable)
+        head = self._changes() if self.has_changes else "No changes in the targets that could be read."
+        return f"{head} {_plural(len(unreachable), 'target')} unreachable: {names}."
+
+    def _changes(self) -> str:
         if not self.has_changes:
             return "No changes."
         words = {

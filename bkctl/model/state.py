@@ -44,12 +44,21 @@ class PointRecord(_Frozen):
     partial: bool = False
     bytes: int = 0
     stored_bytes: int = 0
+    # Digest of the workload definition the point was made from ("" from older bkctl):
+    # the planner compares it with today's definition (reason ``definition-changed``).
+    definition: str = ""
 
     _utc = field_validator("time")(_aware_utc)
 
 
 class TargetState(_Frozen):
-    """What one target holds; an unreachable target has no points and an ``error``."""
+    """What one target holds; an unreachable target has no points and an ``error``.
+
+    An unreachable target also says what kind of failure kept it from being read
+    (``error_kind``, the error's reference such as ``passphrase``) and the process exit
+    code that failure has everywhere else (``error_code``, README's table), so that plan,
+    apply and status fail with the same code as every other command meeting it.
+    """
 
     name: str
     reachable: bool
@@ -58,6 +67,9 @@ class TargetState(_Frozen):
     points: tuple[PointRecord, ...] = ()
     locks: tuple[str, ...] = ()
     error: str = ""
+    error_kind: str = ""
+    error_code: int = 0
+    error_hint: str = ""
     last_verified: datetime | None = None
     damaged_points: tuple[str, ...] = ()  # point documents that failed authentication
     marked_bytes: int = 0  # data an earlier reclaim marked for deletion

@@ -38,13 +38,23 @@ def plan_backup(
     points: Sequence[PointRecord],
     now: datetime,
     forced: bool,
+    definition: str = "",
 ) -> Action | None:
-    """A backup action when forced, never backed up, or due by the schedule; else None."""
+    """A backup action when forced, never backed up, redefined or due; else None.
+
+    ``definition`` is the digest of the workload's definition today; a newest point made
+    from another definition makes a backup due at once (points from a bkctl that recorded
+    no digest never do). It outranks ``schedule-due`` because it says more to a reviewer.
+    """
     newest = newest_good(points)
     if forced:
         return _backup(workload, target, Reason.FORCED, "requested with --replace")
     if newest is None:
         return _backup(workload, target, Reason.NEVER_BACKED_UP, "no complete recovery point")
+    if definition and newest.definition and newest.definition != definition:
+        detail = (f"the workload's definition changed since the newest point "
+                  f"{newest.id[:12]} ({format_time(newest.time)})")
+        return _backup(workload, target, Reason.DEFINITION_CHANGED, detail)
     if not is_due(schedule, newest.time, now):
         return None
     detail = (

@@ -13,12 +13,13 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bkctl.model.definition import definition_digest
 from bkctl.model.manifest import Manifest
-from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, Reason, WarningKind
+from bkctl.model.plan import Action, ActionKind, ErrorKind, Plan, PlanError, PlanWarning, Reason, WarningKind
 from bkctl.model.state import ActualState, PointRecord, TargetState
 from bkctl.planner.backups import plan_backup, rpo_warning
 from bkctl.planner.copies import ReplicaJob, plan_replica, unreachable_replica_warning
-from bkctl.planner.prunes import mass_prune_warning, plan_orphans, plan_prune
+from bkctl.planner.prunes import mass_prune_warnings, plan_orphans, plan_prune
 from bkctl.planner.schedule import zone_of
 from bkctl.planner.verify import plan_verify
 
@@ -31,6 +32,9 @@ _ORDER = list(ActionKind)
 class _Draft:
     actions: list[Action] = field(default_factory=list)
     warnings: list[PlanWarning] = field(default_factory=list)
+    errors: list[PlanError] = field(default_factory=list)
+    # Points each (target, workload) holds, for the mass-prune share of its prune action.
+    history: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,8 @@ def make_plan(
         _plan_target(scope, name, state.targets.get(name), draft)
     for name in chosen:
         _plan_copies(scope, name, set(chosen), draft)
-    mass = mass_prune_warning(draft.actions, manifest.settings.max_prune_per_apply)
-    if mass is not None:
-        draft.warnings.append(mass)
+    mass = mass_prune_warnings(draft.actions, manifest.settings.max_prune_per_apply, draft.history)
+    draft.warnings.extend(mass)
     return Plan(
         created=now,
         now=now,
@@ -93,7 +96,8 @@ def make_plan(
         fingerprints={n: state.targets[n].token() for n in chosen if n in state.targets},
         actions=tuple(sorted(draft.actions, key=_action_order)),
         warnings=tuple(draft.warnings),
-        needs_confirmation=mass is not None,
+        errors=tuple(draft.errors),
+        needs_confirmation=bool(mass),
     )
 
 
@@ -106,14 +110,7 @@ def _action_order(action: Action) -> tuple[int, str, str]:
 
 def _plan_target(scope: _Scope, name: str, observed: TargetState | None, draft: _Draft) -> None:
     if observed is None or not observed.reachable:
-        why = observed.error if observed is not None and observed.error else "not observed"
-        draft.warnings.append(
-            PlanWarning(
-                kind=WarningKind.UNREACHABLE_TARGET,
-                target=name,
-                message=f"target '{name}' is unreachable ({why}); nothing is planned for it",
-            )
-        )
+        draft.errors.append(_unreachable(name, observed))
         return
     for lock in observed.locks:
         draft.warnings.append(
@@ -168,6 +165,19 @@ def _reclaim_action(scope: _Scope, name: str, observed: TargetState, *, pruned: 
     return None
 
 
+def _unreachable(name: str, observed: TargetState | None) -> PlanError:
+    """A target that could not be read is an error of the plan, never a quiet "No changes."."""
+    why = observed.error if observed is not None and observed.error else "not observed"
+    return PlanError(
+        kind=ErrorKind.TARGET_UNREACHABLE,
+        target=name,
+        message=f"target '{name}' could not be read ({why}); nothing is planned for it",
+        cause=observed.error_kind if observed is not None else "",
+        hint=observed.error_hint if observed is not None else "",
+        exit_code=(observed.error_code if observed is not None else 0) or 1,
+    )
+
+
 def _plan_workloads(scope: _Scope, name: str, observed: TargetState, draft: _Draft) -> None:
     for workload in scope.on_target(name):
         if not scope.selected(workload):
@@ -176,8 +186,10 @@ def _plan_workloads(scope: _Scope, name: str, observed: TargetState, draft: _Dra
         owner = scope.owner(workload)
         points = [p for p in observed.points if p.workload == workload and p.host == owner]
         forced = workload in scope.replace
+        draft.history[(name, workload)] = len(points)
+        definition = definition_digest(scope.manifest.workloads[workload])
         for item in (
-            plan_backup(workload, name, policy.schedule, points, scope.now, forced),
+            plan_backup(workload, name, policy.schedule, points, scope.now, forced, definition),
             plan_prune(workload, name, policy.retention, points, zone_of(policy.schedule)),
         ):
             if item is not None:
@@ -213,7 +225,9 @@ def _plan_copies(scope: _Scope, name: str, chosen: Set[str], draft: _Draft) -> N
         if mirror is None or not mirror.reachable:
             draft.warnings.append(unreachable_replica_warning(workload, name, replica))
             continue
-        draft.actions.extend(plan_replica(_replica_job(scope, workload, name, replica, draft)))
+        job = _replica_job(scope, workload, name, replica, draft)
+        draft.history.setdefault((replica, workload), len(job.replica_points))
+        draft.actions.extend(plan_replica(job))
 
 
 def _replica_job(scope: _Scope, workload: str, source: str, replica: str, draft: _Draft) -> ReplicaJob:

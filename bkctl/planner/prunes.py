@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import tzinfo
 
 from bkctl.model.plan import Action, ActionKind, PlanWarning, PrunedPoint, Reason, WarningKind
@@ -11,7 +11,7 @@ from bkctl.model.state import PointRecord
 from bkctl.planner.backups import newest_good
 from bkctl.planner.retention import apply_retention
 
-__all__ = ["plan_prune", "plan_orphans", "mass_prune_warning"]
+__all__ = ["plan_prune", "plan_orphans", "mass_prune_warnings", "MASS_PRUNE_SHARE_MIN_POINTS"]
 
 
 def plan_prune(
@@ -81,16 +81,48 @@ def _orphan_prune(target: str, workload: str, points: list[PointRecord]) -> Acti
     )
 
 
-def mass_prune_warning(actions: Sequence[Action], limit: int) -> PlanWarning | None:
-    """Warn (and make apply ask for --allow-mass-prune) above settings.max_prune_per_apply."""
+MASS_PRUNE_SHARE_MIN_POINTS = 4
+"""A workload's history must hold at least this many points for the share rule to apply:
+with ``last: 1`` and a day without apply, pruning 2 of 3 points is routine, not a mistake."""
+
+
+def mass_prune_warnings(actions: Sequence[Action], limit: int,
+                        history: Mapping[tuple[str, str], int]) -> tuple[PlanWarning, ...]:
+    """Warnings that make apply ask for --allow-mass-prune (the plan's ``needs_confirmation``).
+
+    Two rails: more points in one plan than settings.max_prune_per_apply, and a retention
+    prune deleting more than half of one workload's points in one target when it holds at
+    least MASS_PRUNE_SHARE_MIN_POINTS (a retention typo such as ``last: 3`` for ``daily:
+    30`` stays under any count on a small history, yet deletes most of it). ``history`` is
+    the number of points per (target, workload). Orphan prunes are left to the count:
+    ``--prune-orphans`` is itself the request to delete a removed workload's points.
+    """
+    found = [_share_warning(a, history.get((a.target, a.workload or ""), 0)) for a in actions
+             if a.kind == ActionKind.PRUNE and a.reason == Reason.RETENTION]
     total = sum(len(a.points) for a in actions if a.kind == ActionKind.PRUNE)
-    if total <= limit:
+    if total > limit:
+        found.insert(0, PlanWarning(
+            kind=WarningKind.MASS_PRUNE,
+            message=(
+                f"this plan prunes {total} recovery points, more than "
+                f"settings.max_prune_per_apply ({limit}); apply refuses it without "
+                "--allow-mass-prune"
+            ),
+        ))
+    return tuple(w for w in found if w is not None)
+
+
+def _share_warning(action: Action, held: int) -> PlanWarning | None:
+    pruned = len(action.points)
+    if held < MASS_PRUNE_SHARE_MIN_POINTS or pruned * 2 <= held:
         return None
     return PlanWarning(
         kind=WarningKind.MASS_PRUNE,
+        target=action.target,
+        workload=action.workload,
         message=(
-            f"this plan prunes {total} recovery points, more than "
-            f"settings.max_prune_per_apply ({limit}); apply refuses it without "
-            "--allow-mass-prune"
+            f"this plan prunes {pruned} of the {held} recovery points of workload "
+            f"'{action.workload}' in target '{action.target}', more than half; apply refuses "
+            "it without --allow-mass-prune"
         ),
     )

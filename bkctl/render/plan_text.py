@@ -49,16 +49,24 @@ def _add_action(table: Table, action: Action) -> None:
 
 
 def render_text(plan: Plan, console: Console) -> None:
-    """Print the plan; a plan without actions prints only its warnings and 'No changes.'"""
+    """Print the plan; a plan without actions prints only its warnings and 'No changes.'
+
+    What the plan could not cover (a target it could not read) comes first, in red, so
+    it is the first thing a reader sees, and again in the summary line.
+    """
+    for error in plan.errors:
+        console.print(Text(f"Error: {error.message}", style="bold red"))
+        if error.hint:
+            console.print(Text(f"  hint: {error.hint}", style="dim"))
+    if plan.errors:
+        console.print()
     if plan.actions:
         console.print(_table(plan))
         console.print()
     for warning in plan.warnings:
         console.print(Text(f"Warning [{warning.kind}]: {warning.message}", style="yellow"))
-    for error in plan.errors:
-        console.print(Text(f"Error: {error}", style="bold red"))
-    if plan.warnings or plan.errors:
+    if plan.warnings:
         console.print()
-    console.print(Text(plan.summary(), style="bold"))
+    console.print(Text(plan.summary(), style="bold red" if plan.errors else "bold"))
     if plan.needs_confirmation:
         console.print("Apply needs --allow-mass-prune to carry out this plan.")

@@ -53,7 +53,7 @@ class ContainerMissingError(TargetUnreachableError):
     reference = "container-missing"
 
 
-class UnknownProviderError(BkctlError):
+class UnknownProviderError(TargetUnreachableError):
     """The manifest names a provider that apache-libcloud does not have."""
 
     reference = "vault-provider-unknown"

@@ -53,7 +53,7 @@ def open_target(loaded: LoadedManifest, name: str) -> Target:
             connect = driver_factory(spec.provider, env_credentials(spec.key_env or "", spec.secret_env or "", owner),
                                      host=spec.host, port=spec.port, secure=spec.secure, region=spec.region)
         except BkctlError as error:
-            return UnavailableTarget(name, error.message)
+            return UnavailableTarget(name, error.message, cause=error)
         where = f"{owner} ({spec.provider} container '{spec.container}')"
         store = RetryingStore(LibcloudStore(connect, spec.container, spec.prefix, description=where))
         return RepositoryTarget(name, store, secret, cache_dir, passphrase_error=problem,

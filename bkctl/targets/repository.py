@@ -101,15 +101,13 @@ class RepositoryTarget:
 
     # -- observation -------------------------------------------------------------
     def observe(self) -> TargetState:
-        """The catalog of recovery points; problems become an unreachable state with a reason."""
-        try:
-            if not Repository.exists(self.store):
-                return TargetState(name=self.name, reachable=True, initialized=False)
-            records = tuple(self.points())
-            locks = tuple(read_locks(self.store))
-            marks = read_marks(self.store, self.repository().key)
-        except BkctlError as error:
-            return TargetState(name=self.name, reachable=False, initialized=False, error=error.message)
+        """The catalog of recovery points; raises the BkctlError that keeps it from being read
+        (bkctl.observe records it, with its exit code, as an unreachable state)."""
+        if not Repository.exists(self.store):
+            return TargetState(name=self.name, reachable=True, initialized=False)
+        records = tuple(self.points())
+        locks = tuple(read_locks(self.store))
+        marks = read_marks(self.store, self.repository().key)
         return TargetState(name=self.name, reachable=True, initialized=True, points=records,
                            fingerprint=fingerprint_points(records), locks=tuple(lock.describe() for lock in locks),
                            last_verified=self._last_verified(),
@@ -217,4 +215,5 @@ def _record(point: PointInfo) -> PointRecord:
     size = stats.get("bytes", stats.get("size", 0))
     return PointRecord(id=point.id, workload=point.workload, host=point.host, time=point.time,
                        partial=point.partial, bytes=int(size or 0),
-                       stored_bytes=int(stats.get("stored_bytes", 0) or 0))
+                       stored_bytes=int(stats.get("stored_bytes", 0) or 0),
+                       definition=str(point.meta.get("definition", "")))

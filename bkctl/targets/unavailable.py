@@ -1,7 +1,7 @@
 """A target this build cannot reach (a kind not implemented yet, or a broken configuration).
 
-It observes as unreachable with the reason, so plans show a warning instead of crashing,
-and every action on it fails with the same reason.
+Observing it raises the reason, which bkctl.observe records as an unreachable target (an
+error of the plan, not a crash), and every action on it fails with the same error.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO, NoReturn
 
 from bkctl.archiver.progress import Progress
-from bkctl.errors import TargetUnreachableError
+from bkctl.errors import BkctlError, TargetUnreachableError
 from bkctl.model.state import PointRecord, TargetState
 from bkctl.targets.base import BackupJob, CopyResult, ReclaimResult, RestoreResult, Target, VerifyResult
 
@@ -18,15 +18,19 @@ __all__ = ["UnavailableTarget"]
 
 
 class UnavailableTarget:
-    def __init__(self, name: str, reason: str) -> None:
+    """``cause``, when given, is the error that made the target unavailable (a missing
+    credential variable: 65); every call raises it, so each command exits with its code."""
+
+    def __init__(self, name: str, reason: str, *, cause: BkctlError | None = None) -> None:
         self.name = name
         self.reason = reason
+        self._cause = cause
 
     def _fail(self) -> NoReturn:
-        raise TargetUnreachableError(self.reason, context=f"target '{self.name}'")
+        raise self._cause or TargetUnreachableError(self.reason, context=f"target '{self.name}'")
 
     def observe(self) -> TargetState:
-        return TargetState(name=self.name, reachable=False, initialized=False, error=self.reason)
+        self._fail()
 
     def init(self) -> None:
         self._fail()

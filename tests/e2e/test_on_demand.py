@@ -121,7 +121,8 @@ def test_a_missing_source_path_fails_that_backup_only(bkctl, project):
     targets: [local]
 """)
     result = bkctl("apply", "--auto-approve")
-    assert result.returncode == 1
+    assert result.returncode == 66  # the failed backup's own code: not found
+    assert "Warning [source-missing]" in result.stdout  # the plan shown before apply said so
     assert "path does not exist" in result.stdout and "no-such-folder" in result.stdout
     assert [p["workload"] for p in json.loads(bkctl("points", "--json").stdout)] == ["docs"]
 

@@ -53,7 +53,7 @@ class QuietReporter:
     def finished(self, action: Action, message: str) -> None:
         return None
 
-    def failed(self, action: Action, message: str) -> None:
+    def failed(self, action: Action, message: str, hint: str = "") -> None:
         self.failures.append((action, message))
 
 

@@ -103,10 +103,11 @@ def test_copies_in_the_replica_are_not_orphans():
     assert not [w for w in plan.warnings if w.kind == WarningKind.ORPHANED_POINTS]
 
 
-def test_an_unreachable_replica_is_a_missing_copy_warning():
+def test_an_unreachable_replica_is_a_plan_error_and_a_missing_copy_warning():
     down = TargetState(name="second", reachable=False, initialized=False, error="disk gone")
     plan = make_plan(replicated(), state(target("primary", *points("etc", [HOUR])), down), NOW)
-    assert [w.kind for w in plan.warnings] == [WarningKind.UNREACHABLE_TARGET, WarningKind.MISSING_COPY]
+    assert [w.kind for w in plan.warnings] == [WarningKind.MISSING_COPY]
+    assert [e.target for e in plan.errors] == ["second"]
     assert not plan.actions
 
 

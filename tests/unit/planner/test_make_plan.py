@@ -11,7 +11,7 @@ from planner_builders import (
     target,
 )
 
-from bkctl.model.plan import ActionKind, Reason, WarningKind
+from bkctl.model.plan import ActionKind, ErrorKind, Reason, WarningKind
 from bkctl.model.state import TargetState
 from bkctl.planner import make_plan
 
@@ -102,18 +102,30 @@ def test_more_prunes_than_allowed_need_confirmation() -> None:
     plan = make_plan(manifest({"last": 2}, limit=10),
                      state(target("local", *history), target("offsite")), NOW, workloads={"etc"})
     assert plan.needs_confirmation
-    assert plan.warnings[-1].kind == WarningKind.MASS_PRUNE
-    assert "prunes 37 recovery points" in plan.warnings[-1].message
+    mass = [w.message for w in plan.warnings if w.kind == WarningKind.MASS_PRUNE]
+    assert any("prunes 37 recovery points, more than settings.max_prune_per_apply" in m for m in mass)
 
 
-def test_unreachable_targets_and_held_locks_are_warnings() -> None:
-    down = TargetState(name="offsite", reachable=False, initialized=False, error="timed out")
+def test_an_unreachable_target_is_a_plan_error_with_its_exit_code_and_a_held_lock_a_warning() -> None:
+    down = TargetState(name="offsite", reachable=False, initialized=False, error="wrong passphrase",
+                       error_kind="passphrase", error_code=65, error_hint="check the passphrase")
     locked = target("local", *fresh_state().targets["local"].points, locks=("exclusive by h",))
     plan = make_plan(manifest(), state(locked, down), NOW)
     assert not plan.has_changes
-    assert [w.kind for w in plan.warnings] == [WarningKind.LOCK_HELD,
-                                               WarningKind.UNREACHABLE_TARGET]
+    assert [w.kind for w in plan.warnings] == [WarningKind.LOCK_HELD]
+    assert [(e.kind, e.target, e.cause, e.hint, e.exit_code) for e in plan.errors] == [
+        (ErrorKind.TARGET_UNREACHABLE, "offsite", "passphrase", "check the passphrase", 65)]
+    assert plan.exit_code == 65
+    assert plan.summary() == ("No changes in the targets that could be read. "
+                              "1 target unreachable: offsite (wrong or missing passphrase).")
     assert plan.fingerprints["offsite"] == "unreachable"
+
+
+def test_unreachable_targets_failing_differently_give_the_generic_exit_code() -> None:
+    first = TargetState(name="local", reachable=False, initialized=False, error="x", error_code=65)
+    second = TargetState(name="offsite", reachable=False, initialized=False, error="y", error_code=69)
+    assert make_plan(manifest(), state(first, second), NOW).exit_code == 1
+    assert make_plan(manifest(), state(first, second.model_copy(update={"error_code": 65})), NOW).exit_code == 65
 
 
 def test_verify_is_planned_when_the_policy_interval_passed() -> None:

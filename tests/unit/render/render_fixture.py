@@ -2,7 +2,17 @@
 
 from datetime import UTC, datetime
 
-from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, PrunedPoint, Reason, WarningKind
+from bkctl.model.plan import (
+    Action,
+    ActionKind,
+    ErrorKind,
+    Plan,
+    PlanError,
+    PlanWarning,
+    PrunedPoint,
+    Reason,
+    WarningKind,
+)
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -37,3 +47,17 @@ def sample_plan() -> Plan:
                                 "(host web-01) that the manifest no longer stores there; kept"),
         ),
     )
+
+
+def incomplete_plan() -> Plan:
+    """The sample plan made while target 'offsite' refused the passphrase."""
+    plan = sample_plan()
+    return plan.model_copy(update={
+        "actions": tuple(a for a in plan.actions if a.target != "offsite"),
+        "fingerprints": {"local": "f00d", "offsite": "unreachable"},
+        "errors": (PlanError(kind=ErrorKind.TARGET_UNREACHABLE, target="offsite", cause="passphrase",
+                             message="target 'offsite' could not be read (wrong passphrase for repository "
+                                     "a019); nothing is planned for it",
+                             hint="check the passphrase environment variable or file of this target",
+                             exit_code=65),),
+    })

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from render_fixture import NOW, sample_plan
+from render_fixture import NOW, incomplete_plan, sample_plan
 from rich.console import Console
 
 from bkctl.model.plan import Plan
@@ -53,3 +53,29 @@ def test_markdown_keeps_pipes_inside_their_cell() -> None:
 
 def test_the_json_view_reads_back_as_the_same_plan() -> None:
     assert parse_plan(render_json(sample_plan())) == sample_plan()
+
+
+@pytest.mark.parametrize(
+    ("name", "view"),
+    [("incomplete.txt", text_of), ("incomplete.md", render_markdown), ("incomplete.json", render_json)],
+)
+def test_a_plan_that_could_not_read_a_target_matches_its_golden_file(name, view) -> None:
+    check(name, view(incomplete_plan()))
+
+
+def test_an_unreadable_target_comes_first_and_in_the_summary_of_every_human_view() -> None:
+    for rendered in (text_of(incomplete_plan()), render_markdown(incomplete_plan())):
+        first = next(line for line in rendered.splitlines() if "offsite" in line)
+        assert rendered.index(first) < rendered.index("backup")  # above the actions
+        assert "1 target unreachable: offsite (wrong or missing passphrase)." in " ".join(rendered.split())
+    markdown = render_markdown(incomplete_plan())
+    assert "> [!CAUTION]" in markdown and "❌" in markdown and "exit code 65" in markdown
+
+
+def test_an_incomplete_plan_never_says_just_no_changes() -> None:
+    plan = incomplete_plan().model_copy(update={"actions": ()})
+    assert "No changes." not in text_of(plan) and "No changes." not in render_markdown(plan)
+
+
+def test_the_json_view_of_an_incomplete_plan_reads_back_with_its_errors() -> None:
+    assert parse_plan(render_json(incomplete_plan())) == incomplete_plan()
