@@ -30,7 +30,7 @@ class Hooks(Strict):
     before: Argv | None = described("Command run before the backup (argv).", ["sync"], default=None)
     after: Argv | None = described("Command run after the backup, always (argv).", ["true"], default=None)
     timeout: DurationField = described(
-        "Time limit for each hook command.", "5m", default_factory=lambda: parse_duration("5m")
+        "Time limit for each hook command.", "5min", default_factory=lambda: parse_duration("5min")
     )
 
 
@@ -44,7 +44,7 @@ class _WorkloadBase(Strict):
         "Names of the targets that hold recovery points of this workload.", ["local"], min_length=1
     )
     hooks: Hooks | None = described(
-        "Commands run before and after the backup.", {"before": ["sync"], "timeout": "1m"}, default=None
+        "Commands run before and after the backup.", {"before": ["sync"], "timeout": "1min"}, default=None
     )
     compression: Compression = described(
         "zstd level (1-22) or 'off'.", 3, default=3
