@@ -10,7 +10,6 @@ the reading with a ComposeProblem at its line and column.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +25,7 @@ from ruamel.yaml.events import (
     ScalarEvent,
     SequenceEndEvent,
 )
+from ruamel.yaml.scanner import Scanner
 
 from bkctl.manifest.document import Document, Location, NodePath
 from bkctl.manifest.limits import MAX_ALIASES, MAX_DEPTH, MAX_VALUES
@@ -33,7 +33,8 @@ from bkctl.manifest.scalars import CORE, MERGE, ScalarProblem, check_text, scala
 
 __all__ = ["ComposeProblem", "compose"]
 
-_Entry = tuple[NodePath, Location, Location]  # path, where its key was written, where its value starts
+_TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels"
+_TOO_DEEP_HINT = "a manifest needs a few levels of mappings and lists"
 
 
 class ComposeProblem(Exception):
@@ -52,7 +53,6 @@ class _Frame:
     path: NodePath
     depth: int
     anchor: str | None
-    first_entry: int
     first_value: int
     deepest: int
     key: str | None = None
@@ -62,10 +62,10 @@ class _Frame:
 
 @dataclass(frozen=True)
 class _Anchor:
-    """A finished anchored value: what an alias copies, and what the copy costs."""
+    """A finished anchored value: what an alias shares, and what expanding it costs."""
 
     data: Any
-    entries: list[_Entry]  # paths relative to the anchored value
+    path: NodePath
     values: int
     height: int  # levels of lists and mappings, 0 for a scalar
 
@@ -73,9 +73,26 @@ class _Anchor:
 def compose(text: str, file: str) -> Document:
     """Parse ``text`` (one YAML document) into a Document; ComposeProblem or YAMLError if it is not one."""
     builder = _Builder(file)
-    for event in YAML(typ="safe", pure=True).parse(text):
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Scanner = _BoundedScanner
+    for event in yaml.parse(text):
         builder.feed(event)
     return builder.document()
+
+
+class _BoundedScanner(Scanner):  # type: ignore[misc]
+    """ruamel's scanner, refusing flow nesting past MAX_DEPTH at the bracket that crosses it.
+
+    The scanner keeps a possible simple key for every open '[' and '{' and revisits all of
+    them for each token of the next 1,024 characters, so 1,000 brackets on one line cost it
+    1.3 s before the first event reaches us; stopped at the bound they cost milliseconds.
+    """
+
+    def fetch_flow_collection_start(self, TokenClass: Any, to_push: str) -> None:
+        if len(self.flow_context) >= MAX_DEPTH:
+            mark = self.reader.get_mark()
+            raise ComposeProblem(mark.line + 1, mark.column + 1, _TOO_DEEP, _TOO_DEEP_HINT)
+        super().fetch_flow_collection_start(TokenClass, to_push)
 
 
 class _Builder:
@@ -85,19 +102,15 @@ class _Builder:
         self.file = file
         self.stack: list[_Frame] = []
         self.anchors: dict[str, _Anchor] = {}
-        self.entries: list[_Entry] = []
+        self.result = Document(file=file, data=None, values={(): Location(file, 1, 1)})
         self.values = 0
-        self.aliases = 0
+        self.alias_uses = 0
         self.documents = 0
         self.root: Any = None
 
     def document(self) -> Document:
-        result = Document(file=self.file, data=self.root)
-        result.values[()] = Location(self.file, 1, 1)
-        for path, key, value in self.entries:
-            result.keys[path] = key
-            result.values[path] = value
-        return result
+        self.result.data = self.root
+        return self.result
 
     def feed(self, event: Event) -> None:
         if isinstance(event, DocumentStartEvent):
@@ -123,10 +136,10 @@ class _Builder:
             value = scalar_value(event.value, tag)
         except ScalarProblem as problem:
             raise self._problem(event.start_mark, problem.message, problem.hint) from None
-        self._place(event.start_mark)
+        path = self._place(event.start_mark)
         self._attach(value)
         if event.anchor:
-            self.anchors[event.anchor] = _Anchor(value, [], 1, 0)
+            self.anchors[event.anchor] = _Anchor(value, path, 1, 0)
 
     def _key(self, event: ScalarEvent, tag: str) -> None:
         """Keys are text: ``2024:`` names "2024"; merge keys are refused, duplicates too."""
@@ -153,25 +166,22 @@ class _Builder:
             raise self._problem(event.start_mark, f"a key must be text, not a {'mapping' if mapping else 'list'}")
         depth = len(self.stack) + 1
         if depth > MAX_DEPTH:
-            raise self._problem(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels",
-                                "a manifest needs a few levels of mappings and lists")
+            raise self._problem(event.start_mark, _TOO_DEEP, _TOO_DEEP_HINT)
         path = self._place(event.start_mark)
         container: dict[str, Any] | list[Any] = {} if mapping else []
         self._attach(container)
-        self.stack.append(_Frame(container, path, depth, event.anchor, len(self.entries), self.values - 1, depth))
+        self.stack.append(_Frame(container, path, depth, event.anchor, self.values - 1, depth))
 
     def _close(self) -> None:
         frame = self.stack.pop()
         if frame.anchor:
-            cut = len(frame.path)
-            entries = [(path[cut:], key, value) for path, key, value in self.entries[frame.first_entry:]]
             height = frame.deepest - frame.depth + 1
-            self.anchors[frame.anchor] = _Anchor(frame.container, entries, self.values - frame.first_value, height)
+            self.anchors[frame.anchor] = _Anchor(frame.container, frame.path, self.values - frame.first_value, height)
         if self.stack:
             self.stack[-1].deepest = max(self.stack[-1].deepest, frame.deepest)
 
     def _alias(self, event: AliasEvent) -> None:
-        """An alias is a copy of its anchored value, counted at its full size against the bounds."""
+        """An alias shares its anchored value, counted at its full size against the bounds."""
         mark = event.start_mark
         if self._wants_key():
             raise self._problem(mark, "an alias cannot be a key")
@@ -180,18 +190,18 @@ class _Builder:
             open_anchor = any(frame.anchor == event.anchor for frame in self.stack)
             raise self._problem(mark, f"the alias '*{event.anchor}' refers to "
                                 + ("a value that contains it" if open_anchor else "no anchor written before it"))
-        self.aliases += 1
-        if self.aliases > MAX_ALIASES:
+        self.alias_uses += 1
+        if self.alias_uses > MAX_ALIASES:
             raise self._problem(mark, f"more than {MAX_ALIASES} aliases in one file")
         if self.values + anchor.values > MAX_VALUES:
             raise self._problem(mark, f"aliases expand this file to more than {MAX_VALUES} values",
-                                "each '*alias' copies the whole anchored value; write fewer or smaller ones")
+                                "each '*alias' counts as a copy of its anchored value; write fewer or smaller ones")
         if len(self.stack) + anchor.height > MAX_DEPTH:
-            raise self._problem(mark, f"the alias '*{event.anchor}' nests deeper than {MAX_DEPTH} levels")
+            raise self._problem(mark, f"the alias '*{event.anchor}' expands to {_TOO_DEEP}", _TOO_DEEP_HINT)
         path = self._place(mark)
         self.values += anchor.values - 1
-        self._attach(copy.deepcopy(anchor.data))
-        self.entries.extend(((*path, *relative), key, value) for relative, key, value in anchor.entries)
+        self._attach(anchor.data)
+        self.result.aliases[path] = anchor.path
         if self.stack:
             self.stack[-1].deepest = max(self.stack[-1].deepest, len(self.stack) + anchor.height)
 
@@ -210,11 +220,12 @@ class _Builder:
         location = self._location(mark)
         if isinstance(frame.container, list):
             path = (*frame.path, len(frame.container))
-            self.entries.append((path, location, location))
+            self.result.keys[path] = location
         else:
             assert frame.key is not None and frame.key_location is not None
             path = (*frame.path, frame.key)
-            self.entries.append((path, frame.key_location, location))
+            self.result.keys[path] = frame.key_location
+        self.result.values[path] = location
         return path
 
     def _attach(self, value: Any) -> None:
