@@ -155,6 +155,8 @@ class _Builder:
         frame.key = event.value
         frame.key_location = self._location(event.start_mark)
         frame.key_lines[event.value] = frame.key_location.line
+        if event.anchor:  # '&name key:' lets '*name' repeat the key's text as a value
+            self.anchors[event.anchor] = _Anchor(event.value, (*frame.path, event.value), 1, 0)
 
     def _open(self, event: CollectionStartEvent) -> None:
         mapping = isinstance(event, MappingStartEvent)

@@ -108,7 +108,8 @@ def _integer(text: str) -> int:
     digits = body[2:] if base != 10 else body
     if not digits:
         raise ScalarProblem(f"cannot read {_short(text)} as an integer")
-    value = int(digits, base) if len(digits) <= _MAX_DIGITS else MAX_INTEGER + 1
+    significant = digits.lstrip("0") or "0"  # int() counts leading zeros against its 4,300-digit limit
+    value = int(significant, base) if len(significant) <= _MAX_DIGITS else MAX_INTEGER + 1
     if value > MAX_INTEGER:
         raise ScalarProblem(f"the number {_short(text)} is too large",
                             f"numbers in a manifest are at most {MAX_INTEGER}")

@@ -58,6 +58,10 @@ def test_scalar_keys_are_text():
     assert compose("1: a\ntrue: b\n~: c\n1.5: d\n", "f").data == {"1": "a", "true": "b", "~": "c", "1.5": "d"}
 
 
+def test_an_anchored_key_can_be_repeated_as_a_value():
+    assert compose("&name etc: {}\nfirst: *name\n", "f").data == {"etc": {}, "first": "etc"}
+
+
 def test_positions_of_keys_values_and_list_items_are_one_based():
     document = compose("a:\n  - x\n  - {b: 2}\n", "f")
     assert (document.keys[("a",)].line, document.keys[("a",)].column) == (1, 1)

@@ -8,7 +8,8 @@ from bkctl.manifest.scalars import CORE, ScalarProblem, scalar_value
 @pytest.mark.parametrize(
     ("text", "tag", "expected"),
     [("12", "int", 12), ("-0x1F", "int", -31), ("0o17", "int", 15), ("0b101", "int", 5), ("1_000", "int", 1000),
-     (str(2**63 - 1), "int", 2**63 - 1), ("1.5", "float", 1.5), (".5", "float", 0.5), ("1e3", "float", 1000.0),
+     ("0" * 5000 + "7", "int", 7), (str(2**63 - 1), "int", 2**63 - 1),
+     ("1.5", "float", 1.5), (".5", "float", 0.5), ("1e3", "float", 1000.0),
      ("7", "float", 7.0), ("True", "bool", True), ("FALSE", "bool", False), ("anything", "null", None),
      ("2026-01-01T10:00:00Z", "timestamp", "2026-01-01T10:00:00Z"), ("<<", "merge", "<<"), ("8h", "str", "8h")],
 )
