@@ -26,15 +26,17 @@ NowOption = Annotated[
 def parse_time(text: str, *, option: str = "--now") -> datetime:
     """ISO-8601 (naive means UTC), or ``+9h``/``-2d`` relative to the current time."""
     value = text.strip()
+    relative = value[:1] in ("+", "-")
     try:
-        if value[:1] in "+-":
+        if relative:
             span = parse_duration(value[1:]).fixed()
             current = datetime.now(UTC)
             return current + span if value[0] == "+" else current - span
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"{option}: cannot read {text!r} as a time",
-                         hint="use ISO-8601 like 2026-11-24T18:00:00Z, or +9h / -2d") from None
+    except ValueError as error:
+        reason = f": {error}" if relative else ""  # names the fix, e.g. '+5m' -> 5min or 5mo
+        raise UsageError(f"{option}: cannot read {text!r} as a time{reason}",
+                         hint="use ISO-8601 like 2026-11-24T18:00:00Z, or +9h / +30min / -2d") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bkctl.errors import Diagnostic, ManifestError
 from bkctl.manifest.discovery import library_dir, manifest_files, policy_dirs
 from bkctl.manifest.errors import diagnostics_from_validation, suggest
+from bkctl.manifest.limits import size_diagnostics
 from bkctl.manifest.merge import Merged, merge_documents
 from bkctl.manifest.source import Document, parse_yaml
 from bkctl.model import Manifest, Policy
@@ -46,7 +47,9 @@ def load_manifest(path: Path) -> LoadedManifest:
     """Parse, merge, resolve and validate; raise ManifestError listing every diagnostic."""
     files = manifest_files(path)
     documents: list[Document] = []
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = size_diagnostics(files)
+    if diagnostics:
+        raise ManifestError(diagnostics, context=str(path))
     for file in files:
         parsed = parse_yaml(file, _display(file))
         if isinstance(parsed, Diagnostic):
@@ -57,8 +60,10 @@ def load_manifest(path: Path) -> LoadedManifest:
         raise ManifestError(diagnostics, context=str(path))
     merged = merge_documents(documents, [Path(d.file).resolve().parent for d in documents])
     diagnostics.extend(merged.diagnostics)
-    if not documents and not diagnostics:
-        diagnostics.append(Diagnostic(_display(files[0]), 1, 1, "", "the manifest is empty"))
+    if all(d.data is None for d in documents) and not diagnostics:
+        raise ManifestError([Diagnostic(_display(files[0]), 1, 1, "", "the manifest is empty",
+                                        "start with 'version: 1' and add targets, policies and workloads")],
+                            context=str(path))
     known_policies = _resolve_policies(merged, path, diagnostics)
     diagnostics.extend(_check_references(merged, known_policies))
     manifest = None
@@ -117,8 +122,9 @@ def load_policy_file(file: Path) -> Policy:
 def _resolve_policies(merged: Merged, path: Path, diagnostics: list[Diagnostic]) -> set[str]:
     """Bring referenced policies from ``policies/`` folders and the library into the data."""
     available = available_policies(path)
-    defined = merged.data.get("policies")
-    defined = defined if isinstance(defined, dict) else {}
+    defined = merged.data.get("policies", {})
+    if not isinstance(defined, dict):  # the model reports the wrong shape; nothing to add to
+        return set(available)
     for name in sorted(_referenced_policies(merged.data)):
         if name in defined or name not in available:
             continue

@@ -52,13 +52,7 @@ class Merged:
             first = self.origins[0].document.file if self.origins else "<manifest>"
             return Location(first, 1, 1)
         rest = path[len(origin.prefix):]
-        document_path = origin.document_prefix + rest
-        index = origin.document.keys if key else origin.document.values
-        for cut in range(len(document_path), -1, -1):
-            found = index.get(document_path[:cut]) or origin.document.keys.get(document_path[:cut])
-            if found is not None:
-                return found
-        return Location(origin.document.file, 1, 1)
+        return origin.document.position(origin.document_prefix + rest, key=key)
 
     def add_policy(self, name: str, document: Document, base_dir: Path) -> None:
         """Add a policy from a one-policy file (``policies/NAME.yaml``)."""
@@ -78,6 +72,7 @@ def merge_documents(documents: list[Document], base_dirs: list[Path]) -> Merged:
                 Diagnostic(document.file, 1, 1, "", "a manifest file must be a mapping of keys",
                            "start with 'version: 1' and add targets, policies and workloads")
             )
+            merged.origins.append(Origin((), document, (), base_dir))  # later diagnostics name this file
             continue
         for key, value in data.items():
             _merge_key(merged, document, base_dir, key, value)

@@ -1,12 +1,15 @@
-"""Durations and sizes: the one place where ``15m``, ``99y`` and ``1.5TB`` are parsed.
+"""Durations and sizes: the one place where ``15min``, ``6mo``, ``99y`` and ``1.5TB`` are parsed.
 
 Durations keep calendar parts (years, months) separate from fixed ones, because
 "keep within 1y" means a calendar year (as in ``restic forget --keep-within``), while a
-schedule interval ``every: 8h`` is a fixed span. ``m`` is minutes; months are ``mo``.
+schedule interval ``every: 8h`` is a fixed span. Minutes are ``min`` and months ``mo``; a
+bare ``m`` is refused because it means minutes in Go and Kubernetes but months in restic
+(``1y5m``) and borg (``1m``), and in a backup tool reading one for the other deletes data.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,20 +17,26 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
-__all__ = ["Duration", "DurationField", "parse_duration", "parse_size", "SizeField", "format_size"]
+__all__ = ["Duration", "DurationField", "parse_duration", "parse_size", "SizeField", "format_size",
+           "DURATION_PATTERN", "MAX_DURATION"]
 
 _UNITS: dict[str, str] = {
     "s": "seconds",
-    "m": "minutes",
+    "min": "minutes",
     "h": "hours",
     "d": "days",
     "w": "weeks",
     "mo": "months",
     "y": "years",
 }
-_PART = re.compile(r"(\d+)(mo|[smhdwy])")
-_WHOLE = re.compile(r"^(?:\d+(?:mo|[smhdwy]))+$")
-DURATION_PATTERN = r"^(\d+(mo|[smhdwy]))+$"
+_PART = re.compile(r"(\d+)(min|mo|[shdwy])")
+_WHOLE = re.compile(r"^(?:\d+(?:min|mo|[shdwy]))+$")
+_WITH_BARE_M = re.compile(r"^(?:\d+(?:min|mo|m|[shdwy]))+$")
+_BARE_M = re.compile(r"(\d+)m(?!in|o)")
+DURATION_PATTERN = r"^([0-9]+(min|mo|[shdwy]))+$"
+MAX_DURATION = timedelta(days=1000 * 365)
+"""Longest duration accepted (1000 years): retention of a century fits, overflow does not."""
+_ACCEPTED = "e.g. 30s, 15min, 8h, 7d, 2w, 6mo, 99y or 1h30min (units: s, min, h, d, w, mo, y)"
 
 
 @dataclass(frozen=True, order=True)
@@ -68,7 +77,7 @@ class Duration:
     def __str__(self) -> str:
         parts = []
         for suffix, attr in (("y", "years"), ("mo", "months"), ("w", "weeks"), ("d", "days"),
-                             ("h", "hours"), ("m", "minutes"), ("s", "seconds")):
+                             ("h", "hours"), ("min", "minutes"), ("s", "seconds")):
             value = getattr(self, attr)
             if value:
                 parts.append(f"{value}{suffix}")
@@ -82,9 +91,10 @@ def _days_in_month(year: int, month: int) -> int:
 
 
 def parse_duration(text: str) -> Duration:
-    """Parse ``15m``, ``8h``, ``7d``, ``2w``, ``6mo``, ``99y`` or a sum like ``1d12h``.
+    """Parse ``15min``, ``8h``, ``7d``, ``2w``, ``6mo``, ``99y`` or a sum like ``1d12h``.
 
-    Raises ValueError with the accepted forms, which the manifest loader shows verbatim.
+    Raises ValueError with the accepted forms, which the manifest loader shows verbatim; a
+    bare ``m`` gets its own message naming both readings, e.g. ``6min`` and ``6mo``.
     """
     if isinstance(text, Duration):
         return text
@@ -92,18 +102,36 @@ def parse_duration(text: str) -> Duration:
         raise ValueError(f"a duration must be a string like '8h' or '7d', not {text!r}")
     compact = text.strip().lower().replace(" ", "")
     if not _WHOLE.match(compact):
-        raise ValueError(
-            f"invalid duration {text!r}: use a number and a unit, e.g. 30s, 15m, 8h, 7d, 2w, "
-            "6mo, 99y (units: s, m=minutes, h, d, w, mo=months, y)"
-        )
+        if _WITH_BARE_M.match(compact):
+            minutes, months = _BARE_M.sub(r"\1min", compact), _BARE_M.sub(r"\1mo", compact)
+            raise ValueError(f"ambiguous duration {text!r}: 'm' could mean minutes or months; "
+                             f"write '{minutes}' for minutes or '{months}' for months")
+        raise ValueError(f"invalid duration {_shown(text)}: use a number and a unit, {_ACCEPTED}")
     values: dict[str, int] = {}
     for number, unit in _PART.findall(compact):
+        if len(number) > 12:  # longer than MAX_DURATION in any unit; int() itself stops at 4,300 digits
+            raise ValueError(f"invalid duration {_shown(text)}: longer than 1000 years")
         field = _UNITS[unit]
         values[field] = values.get(field, 0) + int(number)
     duration = Duration(**values)
-    if duration.fixed() <= timedelta(0):
-        raise ValueError(f"invalid duration {text!r}: must be longer than zero")
+    span = _bounded_span(duration)
+    if span is None:
+        raise ValueError(f"invalid duration {_shown(text)}: longer than 1000 years")
+    if span <= timedelta(0):
+        raise ValueError(f"invalid duration {_shown(text)}: must be longer than zero")
     return duration
+
+
+def _bounded_span(duration: Duration) -> timedelta | None:
+    """``duration.fixed()``, or None past MAX_DURATION (where timedelta would overflow)."""
+    seconds = ((duration.years * 365 + duration.months * 30 + duration.weeks * 7 + duration.days) * 86400
+               + duration.hours * 3600 + duration.minutes * 60 + duration.seconds)
+    return duration.fixed() if seconds <= MAX_DURATION.total_seconds() else None
+
+
+def _shown(text: str) -> str:
+    """``repr`` of a value for a message, cut to 40 characters."""
+    return repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
 
 
 DurationField = Annotated[
@@ -115,6 +143,7 @@ DurationField = Annotated[
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgtpe]?i?b?)$", re.IGNORECASE)
 _SIZE_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
+MAX_SIZE = 2**63 - 1
 SIZE_PATTERN = r"^\d+(\.\d+)?\s*([kKmMgGtTpPeE]i?)?[bB]?$"
 
 
@@ -125,20 +154,27 @@ def parse_size(value: Any) -> int:
     if isinstance(value, int):
         if value < 0:
             raise ValueError("a size cannot be negative")
-        return value
+        return _bounded_size(value, str(value))
     if not isinstance(value, str):
         raise ValueError(f"a size must be a string like '512MiB' or '1.5TB', not {value!r}")
     match = _SIZE.match(value.strip())
     if not match:
         raise ValueError(
-            f"invalid size {value!r}: use e.g. 512MiB, 1.5TB, 800GB, 4096 "
+            f"invalid size {_shown(value)}: use e.g. 512MiB, 1.5TB, 800GB, 4096 "
             "(KB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB powers of 1024)"
         )
     number, unit = match.groups()
     unit = unit.lower()
     base = 1024 if "i" in unit else 1000
     power = _SIZE_POWERS[unit[:1] if unit[:1] in _SIZE_POWERS else ""]
-    return int(float(number) * base**power)
+    return _bounded_size(float(number) * base**power, value)
+
+
+def _bounded_size(count: float, text: str) -> int:
+    """Sizes past 8 EiB (2^63 bytes) are typos, and a 400-digit one would overflow a float."""
+    if not math.isfinite(count) or count > MAX_SIZE:
+        raise ValueError(f"invalid size {_shown(text)}: larger than 8 EiB")
+    return int(count)
 
 
 def format_size(count: float) -> str:

@@ -63,7 +63,7 @@ class Hooks(Strict):
         default_factory=list,
     )
     timeout: DurationField = described(
-        "Time limit for each hook command.", "5m", default_factory=lambda: parse_duration("5m")
+        "Time limit for each hook command.", "5min", default_factory=lambda: parse_duration("5min")
     )
 
     @field_validator("before", "after", mode="before")
@@ -121,7 +121,7 @@ class _WorkloadBase(Strict):
         "Names of the targets that hold recovery points of this workload.", ["local"], min_length=1
     )
     hooks: Hooks | None = described(
-        "Commands run before and after the backup.", {"before": ["sync"], "timeout": "1m"}, default=None
+        "Commands run before and after the backup.", {"before": ["sync"], "timeout": "1min"}, default=None
     )
     pass_env: list[str] = described(
         "Secret environment variables that this workload's hooks, command and database tools may "

@@ -1,12 +1,24 @@
-"""Fuzzing the loader: nothing but bkctl's own validation errors may come out."""
+"""Fuzzing the loader: nothing but bkctl's own errors may come out, and nothing may take long.
 
+Two kinds of fuzzing: hypothesis over random documents, mutated examples and arbitrary text,
+and a fixed corpus of 3,000 hostile manifests (``hostile_yaml.py``: alias bombs, deep
+nesting, tags, merge keys, huge numbers, odd bytes...) that a loader which hangs, recurses or
+leaks a Python exception cannot pass. The corpus is deterministic, so a failure names a case
+that reproduces anywhere: ``corpus(n)[i]``.
+"""
+
+import time
 from pathlib import Path
 
+from hostile_yaml import FAMILIES, Case, corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bkctl.errors import ManifestError
+from bkctl.errors import BkctlError, ManifestError
 from bkctl.manifest import load_manifest
+
+CORPUS_SIZE = 3000
+SECONDS_PER_CASE = 5.0  # the bound issue 9 sets; the slowest case takes about 0.3 s (a 60 KiB scalar)
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 EXAMPLE_TEXTS = [p.read_text() for p in sorted(EXAMPLES.glob("*.yaml"))]
@@ -54,3 +66,35 @@ def test_mutated_examples_give_only_validation_errors(tmp_path, index, data):
 @given(text=st.text(max_size=200))
 def test_arbitrary_text_gives_only_validation_errors(tmp_path, text):
     _load_text(tmp_path, text)
+
+
+def _outcome(case: Case, folder: Path) -> tuple[float, str]:
+    """Load one case; its time and what came out ('ok', 'manifest', or the unexpected error)."""
+    path = folder / f"{case.name}.yaml"  # a fresh name: ext4 flushes a truncated file on rewrite
+    path.write_bytes(case.data)
+    start = time.perf_counter()
+    try:
+        load_manifest(path)
+        result = "ok"
+    except ManifestError as error:
+        located = all(d.file == str(path) and d.line >= 1 and d.column >= 1 and d.message for d in error.diagnostics)
+        result = "manifest" if error.diagnostics and located else f"unlocated: {error}"
+    except BkctlError:
+        result = "bkctl"
+    except Exception as error:  # the point of the test: anything else is an internal error
+        result = f"internal: {type(error).__name__}: {error}"[:300]
+    return time.perf_counter() - start, result
+
+
+def test_three_thousand_hostile_manifests_give_only_located_manifest_errors_each_within_five_seconds(tmp_path):
+    cases = corpus(CORPUS_SIZE)
+    outcomes = [(case.name, *_outcome(case, tmp_path)) for case in cases]
+    unexpected = [(name, result) for name, _, result in outcomes if result not in ("ok", "manifest", "bkctl")]
+    slow = [(name, round(seconds, 2)) for name, seconds, _ in outcomes if seconds > SECONDS_PER_CASE]
+    assert unexpected == [] and slow == []
+    assert {case.family for case in cases} == {family for family, _ in FAMILIES}
+    assert sum(result == "manifest" for _, _, result in outcomes) > 0.9 * CORPUS_SIZE  # hostile, not valid
+
+
+def test_the_corpus_is_the_same_on_every_run():
+    assert [case.data for case in corpus(60)] == [case.data for case in corpus(60)]
