@@ -92,7 +92,7 @@ def assess(attributes: MediumAttributes, catalogs: Mapping[str, SetCatalog], rul
     on_it = [p for p in catalog.points if barcode in p.cartridges()]
     if not on_it and attributes.state == "append":
         return Recyclability(barcode, False, "the writable end of its media set")
-    held = on_it + dependents(catalog, {p.id for p in on_it})
+    held = on_it + [p for p in dependents(catalog, {p.id for p in on_it}) if p not in on_it]
     waiting = tuple(p.id for p in held if not expired(catalog, p))
     if waiting:
         return Recyclability(barcode, False, f"{len(waiting)} recovery point(s) on it or depending on it "
