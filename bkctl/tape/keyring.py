@@ -17,7 +17,8 @@ from bkctl.repo.keys import KdfParams, KeyObject, create_key_object, unwrap
 from bkctl.secrets import Secret
 from bkctl.tape.durable import replace_file
 
-__all__ = ["create_library_key", "key_documents", "library_key_objects", "unlock", "unlock_documents"]
+__all__ = ["create_library_key", "key_documents", "library_key_objects", "restore_key_documents", "unlock",
+           "unlock_documents"]
 
 
 def create_library_key(path: Path, passphrase: Secret, kdf: KdfParams | None = None) -> MasterKey:
@@ -54,8 +55,17 @@ def unlock(path: Path, passphrase: Secret) -> MasterKey:
 
 def unlock_documents(documents: list[dict[str, object]], passphrase: Secret, what: str) -> MasterKey:
     """The master key from the key objects of a volume label."""
-    keys = [KeyObject.from_bytes(str(d["id"]), json.dumps(d).encode()) for d in documents]
-    return _first_match(keys, passphrase, what)
+    return _first_match(_key_objects(documents), passphrase, what)
+
+
+def restore_key_documents(path: Path, documents: list[dict[str, object]]) -> None:
+    """Put the key objects read from a label back into ``<library>/keys/``."""
+    for key in _key_objects(documents):
+        replace_file(path / "keys" / key.info.id, key.to_bytes())
+
+
+def _key_objects(documents: list[dict[str, object]]) -> list[KeyObject]:
+    return [KeyObject.from_bytes(str(d["id"]), json.dumps(d).encode()) for d in documents]
 
 
 def _first_match(keys: list[KeyObject], passphrase: Secret, what: str) -> MasterKey:

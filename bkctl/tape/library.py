@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bkctl.errors import NotFoundError
 from bkctl.repo.crypto import MasterKey
 from bkctl.repo.keys import KdfParams
 from bkctl.repo.points import PointInfo
@@ -23,7 +24,14 @@ from bkctl.tape.attributes import MediumAttributes
 from bkctl.tape.catalog import CatalogPoint, CatalogStore, SetCatalog, keep_members
 from bkctl.tape.changer import Changer
 from bkctl.tape.description import LibraryDescription
-from bkctl.tape.keyring import create_library_key, library_key_objects, unlock
+from bkctl.tape.keyring import (
+    create_library_key,
+    library_key_objects,
+    restore_key_documents,
+    unlock,
+    unlock_documents,
+)
+from bkctl.tape.labels import read_volume_label
 from bkctl.tape.positions import last_catalog
 from bkctl.tape.reader import MediaNeed, copy_to_repository, restore_map
 from bkctl.tape.recycling import PoolRule, Recyclability, assess, expiry_rule
@@ -77,6 +85,26 @@ class TapeLibrary:
     def open(cls, path: Path, passphrase: Secret, changer: Changer | None = None) -> TapeLibrary:
         changer = changer or Changer.open(path)
         return cls(changer, unlock(path, passphrase))
+
+    @classmethod
+    def recover(cls, path: Path, passphrase: Secret) -> TapeLibrary:
+        """Open a library whose ``keys/`` is lost, with the keys from a cartridge label.
+
+        Every label carries the wrapped keys, so the passphrase alone is enough; follow
+        with :meth:`scan` when the catalog is lost too.
+        """
+        changer = Changer.open(path)
+        with changer.session():
+            for barcode in changer.barcodes():
+                if changer.location(barcode).startswith("vault:") or changer.attributes(barcode).state == "blank":
+                    continue
+                with changer.loaded(barcode) as drive:
+                    label = read_volume_label(drive)
+                if label is not None:
+                    unlock_documents(label.keys, passphrase, f"{path} (label of {barcode})")
+                    restore_key_documents(path, label.keys)
+                    return cls.open(path, passphrase, changer)
+        raise NotFoundError(f"no labelled cartridge in {path} to recover the keys from")
 
     # -- points -------------------------------------------------------------------------
     def points(self) -> list[tuple[SetCatalog, CatalogPoint]]:
