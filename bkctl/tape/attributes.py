@@ -10,6 +10,10 @@ States follow Bareos and Proxmox Backup Server: ``blank`` (never labelled), ``sc
 warning reached), ``used`` (its media set was closed by the pool's allocation),
 ``retired``, ``error``. "Purged" (every point on it expired) depends on retention, so it
 is computed (see :mod:`bkctl.tape.recycling`), not stored.
+
+``dirty`` is set when the cartridge is loaded and cleared on a clean unload;
+``synced_records`` is the number of records it held when loaded, so after a crash the
+next load checks every block written during the interrupted load against its checksum.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,9 @@ from bkctl.repo.crypto import MasterKey
 from bkctl.repo.points import PointInfo
 from bkctl.tape.durable import canonical_json, replace_file
 
-__all__ = ["CatalogPoint", "CatalogStore", "Part", "SetCatalog", "keep_members", "point_document", "point_info"]
+__all__ = ["CatalogPoint", "CatalogStore", "Part", "SetCatalog", "keep_members", "newer_on_tape", "place_cartridge",
+           "point_document",
+           "point_info"]
 
 _AD = b"bkctl-tape-local-catalog"
 
@@ -124,6 +127,40 @@ def keep_members(catalog: SetCatalog, members: list[str]) -> SetCatalog:
         else:
             kept.append(point)
     return replace(catalog, cartridges=tuple(members), points=tuple(kept))
+
+
+def place_cartridge(catalogs: Mapping[str, SetCatalog], barcode: str, media_set: SetCatalog | None,
+                    index_of: Callable[[str], int], *, rejoin: bool = False) -> list[SetCatalog]:
+    """The catalogs that change when ``barcode`` belongs to ``media_set`` only (None: to no set).
+
+    Every other set drops it, with the points that had a part on it; so does
+    ``media_set`` itself when the cartridge ``rejoin``s it (recycled: what it held is
+    gone). ``media_set`` then lists it in the order of the set indexes (``index_of``). A
+    catalog left without cartridges means its set is gone.
+    """
+    target = media_set.media_set if media_set is not None else None
+    changed = {}
+    for catalog in catalogs.values():
+        stays = catalog.media_set == target and not rejoin
+        if barcode in catalog.cartridges and not stays:
+            changed[catalog.media_set] = keep_members(catalog, [c for c in catalog.cartridges if c != barcode])
+    if media_set is not None:
+        current = changed.get(media_set.media_set, catalogs.get(media_set.media_set, media_set))
+        if barcode not in current.cartridges:
+            members = sorted([*current.cartridges, barcode], key=index_of)
+            changed[media_set.media_set] = replace(current, cartridges=tuple(members))
+    return list(changed.values())
+
+
+def newer_on_tape(local: SetCatalog, on_tape: SetCatalog) -> SetCatalog | None:
+    """The catalog read from a cartridge, limited to the current members, when it knows more points.
+
+    Catalogs only grow by points between prunes, so "more" is "newer": a kill came after
+    the catalog reached the tape and before the local copy was saved.
+    """
+    adopted = keep_members(on_tape, list(local.cartridges))
+    known = {point.id for point in local.points}
+    return adopted if {point.id for point in adopted.points} > known else None
 
 
 def point_document(point: PointInfo) -> dict[str, Any]:

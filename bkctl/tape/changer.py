@@ -178,7 +178,7 @@ class Changer:
         attributes.location = self.location(barcode)
         self.save_attributes(attributes)
         capacity = attributes.capacity or self.description.capacity
-        return Drive(number, medium, attributes, capacity, early_warning_for(capacity), self.save_attributes)
+        return Drive(number, medium, attributes, capacity, early_warning_for(capacity))
 
     def unload(self, drive: Drive) -> None:
         drive.release()

@@ -67,9 +67,12 @@ def read_volume_label(drive: Drive) -> VolumeLabel | None:
         return None
     if kind_of(first) != "label":
         raise RepositoryCorruptError(f"cartridge {drive.barcode} does not start with a bkctl label")
-    _, payload = read_document(drive, first)
+    try:
+        _, payload = read_document(drive, first)
+        drive.space_filemarks(1)
+    except BlankCheckError:
+        return None  # labelling was interrupted: the cartridge is still blank
     body = open_document(None, "label", payload, f"on {drive.barcode}")
-    drive.space_filemarks(1)
     if body.get("format") != FORMAT or body.get("version") != 1:
         raise RepositoryCorruptError(f"cartridge {drive.barcode} has an unknown label format")
     return VolumeLabel(body["barcode"], body["library"], body["worm"], body["labelled"], body["keys"])
@@ -88,9 +91,8 @@ def read_set_label(drive: Drive, key: MasterKey) -> MediaSetLabel | None:
     drive.space_filemarks(1)
     try:
         first = drive.read_block()
+        _, payload = read_document(drive, first)
+        drive.space_filemarks(1)
     except BlankCheckError:
-        return None
-    _, payload = read_document(drive, first)
-    body = open_document(key, "media-set", payload, f"on {drive.barcode}")
-    drive.space_filemarks(1)
-    return MediaSetLabel(**body)
+        return None  # no set label, or one whose writing was interrupted: not in a set
+    return MediaSetLabel(**open_document(key, "media-set", payload, f"on {drive.barcode}"))

@@ -10,11 +10,12 @@ catalog from the cartridges, export and import cartridges, and assess recycling.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bkctl.errors import NotFoundError
+from bkctl.errors import NotFoundError, RepositoryLockedError
 from bkctl.repo.crypto import MasterKey
 from bkctl.repo.keys import KdfParams
 from bkctl.repo.points import PointInfo
@@ -34,6 +35,7 @@ from bkctl.tape.keyring import (
 from bkctl.tape.labels import read_volume_label
 from bkctl.tape.positions import last_catalog
 from bkctl.tape.reader import MediaNeed, copy_to_repository, restore_map
+from bkctl.tape.recovery import recover_dirty
 from bkctl.tape.recycling import PoolRule, Recyclability, assess, expiry_rule
 from bkctl.tape.scan import ScanResult, scan_cartridges
 from bkctl.tape.setwriter import label_blank
@@ -67,10 +69,17 @@ def library_status(path: Path) -> LibraryStatus:
 
 class TapeLibrary:
     def __init__(self, changer: Changer, key: MasterKey) -> None:
+        """Opening re-checks cartridges a dead process left dirty (unless another process holds the library)."""
         self.changer = changer
         self.store = CatalogStore(changer.path, key)
         self.catalogs = self.store.load_all()
         self._key = key
+        with suppress(RepositoryLockedError):
+            self.recheck_dirty()
+
+    def recheck_dirty(self) -> list[str]:
+        """See :func:`bkctl.tape.recovery.recover_dirty`."""
+        return recover_dirty(self.changer, self._key, self.store, self.catalogs)
 
     @classmethod
     def ensure(cls, path: Path, description: LibraryDescription, passphrase: Secret,
@@ -87,7 +96,7 @@ class TapeLibrary:
         return cls(changer, unlock(path, passphrase))
 
     @classmethod
-    def recover(cls, path: Path, passphrase: Secret) -> TapeLibrary:
+    def recover_keys(cls, path: Path, passphrase: Secret) -> TapeLibrary:
         """Open a library whose ``keys/`` is lost, with the keys from a cartridge label.
 
         Every label carries the wrapped keys, so the passphrase alone is enough; follow

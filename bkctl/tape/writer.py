@@ -29,6 +29,7 @@ from bkctl.tape.catalog import CatalogPoint, CatalogStore, Part, SetCatalog, poi
 from bkctl.tape.changer import Changer
 from bkctl.tape.description import block_size_for
 from bkctl.tape.durable import canonical_json
+from bkctl.tape.recovery import recover_dirty
 from bkctl.tape.recycling import Expiry, PoolRule, expiry_rule
 from bkctl.tape.rekey import PointBlobs, plan_blobs, sealed_chunk, sealed_trees
 from bkctl.tape.setwriter import SetWriter
@@ -65,6 +66,7 @@ class PointWriter:
                 return found
         blobs = plan_blobs(source, self.key, point.root)
         with self.changer.session():
+            recover_dirty(self.changer, self.key, self.store, self.catalogs)
             sets = SetWriter(self.changer, self.key, self.store, self.catalogs, self._media_set(rule),
                              lambda media_set: self._choose(media_set, rule), self.now)
             session = _PointSession(sets, self.key, point, block_size_for(self.changer.description.capacity))

@@ -78,9 +78,9 @@ def test_the_passphrase_alone_recovers_keys_and_catalog_from_the_cartridges(writ
     with pytest.raises(NotFoundError, match="no keys"):
         TapeLibrary.open(folder / "library", PASSPHRASE)
     with pytest.raises(PassphraseError) as wrong:
-        TapeLibrary.recover(folder / "library", Secret("not the passphrase"))
+        TapeLibrary.recover_keys(folder / "library", Secret("not the passphrase"))
     assert wrong.value.exit_code == ExitCode.PASSPHRASE and "not the passphrase" not in str(wrong.value)
-    recovered = TapeLibrary.recover(folder / "library", PASSPHRASE)
+    recovered = TapeLibrary.recover_keys(folder / "library", PASSPHRASE)
     assert recovered.points() == []
     recovered.scan()
     assert {p.id for _, p in recovered.points()} == {files_point, stream_point}

@@ -25,7 +25,7 @@ SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W
 
 def open_drive(folder: Path, worm: bool) -> Drive:
     attributes = MediumAttributes("BK0001TT", worm=worm, capacity=CAPACITY)
-    return Drive(0, BlockFile(folder, check_data_from=0), attributes, CAPACITY, EARLY_WARNING, lambda _: None)
+    return Drive(0, BlockFile(folder, check_data_from=0), attributes, CAPACITY, EARLY_WARNING)
 
 
 class DriveAgainstList(RuleBasedStateMachine):
