@@ -69,9 +69,11 @@ class LibraryDescription:
         ]
 
     def to_json(self) -> dict[str, Any]:
+        """The stored form; early warning and block size are derived, written for people reading it."""
         return {
             "format": "bkctl-tape-library", "version": 1, "id": self.id, "created": self.created,
-            "media": self.media, "capacity": self.capacity, "drives": self.drives, "slots": self.slots,
+            "media": self.media, "capacity": self.capacity, "early_warning": early_warning_for(self.capacity),
+            "block_size": block_size_for(self.capacity), "drives": self.drives, "slots": self.slots,
             "mail_slots": self.mail_slots, "cartridges": self.cartridges,
             "worm_cartridges": self.worm_cartridges, "barcode_prefix": self.barcode_prefix,
             "vaults": {n: {"path": v.path, "recall_seconds": v.recall_seconds} for n, v in self.vaults.items()},

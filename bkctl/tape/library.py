@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bkctl.errors import NotFoundError, RepositoryLockedError
+from bkctl.model.state import PointRecord
 from bkctl.repo.crypto import MasterKey
 from bkctl.repo.keys import KdfParams
 from bkctl.repo.points import PointInfo
@@ -34,7 +35,7 @@ from bkctl.tape.keyring import (
 )
 from bkctl.tape.labels import read_volume_label
 from bkctl.tape.positions import last_catalog
-from bkctl.tape.reader import MediaNeed, copy_to_repository, restore_map
+from bkctl.tape.reader import MediaNeed, TapeVerifyResult, copy_to_repository, restore_map, verify_point
 from bkctl.tape.recovery import recover_dirty
 from bkctl.tape.recycling import PoolRule, Recyclability, assess, expiry_rule
 from bkctl.tape.scan import ScanResult, scan_cartridges
@@ -126,6 +127,19 @@ class TapeLibrary:
         """A writer for one run; call ``write(repository, point_id, pool)`` per point."""
         return PointWriter(self.changer, self._key, self.store, rules, now, expiry_rule(rules, now, expired_ids),
                            catalogs=self.catalogs)
+
+    def point_records(self) -> list[PointRecord]:
+        """The points as the planner's actual state lists them (a point in several pools once)."""
+        records: dict[str, PointRecord] = {}
+        for _, point in self.points():
+            document = point.document
+            records.setdefault(point.id, PointRecord(id=point.id, workload=point.workload, host=document["host"],
+                                                     time=point.time, partial=bool(document["partial"]),
+                                                     bytes=point.stored_bytes))
+        return list(records.values())
+
+    def verify(self, point_id: str) -> TapeVerifyResult:
+        return verify_point(self.changer, self._key, self.catalogs, point_id)
 
     def restore_map(self, point_id: str) -> list[MediaNeed]:
         return restore_map(self.changer, self.catalogs, point_id)

@@ -30,7 +30,8 @@ from bkctl.tape.positions import locate_file
 from bkctl.tape.rekey import rewrite_node
 from bkctl.tape.stream import StreamReader
 
-__all__ = ["MediaNeed", "copy_to_repository", "find_point", "require_onsite", "restore_map"]
+__all__ = ["MediaNeed", "TapeVerifyResult", "copy_to_repository", "find_point", "require_onsite", "restore_map",
+           "verify_point"]
 
 
 @dataclass(frozen=True)
@@ -131,27 +132,59 @@ def _check_header(header: dict[str, object], entry: CatalogPoint, part: Part, nu
                                      f"point {entry.id}", hint="the catalog is out of date: run `bkctl tape scan`")
 
 
-def _copy_blobs(key: MasterKey, blocks: Iterator[bytes], destination: Repository,
-                compression: int | None) -> dict[str, str]:
-    """Save data as it streams by, keep trees, then save trees bottom-up; returns tape id -> new id."""
-    trees: list[tuple[str, bytes]] = []
-    chunks: dict[str, str] = {}
+def _checked_blobs(key: MasterKey, blocks: Iterator[bytes]) -> Iterator[tuple[str, bytes, bytes]]:
+    """``(kind, tape id, plaintext)`` of every blob, authenticated and re-hashed; the trailer's count checked."""
     for count, record in enumerate(StreamReader(key, blocks).records()):
         if record.kind == b"T":
             if record.raw_length != count:
                 raise RepositoryCorruptError(f"trailer counts {record.raw_length} blobs, the stream held {count}")
-            break
+            return
         kind = record.kind.decode()
         plain = decompress(key.open(record.sealed, blob_associated_data(kind, record.blob_id),
                                     what=f"tape blob {record.blob_id.hex()}"), record.raw_length)
         if key.blob_id(plain) != record.blob_id:
             raise RepositoryCorruptError(f"tape blob {record.blob_id.hex()} does not match its id")
+        yield kind, record.blob_id, plain
+
+
+def _copy_blobs(key: MasterKey, blocks: Iterator[bytes], destination: Repository,
+                compression: int | None) -> dict[str, str]:
+    """Save data as it streams by, keep trees, then save trees bottom-up; returns tape id -> new id."""
+    trees: list[tuple[str, bytes]] = []
+    chunks: dict[str, str] = {}
+    for kind, blob_id, plain in _checked_blobs(key, blocks):
         if kind == "t":
-            trees.append((record.blob_id.hex(), plain))
+            trees.append((blob_id.hex(), plain))
         else:
-            chunks[record.blob_id.hex()] = destination.save_blob("d", plain, compression).blob_id.hex()
+            chunks[blob_id.hex()] = destination.save_blob("d", plain, compression).blob_id.hex()
     new_trees: dict[str, str] = {}
     for tree_id, plain in reversed(trees):  # trees came root first: reversed, children come first
         nodes = [rewrite_node(node, chunks, new_trees) for node in decode_tree(plain, tree_id)]
         new_trees[tree_id] = destination.save_blob("t", encode_tree(nodes), compression).blob_id.hex()
     return new_trees
+
+
+@dataclass(frozen=True)
+class TapeVerifyResult:
+    point: str
+    blobs: int
+    bytes: int
+    cartridges: tuple[str, ...]
+
+
+def verify_point(changer: Changer, key: MasterKey, catalogs: Mapping[str, SetCatalog],
+                 point_id: str) -> TapeVerifyResult:
+    """Re-read a point from its cartridges and authenticate every blob (damage raises, exit 67)."""
+    _, entry = find_point(catalogs, point_id)
+    require_onsite(restore_map(changer, catalogs, entry.id))
+    count = size = 0
+    with changer.session():
+        blocks = _stream_blocks(changer, key, entry)
+        try:
+            for _, _, plain in _checked_blobs(key, blocks):
+                count, size = count + 1, size + len(plain)
+        finally:
+            blocks.close()
+    if count != entry.blobs:
+        raise RepositoryCorruptError(f"tape point {entry.id} holds {count} blobs, its catalog says {entry.blobs}")
+    return TapeVerifyResult(entry.id, count, size, tuple(entry.cartridges()))

@@ -44,7 +44,7 @@ class StreamWriter:
     """Buffers records and hands out full blocks to ``emit`` (which may switch cartridges)."""
 
     def __init__(self, block_size: int, emit: Callable[[bytes], None]) -> None:
-        self._block_size = block_size
+        self.block_size = block_size
         self._emit = emit
         self._buffer = bytearray()
         self.offset = 0  # stream bytes accepted so far
@@ -59,7 +59,7 @@ class StreamWriter:
     def _write(self, data: bytes) -> None:
         self._buffer += data
         self.offset += len(data)
-        size = self._block_size
+        size = self.block_size
         while len(self._buffer) >= size:
             block = bytes(self._buffer[:size])
             del self._buffer[:size]

@@ -60,13 +60,13 @@ class PointWriter:
         """Write one point into ``pool``; a point the pool already holds is not written again."""
         rule = self._rule(pool)
         point = source.get_point(point_id)
-        for catalog in self.catalogs.values():
-            found = catalog.point(point.id) if catalog.pool == pool else None
-            if found is not None:
-                return found
-        blobs = plan_blobs(source, self.key, point.root)
         with self.changer.session():
             recover_dirty(self.changer, self.key, self.store, self.catalogs)
+            for catalog in self.catalogs.values():
+                found = catalog.point(point.id) if catalog.pool == pool else None
+                if found is not None:
+                    return found
+            blobs = plan_blobs(source, self.key, point.root)
             sets = SetWriter(self.changer, self.key, self.store, self.catalogs, self._media_set(rule),
                              lambda media_set: self._choose(media_set, rule), self.now)
             session = _PointSession(sets, self.key, point, block_size_for(self.changer.description.capacity))
@@ -141,7 +141,7 @@ class _PointSession:
         self._header_file = self.sets.write_document("header", {
             "version": 1, "point": self.point.id, "media_set": self.sets.catalog.media_set,
             "part": len(self.parts), "stream_start": self._part_start, "previous": previous,
-            "base": None, "format": "full"})
+            "base": None, "format": "full", "block_size": self.stream.block_size})
 
     def _emit(self, block: bytes) -> None:
         if self._span_due:

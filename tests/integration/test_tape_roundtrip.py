@@ -20,7 +20,7 @@ from tape_setup import (
 )
 
 from bkctl.archiver import backup_stream
-from bkctl.errors import ExitCode, NotFoundError, PassphraseError
+from bkctl.errors import ExitCode, NotFoundError, PassphraseError, RepositoryCorruptError
 from bkctl.restorer import restore_stream
 from bkctl.secrets import Secret
 from bkctl.tape import TapeLibrary
@@ -85,3 +85,24 @@ def test_the_passphrase_alone_recovers_keys_and_catalog_from_the_cartridges(writ
     recovered.scan()
     assert {p.id for _, p in recovered.points()} == {files_point, stream_point}
     assert restored_files(recovered, files_point, tmp_path, source) == digests(source)
+
+
+def test_verify_rereads_and_authenticates_and_names_damage(written):
+    folder, _, library, files_point, _ = written
+    result = library.verify(files_point)
+    assert result.blobs >= 3 and result.bytes > 2 * MiB and result.cartridges == ("BK0001TT",)
+    data = folder / "library" / "cartridges" / "BK0001TT" / "data"
+    raw = bytearray(data.read_bytes())
+    raw[len(raw) // 3] ^= 0xFF
+    data.write_bytes(bytes(raw))
+    with pytest.raises(RepositoryCorruptError) as caught:
+        library.verify(files_point)
+    assert caught.value.exit_code == ExitCode.CORRUPT and "BK0001TT" in str(caught.value)
+
+
+def test_point_records_list_each_point_once_for_the_planner(written):
+    _, _, library, files_point, stream_point = written
+    records = {r.id: r for r in library.point_records()}
+    assert set(records) == {files_point, stream_point}
+    assert (records[files_point].workload, records[files_point].host, records[files_point].time) == (
+        "payroll-ledger-workload", "tape-host", day(0))
