@@ -68,9 +68,10 @@ class Changer:
             changer = cls.open(path)
         else:
             path.mkdir(parents=True, exist_ok=True)
-            slot_map = SlotMap.empty(wanted.slots, wanted.drives, wanted.mail_slots)
-            changer = cls(path, wanted, slot_map)
-        changer._grow(wanted)
+            changer = cls(path, wanted, SlotMap.empty(wanted.slots, wanted.drives, wanted.mail_slots))
+            changer.save_slots()
+        with changer.session():  # the slot map must not change under another process's feet
+            changer._grow(wanted)
         return changer
 
     def _grow(self, wanted: LibraryDescription) -> None:

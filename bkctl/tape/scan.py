@@ -111,17 +111,18 @@ def _assemble(scans: list[CartridgeScan], full: bool) -> dict[str, SetCatalog]:
             members.setdefault(scan.set_label.media_set, []).append(scan)
     result = {}
     for media_set, group in members.items():
-        group.sort(key=lambda s: s.set_label.index if s.set_label else 0)
-        label = group[-1].set_label
-        assert label is not None
+        ordered = sorted(group, key=lambda s: s.set_label.index if s.set_label else 0)
+        label = ordered[-1].set_label
+        if label is None:
+            continue
         base = SetCatalog(media_set, label.pool, label.allocation, label.created, label.period)
         if full:
-            base = replace(base, points=tuple(p for scan in group for p in scan.points))
-            _check_headers(group, base)
+            base = replace(base, points=tuple(p for scan in ordered for p in scan.points))
+            _check_headers(ordered, base)
         else:
-            newest = [s.catalog for s in group if s.catalog is not None and s.catalog.media_set == media_set]
+            newest = [s.catalog for s in ordered if s.catalog is not None and s.catalog.media_set == media_set]
             base = replace(base, points=newest[-1].points) if newest else base
-        result[media_set] = keep_members(base, [s.barcode for s in group])
+        result[media_set] = keep_members(base, [s.barcode for s in ordered])
     return result
 
 

@@ -78,7 +78,7 @@ class SetWriter:
         index = max((a.set_index or 0 for a in members), default=-1) + 1
         c = self.catalog
         label = MediaSetLabel(c.media_set, c.pool, c.allocation, c.created, c.period, index,
-                              c.cartridges[-1] if c.cartridges else None, continues)
+                              members[-1].barcode if members else None, continues)
         write_set_label(drive, self.key, label, self.block_size())
         indexes = {a.barcode: a.set_index or 0 for a in members} | {drive.barcode: index}
         for changed in place_cartridge(self.catalogs, drive.barcode, c, indexes.__getitem__, rejoin=True):
@@ -122,6 +122,7 @@ class SetWriter:
         drive.attributes.state = "full" if drive.early_warning else "append"
         self.changer.unload(drive)
         self.drive = None
+
 
 def label_blank(changer: Changer, drive: Drive, now: str) -> None:
     """Write the volume label (with the library's wrapped keys); the cartridge becomes scratch."""
