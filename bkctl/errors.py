@@ -24,6 +24,7 @@ __all__ = [
     "ToolMissingError",
     "NotFoundError",
     "StalePlanError",
+    "MediaOffsiteError",
     "UsageError",
     "ExitCode",
 ]
@@ -48,6 +49,7 @@ class ExitCode(IntEnum):
     TOOL_MISSING = 70
     STORAGE_FULL = 71
     STALE_PLAN = 72
+    MEDIA_OFFSITE = 73
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,19 @@ class ToolMissingError(BkctlError):
 class StalePlanError(BkctlError):
     reference = "stale-plan"
     exit_code = ExitCode.STALE_PLAN
+
+
+class MediaOffsiteError(BkctlError):
+    """A restore needs a tape cartridge that sits in an off-site vault; names it and the vault."""
+
+    reference = "media-offsite"
+    exit_code = ExitCode.MEDIA_OFFSITE
+
+    def __init__(self, message: str, *, barcodes: tuple[str, ...] = (), vaults: tuple[str, ...] = (),
+                 context: str = "", hint: str = "") -> None:
+        super().__init__(message, context=context, hint=hint)
+        self.barcodes = barcodes
+        self.vaults = vaults
 
 
 class CredentialsRejectedError(TargetUnreachableError):

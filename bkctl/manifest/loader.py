@@ -164,6 +164,7 @@ def _check_references(merged: Merged, known_policies: set[str]) -> list[Diagnost
             if isinstance(target, str) and target not in target_names:
                 result.append(_unknown(merged, ("workloads", name, "targets", index), "target", target, target_names))
     result.extend(_check_replicas(merged, targets if isinstance(targets, dict) else {}, known_policies))
+    result.extend(_check_copy_from(merged, targets if isinstance(targets, dict) else {}))
     return result
 
 
@@ -199,6 +200,23 @@ def _check_replicas(merged: Merged, targets: dict[str, Any], known_policies: set
         policy = targets[name].get("replica_policy")
         if isinstance(policy, str) and policy not in known_policies:
             result.append(_unknown(merged, ("targets", name, "replica_policy"), "policy", policy, known_policies))
+    return result
+
+
+def _check_copy_from(merged: Merged, targets: dict[str, Any]) -> list[Diagnostic]:
+    """Tape ``copy_from``: a known disk or vault target (tape reads points from a repository)."""
+    result: list[Diagnostic] = []
+    for name, body in sorted(targets.items()):
+        source = body.get("copy_from") if isinstance(body, dict) else None
+        if not isinstance(source, str):
+            continue
+        path = ("targets", name, "copy_from")
+        if source not in targets:
+            result.append(_unknown(merged, path, "target", source, set(targets) - {name}))
+        elif _type_of(targets[source]) not in _REPOSITORY_TYPES:
+            result.append(_replica_problem(
+                merged, path, f"target '{name}' cannot copy from '{source}': tape copies points from a "
+                "disk or vault target", "name a disk or vault target"))
     return result
 
 
@@ -243,7 +261,7 @@ def _check_encryption(manifest: Manifest, merged: Merged) -> list[Diagnostic]:
     """Disk and vault repositories are always encrypted, so each needs a passphrase source."""
     result = []
     for name, target in manifest.targets.items():
-        if target.type in ("disk", "vault") and target.encryption is None and manifest.encryption is None:
+        if target.type in ("disk", "vault", "tape") and target.encryption is None and manifest.encryption is None:
             location = merged.locate(("targets", name), key=True)
             result.append(Diagnostic(location.file, location.line, location.column, f"targets.{name}",
                                      f"target '{name}' has no passphrase source (repositories are always encrypted)",

@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from bkctl.model.base import Name, Strict, described
+from bkctl.model.tape import MEDIA_TYPES, MediaName, MediaType, TapePool, TapeTiming, TapeVault
 from bkctl.model.units import SizeField
 
 __all__ = ["Encryption", "DiskTarget", "VaultTarget", "TapeTarget", "Target", "TARGET_TYPES"]
@@ -101,13 +102,115 @@ class VaultTarget(_TargetBase):
 
 
 class TapeTarget(_TargetBase):
-    """An emulated tape library: fixed cartridges, sequential append, mounts counted."""
+    """An emulated tape library: cartridges in slots, drives, pools of media sets, off-site vaults.
+
+    See docs/tape.md. Points are written whole (or as incrementals within a media set),
+    span cartridges at early warning, and cartridges are recycled only when every point on
+    them, and every point depending on one, has expired.
+    """
 
     type: Literal["tape"] = described("Target kind.", "tape")
-    library: str = described("Directory holding the emulated library.", "/srv/tape-library")
+    library: str = described(
+        "Directory holding the emulated library (relative paths are relative to the manifest file).",
+        "/srv/tape-library",
+    )
+    media: MediaName = described(
+        "Cartridge generation; sets the default capacity and the assumed drive speed.", "LTO-8",
+        default="LTO-8",
+    )
     cartridges: int = described("Number of cartridges in the library.", 8, ge=1, le=10000)
-    cartridge_capacity: SizeField = described("Capacity of one cartridge.", "800GB")
-    pool: str = described("Media pool the cartridges belong to.", "weekly", default="default")
+    worm_cartridges: int = described(
+        "How many of the cartridges are WORM (write once); only pools with 'worm: true' use them.",
+        2,
+        default=0,
+        ge=0,
+    )
+    cartridge_capacity: SizeField | None = described(
+        "Capacity of one cartridge (default: the media type's native capacity).", "800GB", default=None
+    )
+    drives: int = described("Number of tape drives.", 2, default=1, ge=1, le=64)
+    slots: int | None = described(
+        "Number of storage slots (default: one per cartridge); must hold every cartridge.", 24, default=None,
+        ge=1,
+    )
+    mail_slots: int = described(
+        "Import/export (mail) slots: how many cartridges one export or import moves at a time.", 4,
+        default=1, ge=0, le=64,
+    )
+    pool: Name = described(
+        "Pool that backups of workloads listing this target write to (one of 'pools' when given).",
+        "weekly",
+        default="default",
+    )
+    pools: dict[Name, TapePool] = described(
+        "Media pools by name (default: one pool named by 'pool', appending, retention from the policy).",
+        {"weekly": {"allocation": "weekly", "retention": "5w", "receives": "weekly"}},
+        default_factory=dict,
+    )
+    vaults: dict[Name, TapeVault] = described(
+        "Off-site vaults cartridges can be exported to, by name.",
+        {"offsite": {"path": "/srv/tape-vault", "recall": "2d"}},
+        default_factory=dict,
+    )
+    copy_from: Name | None = described(
+        "A disk or vault target whose weekly/monthly/yearly points (as its retention marks them) "
+        "are copied onto tape into the pool that receives them (GFS rotation).",
+        "nearline",
+        default=None,
+    )
+    format: Literal["full", "incremental"] = described(
+        "'full' writes every point whole; 'incremental' writes only what the previous point of the "
+        "same media set lacks (restores then read its chain).",
+        "full",
+        default="full",
+    )
+    timing: TapeTiming = described(
+        "Load, locate and rate assumptions for estimates (defaults from the media type).",
+        {"rate": "300MB", "load_seconds": 15},
+        default_factory=TapeTiming,
+    )
+
+    def media_type(self) -> MediaType:
+        return MEDIA_TYPES[self.media]
+
+    def capacity(self) -> int:
+        """Bytes one cartridge holds: the configured capacity, else the media's native one."""
+        return self.cartridge_capacity or self.media_type().capacity
+
+    def effective_pools(self) -> dict[str, TapePool]:
+        """The declared pools, or the implicit single pool named by ``pool``."""
+        return dict(self.pools) if self.pools else {self.pool: TapePool()}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = _tape_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def _tape_problems(target: TapeTarget) -> list[str]:
+    """Every inconsistency between counts, pools and vaults, explained."""
+    problems = []
+    if target.worm_cartridges > target.cartridges:
+        problems.append(f"worm_cartridges ({target.worm_cartridges}) cannot exceed cartridges ({target.cartridges})")
+    if target.slots is not None and target.slots < target.cartridges:
+        problems.append(f"slots ({target.slots}) cannot hold {target.cartridges} cartridges; "
+                        "raise 'slots' or lower 'cartridges'")
+    if target.pools and target.pool not in target.pools:
+        problems.append(f"pool '{target.pool}' is not one of the pools defined here "
+                        f"({', '.join(sorted(target.pools))})")
+    if any(p.worm for p in target.pools.values()) and not target.worm_cartridges:
+        problems.append("a pool uses WORM cartridges ('worm: true') but 'worm_cartridges' is 0")
+    levels = [p.receives for p in target.pools.values() if p.receives]
+    if len(levels) != len(set(levels)):
+        problems.append("two pools receive the same level; each of weekly/monthly/yearly goes to one pool")
+    if target.copy_from and not levels:
+        problems.append("'copy_from' needs at least one pool with 'receives' (weekly, monthly or yearly) "
+                        "to say which points go to tape")
+    if target.capacity() < 1 << 20:
+        problems.append("cartridge_capacity must be at least 1MiB")
+    return problems
 
 
 Target = Annotated[DiskTarget | VaultTarget | TapeTarget, Field(discriminator="type")]
