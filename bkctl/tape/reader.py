@@ -95,22 +95,19 @@ def copy_to_repository(changer: Changer, key: MasterKey, catalogs: Mapping[str, 
         raise NotFoundError(f"tape point {entry.id} is incremental; this version restores full points only")
     require_onsite(restore_map(changer, catalogs, entry.id))
     point = replace(point_info(entry.document), root="")
-    with destination.lock(exclusive=False):
+    with destination.session():
         present = {p.id: p for p in destination.list_points()}
         if entry.id in present:
             return present[entry.id]
         with changer.session():
             blocks = _stream_blocks(changer, key, entry)
             try:
-                root = _copy_blobs(key, blocks, destination, compression)
+                root, references = _copy_blobs(key, blocks, destination, compression)
                 destination.flush()
-            except BaseException:
-                destination.writer.abort()
-                raise
             finally:
                 blocks.close()  # unloads the last cartridge
         copied = replace(point, root=root.get(entry.document["root"], ""))
-        destination.commit_point(copied)
+        destination.commit_point(copied, references)
     return copied
 
 
@@ -148,8 +145,11 @@ def _checked_blobs(key: MasterKey, blocks: Iterator[bytes]) -> Iterator[tuple[st
 
 
 def _copy_blobs(key: MasterKey, blocks: Iterator[bytes], destination: Repository,
-                compression: int | None) -> dict[str, str]:
-    """Save data as it streams by, keep trees, then save trees bottom-up; returns tape id -> new id."""
+                compression: int | None) -> tuple[dict[str, str], set[bytes]]:
+    """Save data as it streams by, keep trees, then save trees bottom-up.
+
+    Returns tape tree id -> new id, and every new id (what the commit checks is stored).
+    """
     trees: list[tuple[str, bytes]] = []
     chunks: dict[str, str] = {}
     for kind, blob_id, plain in _checked_blobs(key, blocks):
@@ -161,7 +161,7 @@ def _copy_blobs(key: MasterKey, blocks: Iterator[bytes], destination: Repository
     for tree_id, plain in reversed(trees):  # trees came root first: reversed, children come first
         nodes = [rewrite_node(node, chunks, new_trees) for node in decode_tree(plain, tree_id)]
         new_trees[tree_id] = destination.save_blob("t", encode_tree(nodes), compression).blob_id.hex()
-    return new_trees
+    return new_trees, {bytes.fromhex(blob_id) for blob_id in [*chunks.values(), *new_trees.values()]}
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ LAYERS = [
     ["manifest", "planner", "planfile", "render"],
     ["store", "sources"],
     ["repo"],
-    ["archiver", "restorer"],
+    ["archiver", "restorer", "tape"],
     ["targets"],
     ["workspace"],
     ["observe", "reconcile"],
