@@ -3,6 +3,11 @@
 
 Usage: python bench/run_bench.py [--size 1G] [--rounds 3] [--work /tmp/bkctl-bench]
                                  [--tools bkctl,restic,borg] [--corpus-tool PATH]
+                                 [--baseline CHECKOUT]
+
+``--baseline`` adds a tool ``bkctl-base``: the engine of another checkout (e.g. a
+``git worktree`` of an earlier commit), measured in the same rounds, so a change is
+compared with what it replaced under the same machine noise.
 
 Each round runs every step for every tool, tools taking turns step by step (the order
 rotates per round, so no tool always goes first or last):
@@ -94,19 +99,21 @@ class Run:
 
 
 class Tool:
-    def __init__(self, name: str, work: Path, round_no: int) -> None:
+    def __init__(self, name: str, work: Path, round_no: int, baseline: Path | None = None) -> None:
         self.name = name
+        self.ours = name in ("bkctl", "bkctl-base")
         base = work / f"r{round_no}-{name}"
         self.repo, self.cache = base / "repo", base / "cache"
+        code = baseline if name == "bkctl-base" and baseline is not None else ROOT
         self.env = {"RESTIC_PASSWORD": PASSWORD, "BORG_PASSPHRASE": PASSWORD,
                     "RESTIC_CACHE_DIR": str(self.cache), "BORG_CACHE_DIR": str(self.cache),
-                    "BORG_DISPLAY_PASSPHRASE": "no", "PYTHONPATH": str(ROOT)}
+                    "BORG_DISPLAY_PASSPHRASE": "no", "PYTHONPATH": str(code)}
         self.archives = 0
 
     def init(self) -> None:
         shutil.rmtree(self.repo.parent, ignore_errors=True)
         self.repo.parent.mkdir(parents=True)
-        if self.name == "bkctl":
+        if self.ours:
             command = [sys.executable, "-c", OURS, "init", str(self.repo), str(self.cache), "-"]
         elif self.name == "restic":
             command = ["restic", "-q", "-r", str(self.repo), "init"]
@@ -115,7 +122,7 @@ class Tool:
         Run(command, self.env)
 
     def backup(self, corpus: Path) -> Run:
-        if self.name == "bkctl":
+        if self.ours:
             command = [sys.executable, "-c", OURS, "backup", str(self.repo), str(self.cache),
                        str(corpus)]
         elif self.name == "restic":
@@ -128,7 +135,7 @@ class Tool:
 
     def restore(self, target: Path) -> Run:
         target.mkdir(parents=True)
-        if self.name == "bkctl":
+        if self.ours:
             return Run([sys.executable, "-c", OURS, "restore", str(self.repo), str(self.cache),
                         "-", str(target)], self.env)
         if self.name == "restic":
@@ -160,10 +167,13 @@ def main() -> None:
     parser.add_argument("--tools", default="bkctl,restic,borg")
     parser.add_argument("--corpus-tool", type=Path, default=DEFAULT_CORPUS_TOOL)
     parser.add_argument("--keep", action="store_true", help="keep repositories and restores")
+    parser.add_argument("--baseline", type=Path, help="another checkout, measured as tool bkctl-base")
     args = parser.parse_args()
     if not args.corpus_tool.is_file():
         raise SystemExit(f"corpus tool not found: {args.corpus_tool} (use --corpus-tool)")
     tools = [t for t in args.tools.split(",") if t == "bkctl" or shutil.which(t)]
+    if args.baseline is not None:
+        tools.append("bkctl-base")
     for missing in set(args.tools.split(",")) - set(tools):
         print(f"skipping {missing}: not installed")
     if not os.access(TIME, os.X_OK):
@@ -186,7 +196,7 @@ def main() -> None:
     for round_no in range(1, args.rounds + 1):
         order = tools[round_no - 1:] + tools[:round_no - 1]
         print(f"round {round_no}: order {', '.join(order)}", flush=True)
-        state = {name: Tool(name, work, round_no) for name in order}
+        state = {name: Tool(name, work, round_no, args.baseline) for name in order}
         for tool in state.values():
             tool.init()
         for step in STEPS:
