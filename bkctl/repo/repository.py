@@ -44,6 +44,7 @@ from bkctl.store.base import BlobStore
 __all__ = ["FORMAT_VERSION", "ConcurrentReclaimError", "Repository"]
 
 FORMAT_VERSION = repo_config.FORMAT_VERSION
+_INDEX_READ_TRIES = 5
 logger = logging.getLogger("bkctl")
 T = TypeVar("T")
 
@@ -198,22 +199,40 @@ class Repository:
         the index is rebuilt from scratch rather than trusted.
         """
         with self._lazy_lock:
-            names = set(self.store.list("index/"))
-            self.cache.prune("index/", names)
-            for gone in [n for n in self.damaged if n.startswith("index/") and n not in names]:
-                del self.damaged[gone]
-            index = self._index
-            if index is None or not index.objects <= names:
-                index = Index()
+            index = self.read_index(self._index)
+            if index is not self._index:
                 self._writer = None
-            for name, items in self.load_objects("index/", self._decode_index,
-                                                 names=names - index.objects).items():
-                index.add(items)
-                index.objects.add(name)
             self.marks = read_marks(self.store, self.key)
             index.set_marked(self.marks.packs)
             self._index = index
             return index
+
+    def read_index(self, current: Index | None = None, *, trust_cache: bool = True) -> Index:
+        """``current`` with the index objects added since, or a new index when one it holds is gone.
+
+        A reclaim rewrites the index by storing a consolidated object and then deleting the
+        ones it replaces; an object listed here but deleted before it was read means that
+        happened meanwhile, so the listing is read again (the consolidated object is there by
+        then). Without this, a session could miss live entries and refuse its commit.
+        """
+        index = current
+        for _ in range(_INDEX_READ_TRIES):
+            names = set(self.store.list("index/"))
+            if trust_cache:
+                self.cache.prune("index/", names)
+            for gone in [n for n in self.damaged if n.startswith("index/") and n not in names]:
+                del self.damaged[gone]
+            if index is None or not index.objects <= names:
+                index = Index()
+            wanted = names - index.objects
+            loaded = self.load_objects("index/", self._decode_index, names=wanted, trust_cache=trust_cache)
+            for name, items in loaded.items():
+                index.add(items)
+                index.objects.add(name)
+            if not wanted - set(loaded) - set(self.damaged):
+                return index
+        raise RepositoryCorruptError("the index kept changing while it was read",
+                                     hint="another process is rewriting the index; run the command again")
 
     def _decode_index(self, name: str, raw: bytes) -> list[tuple[bytes, IndexEntry]]:
         return decode_index(self.key, name, raw)

@@ -22,8 +22,9 @@ from bkctl.errors import BkctlError, NotFoundError
 from bkctl.repo import config as repo_config
 from bkctl.repo.blobs import blob_associated_data
 from bkctl.repo.crypto import decompress
-from bkctl.repo.index import Index, decode_index
+from bkctl.repo.index import Index
 from bkctl.repo.keys import KeyObject
+from bkctl.repo.marks import read_marks
 from bkctl.repo.pack import IndexEntry, pack_header_entries, pack_name_matches
 from bkctl.repo.points import PointInfo, decode_point
 from bkctl.repo.reachability import point_nodes
@@ -60,7 +61,10 @@ def verify(repo: Repository, read_data_percent: float = 0.0,
     with repo.lock("shared"):
         _check_config(repo, report)
         _check_keys(repo, report)
-        index, points = _fresh_index(repo, report), _fresh_points(repo, report)
+        # Points first: a point is written after its index objects, so every point listed
+        # here has its entries in the index listed next (backups run beside verify).
+        points = _fresh_points(repo, report)
+        index = _fresh_index(repo, report)
         repo.use_index(index)  # the walk below reads trees through this fresh index
         for name in repo.marks.damaged:
             report.problem(f"mark {name} failed authentication (damaged)", name)
@@ -77,6 +81,7 @@ def verify(repo: Repository, read_data_percent: float = 0.0,
             damaged |= _read_pack(repo, pack, by_pack[pack], report, advance)
         for point in points:
             _check_point(repo, point, damaged, report)
+        _forget_pruned_meanwhile(repo, report)
     repo.reload_index()
     return report
 
@@ -102,13 +107,9 @@ def _check_keys(repo: Repository, report: VerifyReport) -> None:
 
 
 def _fresh_index(repo: Repository, report: VerifyReport) -> Index:
-    index = Index()
-    decoded = repo.load_objects("index/", lambda name, raw: decode_index(repo.key, name, raw), trust_cache=False)
-    for name, items in decoded.items():
-        index.add(items)
-        index.objects.add(name)
+    index = repo.read_index(trust_cache=False)
     _report_damaged(repo, "index/", report, "rebuild it with `bkctl repair index`")
-    repo.refresh_index()  # reads the marks; the index it builds is replaced by ``index``
+    repo.marks = read_marks(repo.store, repo.key)
     index.set_marked(repo.marks.packs)
     return index
 
@@ -168,6 +169,16 @@ def _check_header(repo: Repository, pack: str, data: bytes, items: list[tuple[by
     if missing:
         report.problem(f"pack {pack}: its header does not list {len(missing)} blob(s) the index places "
                        f"there (first {missing[0].hex()[:16]})", pack)
+
+
+def _forget_pruned_meanwhile(repo: Repository, report: VerifyReport) -> None:
+    """A point found damaged that a prune deleted since it was listed is not damage."""
+    gone = {point_id for point_id in report.damaged_points if not repo.store.exists(f"points/{point_id}")}
+    if not gone:
+        return
+    report.damaged_points = [p for p in report.damaged_points if p not in gone]
+    report.problems = [text for text in report.problems if not any(f"point {p}:" in text for p in gone)]
+    report.ok = not report.problems
 
 
 def _check_point(repo: Repository, point: PointInfo, damaged: set[tuple[bytes, str]],

@@ -120,7 +120,7 @@ class Worker:
     def command(self, kind: str, crash: str | None, kill_after: float | None) -> None:
         digest = tree_digest(self.source)
         args = {"backup": ["backup", f"w{self.number}"], "reclaim": ["reclaim"], "verify": ["verify"],
-                "apply": ["apply", "--auto-approve", "--now", f"+{self.hours}h"]}[kind]
+                "apply": ["apply", "--auto-approve", "--allow-mass-prune", "--now", f"+{self.hours}h"]}[kind]
         if kind == "apply":
             self.hours += 2
         process = subprocess.Popen([sys.executable, "-m", "bkctl", *args, "-m", str(self.manifest)],
@@ -156,7 +156,11 @@ def bkctl(base: Path, *args: str, cache: str = "final-cache") -> subprocess.Comp
 
 
 def test_soak(tmp_path: Path):
+    """``BKCTL_SOAK_DIR`` keeps the repository and sources there for a post-mortem."""
     total = int(os.environ.get("BKCTL_SOAK_OPS", "240"))
+    if os.environ.get("BKCTL_SOAK_DIR"):
+        tmp_path = Path(os.environ["BKCTL_SOAK_DIR"])
+        tmp_path.mkdir(parents=True, exist_ok=False)
     shared = [os.urandom(200_000) for _ in range(5)]
     tally = Tally()
     workers = [Worker(n, tmp_path, shared, tally, seed=1000 + n) for n in range(WORKERS)]

@@ -230,3 +230,36 @@ def test_damage_in_the_local_cache_stays_local(first, tmp_path):
     assert [p.id for p in reopened.list_points()] == [point.id] and not reopened.damaged
     assert len(reopened.index) == 2
     assert reopened.cache.get(f"points/{point.id}") == first.store.get(f"points/{point.id}")  # healed
+
+
+class BackupDuringListing(MemoryStore):
+    """Runs ``during`` once, right after the first listing of points or index objects:
+    another process committing a backup while verify reads the repository."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.during: object = None
+
+    def list(self, prefix: str = ""):  # type: ignore[no-untyped-def]
+        names = super().list(prefix)
+        if callable(self.during) and prefix in ("points/", "index/"):
+            action, self.during = self.during, None
+            action()
+        return names
+
+
+def test_verify_beside_a_committing_backup_reports_no_false_damage(tmp_path):
+    store = BackupDuringListing()
+    checker = Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "c1")
+    writer = Repository.open(store, Secret("pw"), cache_dir=tmp_path / "c2")
+    with writer.session():
+        stream_point(writer, os.urandom(5_000))
+
+    def commit_another() -> None:
+        with writer.session():
+            stream_point(writer, os.urandom(5_000))
+
+    store.during = commit_another
+    report = verify(checker, read_data_percent=100)
+    assert report.ok, report.problems
+    assert len(checker.list_points()) == 2
