@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bkctl.errors import BkctlError, NotFoundError, PassphraseError
 from bkctl.repo.crypto import MasterKey
 from bkctl.repo.keys import KdfParams, KeyInfo, KeyObject, create_key_object, unwrap
@@ -21,11 +23,16 @@ def load_keys(store: BlobStore) -> list[KeyObject]:
     return keys
 
 
-def find_key(store: BlobStore, passphrase: Secret, repository_id: str) -> tuple[str, MasterKey]:
-    """The id of the key object the passphrase opens, and the master key."""
+def find_key(store: BlobStore, passphrase: Secret, repository_id: str, *,
+             accept: Callable[[MasterKey], bool] = lambda master: True) -> tuple[str, MasterKey]:
+    """The id of the key object the passphrase opens, and the master key.
+
+    ``accept`` picks among several keys the passphrase opens (a leftover of a crashed or
+    raced init wraps another master key): the one the repository's config authenticates.
+    """
     for key in load_keys(store):
         master = unwrap(key, passphrase)
-        if master is not None:
+        if master is not None and accept(master):
             return key.info.id, master
     raise PassphraseError(
         f"wrong passphrase for repository {repository_id}",

@@ -15,7 +15,9 @@ take the whole repository down: one bad point document breaks that point only.
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -23,7 +25,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from bkctl.errors import BkctlError, NotFoundError, RepositoryCorruptError, RepositoryNotFoundError
+from bkctl.errors import (
+    BkctlError,
+    NotFoundError,
+    RepositoryCorruptError,
+    RepositoryLockedError,
+    RepositoryNotFoundError,
+)
 from bkctl.repo import config as repo_config
 from bkctl.repo import keyring
 from bkctl.repo.blobs import BlobWriter, SaveResult, blob_associated_data
@@ -41,12 +49,16 @@ from bkctl.repo.tree import Node, decode_tree
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
 
-__all__ = ["FORMAT_VERSION", "ConcurrentReclaimError", "Repository"]
+__all__ = ["FORMAT_VERSION", "ConcurrentReclaimError", "Repository", "RepositoryExistsError"]
 
 FORMAT_VERSION = repo_config.FORMAT_VERSION
 _INDEX_READ_TRIES = 5
 logger = logging.getLogger("bkctl")
 T = TypeVar("T")
+
+
+class RepositoryExistsError(BkctlError):
+    reference = "repository-exists"
 
 
 class ConcurrentReclaimError(BkctlError):
@@ -83,14 +95,23 @@ class Repository:
     @classmethod
     def init(cls, store: BlobStore, passphrase: Secret, *, kdf: KdfParams | None = None,
              cache_dir: Path | None = None) -> Repository:
-        """Create a repository; the config is written last so it marks a complete init."""
-        if cls.exists(store):
-            raise BkctlError("a repository already exists here", hint="use it, or pick an "
-                             "empty location")
-        master = MasterKey.generate()
-        config = repo_config.new_config()
-        key_id = keyring.add_key(store, master, passphrase, kdf)
-        store.put("config", repo_config.encode(master, config))
+        """Create a repository; the config is written last so it marks a complete init.
+
+        Under an exclusive lock: two hosts initialising one new vault at once would
+        otherwise each write a master key and a config, and the repository would open with
+        one host's key and the other's config. Key objects found before the config exists
+        are a crashed init's leftovers and are removed.
+        """
+        with _init_lock(store):
+            if cls.exists(store):
+                raise RepositoryExistsError("a repository already exists here",
+                                            hint="use it, or pick an empty location")
+            for leftover in list(store.list("keys/")):
+                store.delete(leftover)
+            master = MasterKey.generate()
+            config = repo_config.new_config()
+            key_id = keyring.add_key(store, master, passphrase, kdf)
+            store.put("config", repo_config.encode(master, config))
         return cls(store, config, key_id, master, cache_dir)
 
     @classmethod
@@ -101,7 +122,8 @@ class Repository:
         except NotFoundError:
             raise RepositoryNotFoundError("no repository found (config object is missing)",
                                           hint="initialise the target first") from None
-        key_id, master = keyring.find_key(store, passphrase, str(config["id"]))
+        key_id, master = keyring.find_key(store, passphrase, str(config["id"]),
+                                          accept=lambda key: _opens_config(key, config))
         if repo_config.authenticate(master, config):
             store.put("config", repo_config.encode(master, config))  # format 1 -> 2
             config["version"] = FORMAT_VERSION
@@ -381,3 +403,28 @@ class Repository:
         old = self.key_id
         self.key_id = keyring.add_key(self.store, self.key, new, kdf)
         self.store.delete(f"keys/{old}")
+
+
+def _opens_config(key: MasterKey, config: dict[str, object]) -> bool:
+    """Whether ``key`` is this repository's master key (its config authenticates with it)."""
+    try:
+        repo_config.authenticate(key, config)
+    except RepositoryCorruptError:
+        return False
+    return True
+
+
+@contextmanager
+def _init_lock(store: BlobStore, wait_seconds: float = 30.0) -> Iterator[RepositoryLock]:
+    """An exclusive lock on a store that may hold no repository yet, waited for briefly:
+    a concurrent init finishes in well under a second (random back-off breaks ties)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            with RepositoryLock(store, kind="exclusive") as lock:
+                yield lock
+                return
+        except RepositoryLockedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.05, 0.5))

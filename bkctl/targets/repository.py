@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -23,6 +24,7 @@ from bkctl.repo.lock import LockInfo, read_locks, remove_locks
 from bkctl.repo.marks import MarkSet, read_marks
 from bkctl.repo.reclaim import DEFAULT_GRACE, reclaim
 from bkctl.repo.repair import IndexRepair, PointsRepair, repair_index, repair_points
+from bkctl.repo.repository import RepositoryExistsError
 from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point, restore_stream
 from bkctl.secrets import Secret
@@ -88,7 +90,8 @@ class RepositoryTarget:
         if self._create_container is not None:
             self._create_container()
         if not Repository.exists(self.store):
-            self._repository = Repository.init(self.store, self._secret(), cache_dir=self._cache_dir)
+            with suppress(RepositoryExistsError):  # another process initialised it meanwhile: use theirs
+                self._repository = Repository.init(self.store, self._secret(), cache_dir=self._cache_dir)
 
     def initialized(self) -> bool:
         """Whether a repository exists here (without opening it, so no passphrase needed)."""
