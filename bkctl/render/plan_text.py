@@ -13,7 +13,7 @@ from bkctl.render.symbols import SYMBOLS
 
 __all__ = ["render_text"]
 
-_STYLES = {"+": "green", "-": "red", "~": "cyan", "*": "bold green", "!": "yellow", "R": "magenta"}
+_STYLES = {"+": "green", "-": "red", "~": "cyan", "*": "bold green", "!": "yellow", "R": "magenta", "D": "blue"}
 
 
 def _time(moment: datetime) -> str:
