@@ -268,9 +268,11 @@ def _drill(workspace: Workspace, action: Action, progress: Progress | None, made
     objective = drill.rto.fixed().total_seconds() if drill is not None else None
     result = run_drill(driver, workspace.manifest.workloads[action.workload], point,
                        child_environment(workspace.manifest, action.workload), objective_seconds=objective)
-    verdict = "within" if not result.breached else ("failed" if not result.ok else "over")
-    goal = f" ({verdict} the objective of {objective:g}s)" if objective is not None else ""
-    text = f"point {point.id[:12]} restored and checked in {result.seconds:.1f}s{goal}: {'; '.join(result.checks[:3])}"
+    if not result.ok:
+        text = f"point {point.id[:12]} failed its checks after {result.seconds:.2f}s: {'; '.join(result.checks[:3])}"
+        return Done(text, ok=False, bytes=point.bytes, point=point.id, drill=result)
+    goal = "" if objective is None else f" ({'over' if result.breached else 'within'} the objective of {objective:g}s)"
+    text = f"point {point.id[:12]} restored and checked in {result.seconds:.2f}s{goal}: {'; '.join(result.checks[:3])}"
     return Done(text, ok=result.ok, bytes=point.bytes, point=point.id, drill=result)
 
 

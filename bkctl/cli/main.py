@@ -21,6 +21,7 @@ from bkctl import __version__
 from bkctl.cli import (
     apply,
     backup,
+    drill,
     keys,
     maintenance,
     plan,
@@ -71,6 +72,7 @@ app.command("plan")(plan.command)
 app.command("apply")(apply.command)
 app.command("status")(status.command)
 app.command("backup")(backup.command)
+app.command("drill")(drill.command)
 app.command("points")(points.command)
 app.command("restore")(restore.command)
 app.command("verify")(verify.command)

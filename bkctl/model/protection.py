@@ -16,7 +16,7 @@ from pydantic import StringConstraints
 from bkctl.model.base import Strict, described
 
 __all__ = ["MediaClass", "Placement", "ProtectionRule", "PROTECTION_PATTERN", "HOME_LOCATION",
-           "parse_rule", "RuleNumbers"]
+           "parse_rule", "RuleNumbers", "ProtectionLetter", "ProtectionVerdict"]
 
 MediaClass = Literal["disk", "object", "tape"]
 
@@ -67,3 +67,28 @@ def parse_rule(rule: str) -> RuleNumbers:
     numbers = [int(part) for part in rule.split("-")]
     return RuleNumbers(copies=numbers[0], media=numbers[1], offsite=numbers[2],
                        immutable=numbers[3] if len(numbers) > 3 else None, verify_errors=len(numbers) > 4)
+
+
+class ProtectionLetter(Strict):
+    """One letter of a protection rule as the actual copies meet it or not."""
+
+    letter: str = described("The letter's name: copies, media, off-site, immutable or verify-errors.", "copies")
+    required: int = described("What the rule asks (for verify-errors: 0 errors).", 3)
+    found: int = described("What the actual copies give (for verify-errors: copies with errors or unverified).", 2)
+    ok: bool = described("Whether the letter is met.", False)
+    why: str = described("The copies behind the count, in words.", "production, local")
+
+
+class ProtectionVerdict(Strict):
+    """A workload's protection rule checked against the copies that really exist."""
+
+    workload: str = described("The workload.", "docs")
+    rule: str = described("The rule required.", "3-2-1-1-0")
+    letters: tuple[ProtectionLetter, ...] = described("Each letter of the rule.", [])
+
+    @property
+    def ok(self) -> bool:
+        return all(letter.ok for letter in self.letters)
+
+    def failing(self) -> list[ProtectionLetter]:
+        return [letter for letter in self.letters if not letter.ok]

@@ -40,8 +40,8 @@ def _add_action(table: Table, action: Action) -> None:
         action.detail,
     )
     for point in action.points:
-        fate = ("copied" if action.kind == ActionKind.COPY
-                else f"not kept by: {', '.join(point.rules_not_keeping)}")
+        fate = ("copied" if action.kind == ActionKind.COPY else "restored and checked"
+                if action.kind == ActionKind.DRILL else f"not kept by: {', '.join(point.rules_not_keeping)}")
         table.add_row(
             "", "", "", "", Text(f"  {point.id[:12]}", style="dim"),
             Text(f"{_time(point.time)} {fate}", style="dim"),

@@ -20,6 +20,7 @@ from bkctl.repo.crypto import MasterKey
 from bkctl.repo.index import Index
 from bkctl.repo.points import PointInfo
 from bkctl.repo.tree import Node, walk_tree
+from bkctl.restorer.layout import Layout
 
 __all__ = ["Comparison", "compare_restored"]
 
@@ -61,14 +62,17 @@ class Comparison:
 def compare_restored(repo: ComparedRepository, point_id: str, root: Path) -> Comparison:
     """Compare ``root`` (where the point was restored) with the point's tree."""
     point = repo.get_point(point_id)
+    layout = Layout.of(point.paths)
     result = Comparison()
     for path, node in walk_tree(repo.load_tree, point.root):
         result.entries += 1
-        _compare_entry(repo, root / path, path, node, result)
+        _compare_entry(repo, root / path, path, node, result, metadata=not layout.intermediate(path))
     return result
 
 
-def _compare_entry(repo: ComparedRepository, where: Path, path: str, node: Node, result: Comparison) -> None:
+def _compare_entry(repo: ComparedRepository, where: Path, path: str, node: Node, result: Comparison, *,
+                   metadata: bool) -> None:
+    """``metadata`` is false for folders that only lead to a backed-up root (restore gives them none)."""
     try:
         info = os.lstat(where)
     except FileNotFoundError:
@@ -77,7 +81,7 @@ def _compare_entry(repo: ComparedRepository, where: Path, path: str, node: Node,
     if not _TYPES.get(node["type"], lambda mode: False)(info.st_mode):
         result.differ(f"{path}: not a {node['type']}")
         return
-    if node["type"] != "symlink" and "mode" in node and stat.S_IMODE(info.st_mode) != node["mode"]:
+    if metadata and node["type"] != "symlink" and "mode" in node and stat.S_IMODE(info.st_mode) != node["mode"]:
         result.differ(f"{path}: permissions {oct(stat.S_IMODE(info.st_mode))}, point has {oct(node['mode'])}")
     if node["type"] == "symlink" and os.readlink(where) != node.get("target"):
         result.differ(f"{path}: symlink points elsewhere")
