@@ -15,11 +15,13 @@ from bkctl.archiver.progress import Progress
 from bkctl.errors import BkctlError, NotFoundError, UsageError
 from bkctl.model import FilesWorkload, ImageWorkload, SqliteWorkload, Workload
 from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, PrunedPoint, Reason, WarningKind
+from bkctl.model.report import Report
 from bkctl.model.state import ActualState, PointRecord, TargetState
 from bkctl.observe import observation_error, observe
 from bkctl.planfile import check_stale
 from bkctl.planner import interval_of, make_plan, next_due
 from bkctl.planner.drills import newest_drill, pick_point
+from bkctl.planner.estate import build_report
 from bkctl.planner.protection import evaluate_protection
 from bkctl.reconcile import ApplyResult, Reporter, apply_plan
 from bkctl.repo.repair import IndexRepair, PointsRepair
@@ -55,6 +57,7 @@ __all__ = [
     "unlock",
     "repository_targets",
     "drill",
+    "report",
 ]
 
 
@@ -401,3 +404,18 @@ def drill(workspace: Workspace, workload: str, reporter: Reporter, *, target: st
             return apply_plan(workspace, Plan(created=now, now=now, host=workspace.host, actions=(action,)), reporter)
     raise NotFoundError(f"no recovery point of workload '{workload}' to drill in {', '.join(chosen)}",
                         hint=f"back it up first: bkctl backup {workload}")
+
+
+def report(workspace: Workspace, now: datetime) -> Report:
+    """``bkctl report``: the estate at a glance, from the targets' own catalogs and run records.
+
+    Observes every target once and plans from that same state, so the pending plan in the
+    report is the plan ``bkctl plan`` would show at ``now`` (its I/O warnings included).
+    """
+    state = observe_all(workspace)
+    made = make_plan(workspace.manifest, state, now, manifest_digest=workspace.loaded.digest)
+    chosen = sorted(workspace.manifest.workloads)
+    found = tool_warnings(workspace, chosen) + source_warnings(workspace, chosen)
+    pending = made.model_copy(update={"warnings": made.warnings + found}) if found else made
+    owners = {name: workspace.host_of(name) for name in chosen}
+    return build_report(workspace.manifest, state, pending, now, owners)

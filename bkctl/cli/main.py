@@ -27,6 +27,7 @@ from bkctl.cli import (
     plan,
     points,
     policy,
+    report,
     restore,
     schema,
     status,
@@ -71,6 +72,7 @@ app.command("validate")(validate.command)
 app.command("plan")(plan.command)
 app.command("apply")(apply.command)
 app.command("status")(status.command)
+app.command("report")(report.command)
 app.command("backup")(backup.command)
 app.command("drill")(drill.command)
 app.command("points")(points.command)
