@@ -8,9 +8,9 @@ from pathlib import Path
 from chromium import render_page
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "render"))
-from report_fixture import sample_report  # noqa: E402
+from report_fixture import sample_report
 
-from bkctl.render.report_html import render_report_html  # noqa: E402
+from bkctl.render.report_html import render_report_html
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -42,7 +42,7 @@ def state(*runs: RunRecord, local_points: int = 3) -> ActualState:
         "other": TargetState(name="other", reachable=True, initialized=True)})
 
 
-def drills(plan_manifest: Manifest, observed: ActualState):  # noqa: ANN201
+def drills(plan_manifest: Manifest, observed: ActualState):
     return [a for a in make_plan(plan_manifest, observed, NOW).actions if a.kind == "drill"]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bkctl.model.manifest import Manifest
+from bkctl.model.report import Report
 from bkctl.model.runs import DrillResult, RunRecord, RunStep
 from bkctl.model.state import ActualState, PointRecord, TargetState, fingerprint_points
 from bkctl.planner import make_plan
@@ -86,7 +87,7 @@ def state() -> ActualState:
     return ActualState(targets={"archive": archive, "local": local, "offsite": offsite}, host=HOST)
 
 
-def sample_report():  # noqa: ANN201 - the test modules import it untyped
+def sample_report() -> Report:
     chosen, observed = manifest(), state()
     plan = make_plan(chosen, observed, NOW)
     return build_report(chosen, observed, plan, NOW, {"app": HOST, "docs": HOST})
