@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from rich.console import Console
 
 from bkctl.model.manifest import Manifest
 from bkctl.model.state import ActualState, PointRecord, TargetState, fingerprint_points
 from bkctl.planner import make_plan
+from bkctl.render import render_json, render_markdown, render_text
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 GIB = 1 << 30
@@ -73,3 +75,13 @@ def test_a_manifest_without_prices_carries_no_costs_and_its_plan_json_is_unchang
 def test_shipped_price_lists_are_used_by_name() -> None:
     [cost] = make_plan(manifest(last=5, pricing="azure-cool"), state(), NOW).costs
     assert cost.monthly_cost_before == pytest.approx(16 * 0.01)
+
+
+def test_every_view_of_the_plan_shows_the_monthly_estimate() -> None:
+    plan = make_plan(manifest(last=5), state(), NOW)
+    console = Console(record=True, width=200, no_color=True)
+    render_text(plan, console)
+    line = "Cost of cloud: 16.0 GiB stored, 0.3200 USD/month now; next month 10.0 GiB, 0.3965 USD/month"
+    assert line in console.export_text()
+    assert "| cloud | 16.0 GiB | 0.3200 USD | 10.0 GiB | 0.3965 USD |" in render_markdown(plan)
+    assert '"monthly_cost_after": 0.3965' in render_json(plan)
