@@ -6,7 +6,7 @@ CLI's job. ``now`` is always an argument so that plans can be reproduced.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -14,11 +14,15 @@ from typing import Any, BinaryIO
 from bkctl.archiver.progress import Progress
 from bkctl.errors import BkctlError, NotFoundError, UsageError
 from bkctl.model import FilesWorkload, ImageWorkload, SqliteWorkload, Workload
-from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, Reason, WarningKind
+from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, PrunedPoint, Reason, WarningKind
+from bkctl.model.report import Report
 from bkctl.model.state import ActualState, PointRecord, TargetState
 from bkctl.observe import observation_error, observe
 from bkctl.planfile import check_stale
 from bkctl.planner import interval_of, make_plan, next_due
+from bkctl.planner.drills import newest_drill, pick_point
+from bkctl.planner.estate import build_report
+from bkctl.planner.protection import evaluate_protection
 from bkctl.reconcile import ApplyResult, Reporter, apply_plan
 from bkctl.repo.repair import IndexRepair, PointsRepair
 from bkctl.sources.base import Preflight
@@ -52,6 +56,8 @@ __all__ = [
     "repair_points",
     "unlock",
     "repository_targets",
+    "drill",
+    "report",
 ]
 
 
@@ -244,13 +250,29 @@ class StatusRow:
     note: str
     reachable: bool = True
     error_code: int = 0
+    drill_seconds: float | None = None  # the newest restore drill in this target: measured RTO
+    drill_time: datetime | None = None
+    drill_ok: bool | None = None
+    drill_objective_seconds: float | None = None  # the policy's RTO
+    protection: str = ""  # "3-2-1-1-0: ok", or the failing letters
+
+    @property
+    def drill_breached(self) -> bool:
+        """The newest drill failed, or took longer than the policy's RTO."""
+        if self.drill_ok is False:
+            return True
+        limit, measured = self.drill_objective_seconds, self.drill_seconds
+        return limit is not None and measured is not None and measured > limit
 
     def as_dict(self) -> dict[str, Any]:
         return {"workload": self.workload, "target": self.target, "host": self.host,
                 "newest": self.newest.isoformat() if self.newest else None, "age_seconds": self.age_seconds,
                 "objective_seconds": self.objective_seconds, "points": self.points, "bytes": self.bytes,
                 "compliant": self.compliant, "note": self.note, "reachable": self.reachable,
-                "error_code": self.error_code}
+                "error_code": self.error_code, "drill_seconds": self.drill_seconds,
+                "drill_time": self.drill_time.isoformat() if self.drill_time else None, "drill_ok": self.drill_ok,
+                "drill_objective_seconds": self.drill_objective_seconds, "drill_breached": self.drill_breached,
+                "protection": self.protection}
 
 
 def status(workspace: Workspace, now: datetime, *, all_hosts: bool = False) -> list[StatusRow]:
@@ -267,7 +289,8 @@ def status(workspace: Workspace, now: datetime, *, all_hosts: bool = False) -> l
     for name, spec in sorted(workspace.manifest.workloads.items()):
         replicas = [workspace.manifest.targets[t].replica for t in spec.targets]
         for target in dict.fromkeys([*spec.targets, *(r for r in replicas if r is not None)]):
-            rows.append(_status_row(workspace, name, state.targets[target], now))
+            rows.append(_with_drill_and_protection(workspace, _status_row(workspace, name, state.targets[target], now),
+                                                   state, now))
     return rows + (_unmanaged_rows(state, rows, now) if all_hosts else [])
 
 
@@ -339,3 +362,60 @@ def repair_points(workspace: Workspace, target: str, *, remove: bool) -> PointsR
 def unlock(workspace: Workspace, target: str, *, only_stale: bool) -> list[str]:
     """Descriptions of the locks removed."""
     return [lock.describe() for lock in _maintained(workspace, target).unlock(only_stale=only_stale)]
+
+
+# -- drills, protection and the report (issue 14) ---------------------------------------------
+
+
+def _with_drill_and_protection(workspace: Workspace, row: StatusRow, state: ActualState, now: datetime) -> StatusRow:
+    """A status row with its target's newest drill of the workload and the workload's protection."""
+    drill = workspace.manifest.policy_for(row.workload).drill
+    newest = newest_drill([state.targets[row.target]], row.workload)
+    verdict = evaluate_protection(workspace.manifest, state, row.workload, row.host, now)
+    protection = "" if verdict is None else f"{verdict.rule}: " + (
+        "met" if verdict.ok else "missing " + ", ".join(f"{x.required} {x.letter}" for x in verdict.failing()))
+    return replace(row, drill_objective_seconds=drill.rto.fixed().total_seconds() if drill else None,
+                   drill_seconds=newest.result.seconds if newest else None, drill_time=newest.time if newest else None,
+                   drill_ok=newest.result.ok if newest else None, protection=protection)
+
+
+def drill(workspace: Workspace, workload: str, reporter: Reporter, *, target: str | None = None,
+          now: datetime) -> ApplyResult:
+    """``bkctl drill``: restore one point of ``workload`` into scratch space now, check it, time it.
+
+    The point is the one the policy's ``pick`` chooses (the newest when the policy has no
+    drill) in ``target``, else in the first of the workload's targets that holds one. The
+    result is recorded in that target's run records like any planned drill.
+    """
+    workspace.check_workload(workload)
+    spec = workspace.manifest.workloads[workload]
+    chosen = [target] if target else list(spec.targets)
+    policy = workspace.manifest.policy_for(workload).drill
+    state = observe_all(workspace, chosen)
+    for name in chosen:
+        observed = state.targets[name]
+        if not observed.reachable:
+            raise observation_error(observed)
+        points = [p for p in observed.points if p.workload == workload and p.host == workspace.host_of(workload)]
+        point = pick_point(points, policy.pick if policy else "latest", workload, now)
+        if point is not None:
+            action = Action(kind=ActionKind.DRILL, target=name, workload=workload, reason=Reason.FORCED,
+                            detail="on demand", points=(PrunedPoint(id=point.id, time=point.time),))
+            return apply_plan(workspace, Plan(created=now, now=now, host=workspace.host, actions=(action,)), reporter)
+    raise NotFoundError(f"no recovery point of workload '{workload}' to drill in {', '.join(chosen)}",
+                        hint=f"back it up first: bkctl backup {workload}")
+
+
+def report(workspace: Workspace, now: datetime) -> Report:
+    """``bkctl report``: the estate at a glance, from the targets' own catalogs and run records.
+
+    Observes every target once and plans from that same state, so the pending plan in the
+    report is the plan ``bkctl plan`` would show at ``now`` (its I/O warnings included).
+    """
+    state = observe_all(workspace)
+    made = make_plan(workspace.manifest, state, now, manifest_digest=workspace.loaded.digest)
+    chosen = sorted(workspace.manifest.workloads)
+    found = tool_warnings(workspace, chosen) + source_warnings(workspace, chosen)
+    pending = made.model_copy(update={"warnings": made.warnings + found}) if found else made
+    owners = {name: workspace.host_of(name) for name in chosen}
+    return build_report(workspace.manifest, state, pending, now, owners)

@@ -8,23 +8,47 @@ the fresh point is missing); independent failures do not stop the rest.
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
 from bkctl.archiver.progress import Progress
 from bkctl.errors import BkctlError, ExitCode, UsageError
 from bkctl.model.plan import Action, ActionKind, Plan, WarningKind, combined_exit_code
+from bkctl.model.runs import DrillResult, RunRecord, RunStep
 from bkctl.sources.environment import child_environment
 from bkctl.sources.hooks import hooks_around
+from bkctl.targets.base import RunLog
+from bkctl.targets.drill import run_drill
 from bkctl.workspace import Workspace
 
-__all__ = ["Reporter", "Outcome", "ApplyResult", "apply_plan", "MassPruneError", "HANDLERS"]
+__all__ = ["Reporter", "Outcome", "Done", "ApplyResult", "apply_plan", "MassPruneError", "HANDLERS"]
 
 Made = dict[tuple[str, str], list[str]]
 """(workload, target) -> ids of the points backups made in this run."""
 
-Handler = Callable[[Workspace, Action, Progress | None, Made], str]
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a handler reports beyond its message: the facts a run record keeps.
+
+    A handler may return a plain message instead; ``ok`` false is a failure that still
+    has facts to record (a drill whose checks failed).
+    """
+
+    message: str
+    ok: bool = True
+    bytes: int = 0
+    stored_bytes: int = 0
+    point: str = ""
+    drill: DrillResult | None = None
+
+
+Handler = Callable[[Workspace, Action, Progress | None, Made], "str | Done"]
 """Carries out one action through its target's driver; returns the message for the reporter."""
 
 
@@ -50,6 +74,8 @@ class Outcome:
     message: str
     hint: str = ""
     exit_code: int = 0
+    seconds: float = 0.0
+    done: Done | None = None
 
 
 @dataclass
@@ -83,24 +109,65 @@ def apply_plan(workspace: Workspace, plan: Plan, reporter: Reporter, *, allow_ma
     result = ApplyResult()
     broken: dict[str, Outcome] = {}  # target -> the failure that broke it in this run
     made: dict[tuple[str, str], list[str]] = {}  # (workload, target) -> points made in this run
+    started = datetime.now(UTC)
     for action in plan.actions:
         blocked = _blocked(action, broken)
         if blocked is not None:
             reporter.failed(action, blocked.message)
             result.outcomes.append(blocked)
             continue
-        progress = reporter.started(action)
-        try:
-            message = _run(workspace, action, progress, made)
-        except BkctlError as error:
-            failure = Outcome(action, False, _one_line(error), error.hint, int(error.exit_code))
-            broken.setdefault(action.target, failure)
-            reporter.failed(action, failure.message, failure.hint)
-            result.outcomes.append(failure)
-            continue
-        reporter.finished(action, message)
-        result.outcomes.append(Outcome(action, True, message))
+        result.outcomes.append(_carry_out(workspace, action, reporter, made, broken))
+    record_runs(workspace, result, started)
     return result
+
+
+def _carry_out(workspace: Workspace, action: Action, reporter: Reporter, made: Made,
+               broken: dict[str, Outcome]) -> Outcome:
+    """One action, timed; a failure is recorded in ``broken`` for the actions after it."""
+    progress = reporter.started(action)
+    begun = time.monotonic()
+    try:
+        answer = _run(workspace, action, progress, made)
+    except BkctlError as error:
+        failure = Outcome(action, False, _one_line(error), error.hint, int(error.exit_code),
+                          seconds=time.monotonic() - begun)
+        broken.setdefault(action.target, failure)
+        reporter.failed(action, failure.message, failure.hint)
+        return failure
+    done = answer if isinstance(answer, Done) else Done(answer)
+    outcome = Outcome(action, done.ok, done.message, exit_code=0 if done.ok else int(ExitCode.ERROR),
+                      seconds=time.monotonic() - begun, done=done)
+    if done.ok:
+        reporter.finished(action, done.message)
+    else:
+        reporter.failed(action, done.message)
+    return outcome
+
+
+def record_runs(workspace: Workspace, result: ApplyResult, started: datetime) -> list[str]:
+    """Append one run record to every target this run acted on; returns the targets that
+    could not take theirs (a record is history, never a reason to fail the apply)."""
+    by_target: dict[str, list[Outcome]] = {}
+    for outcome in result.outcomes:
+        by_target.setdefault(outcome.action.target, []).append(outcome)
+    missed = []
+    for target, outcomes in sorted(by_target.items()):
+        record = RunRecord(id=secrets.token_hex(16), time=started, host=workspace.host, target=target,
+                           seconds=round(sum(o.seconds for o in outcomes), 3), steps=tuple(map(_step, outcomes)))
+        try:
+            driver = workspace.driver(target)
+            if isinstance(driver, RunLog) and driver.initialized():
+                driver.record_run(record)
+        except (BkctlError, OSError):
+            missed.append(target)
+    return missed
+
+
+def _step(outcome: Outcome) -> RunStep:
+    done = outcome.done or Done(outcome.message)
+    return RunStep(kind=str(outcome.action.kind), workload=outcome.action.workload, ok=outcome.ok,
+                   message=outcome.message[:500], seconds=round(outcome.seconds, 3), bytes=done.bytes,
+                   stored_bytes=done.stored_bytes, point=done.point, drill=done.drill)
 
 
 def _one_line(error: BkctlError) -> str:
@@ -130,7 +197,7 @@ def _blocked(action: Action, broken: dict[str, Outcome]) -> Outcome | None:
     return None
 
 
-def _run(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
+def _run(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str | Done:
     handler = HANDLERS.get(action.kind)
     if handler is None:
         raise BkctlError(f"action '{action.kind}' is not supported by this version of bkctl")
@@ -142,7 +209,7 @@ def _init(workspace: Workspace, action: Action, progress: Progress | None, made:
     return "repository initialised"
 
 
-def _backup(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
+def _backup(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> Done:
     assert action.workload is not None
     driver = workspace.driver(action.target)
     spec = workspace.manifest.workloads[action.workload]
@@ -150,7 +217,8 @@ def _backup(workspace: Workspace, action: Action, progress: Progress | None, mad
                       environment=child_environment(workspace.manifest, action.workload)):
         record = driver.backup(workspace.backup_job(action.workload), progress)
     made.setdefault((action.workload, action.target), []).append(record.id)
-    return f"recovery point {record.id[:12]}" + (" (partial)" if record.partial else "")
+    message = f"recovery point {record.id[:12]}" + (" (partial)" if record.partial else "")
+    return Done(message, bytes=record.bytes, stored_bytes=record.stored_bytes, point=record.id)
 
 
 def _copy(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
@@ -187,6 +255,27 @@ def _verify(workspace: Workspace, action: Action, progress: Progress | None, mad
     return "repository verified"
 
 
+def _drill(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> Done:
+    """Restore the planned point into scratch space, check it, and record the time it took."""
+    assert action.workload is not None and action.points
+    driver = workspace.driver(action.target)
+    wanted = action.points[0].id
+    point = next((p for p in driver.points() if p.id == wanted), None)
+    if point is None:
+        raise BkctlError(f"recovery point {wanted[:12]} is no longer in target '{action.target}'",
+                         hint="run `bkctl plan` again")
+    drill = workspace.manifest.policy_for(action.workload).drill
+    objective = drill.rto.fixed().total_seconds() if drill is not None else None
+    result = run_drill(driver, workspace.manifest.workloads[action.workload], point,
+                       child_environment(workspace.manifest, action.workload), objective_seconds=objective)
+    if not result.ok:
+        text = f"point {point.id[:12]} failed its checks after {result.seconds:.2f}s: {'; '.join(result.checks[:3])}"
+        return Done(text, ok=False, bytes=point.bytes, point=point.id, drill=result)
+    goal = "" if objective is None else f" ({'over' if result.breached else 'within'} the objective of {objective:g}s)"
+    text = f"point {point.id[:12]} restored and checked in {result.seconds:.2f}s{goal}: {'; '.join(result.checks[:3])}"
+    return Done(text, ok=result.ok, bytes=point.bytes, point=point.id, drill=result)
+
+
 HANDLERS: dict[ActionKind, Handler] = {
     ActionKind.INIT_TARGET: _init,
     ActionKind.BACKUP: _backup,
@@ -194,5 +283,6 @@ HANDLERS: dict[ActionKind, Handler] = {
     ActionKind.PRUNE: _prune,
     ActionKind.RECLAIM: _reclaim,
     ActionKind.VERIFY: _verify,
+    ActionKind.DRILL: _drill,
 }
 """One handler per action kind (tests/unit/test_reconcile.py fails when a kind has none)."""

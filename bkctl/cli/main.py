@@ -21,11 +21,13 @@ from bkctl import __version__
 from bkctl.cli import (
     apply,
     backup,
+    drill,
     keys,
     maintenance,
     plan,
     points,
     policy,
+    report,
     restore,
     schema,
     status,
@@ -70,7 +72,9 @@ app.command("validate")(validate.command)
 app.command("plan")(plan.command)
 app.command("apply")(apply.command)
 app.command("status")(status.command)
+app.command("report")(report.command)
 app.command("backup")(backup.command)
+app.command("drill")(drill.command)
 app.command("points")(points.command)
 app.command("restore")(restore.command)
 app.command("verify")(verify.command)

@@ -57,7 +57,8 @@ def command(
     ] = Format.TEXT,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file (atomically).")] = None,
     check: Annotated[bool, typer.Option(
-        "--check", help="Exit 1 when any objective is breached (an unreadable target always fails).")] = False,
+        "--check", help="Exit 1 when any objective (RPO, or a drill's RTO) is breached (an unreadable target "
+                        "always fails).")] = False,
     now: NowOption = None,
     all_hosts: Annotated[bool, typer.Option(
         "--all-hosts", help="Also list every host and workload the targets hold (central view).")] = False,
@@ -87,13 +88,25 @@ def command(
 
 def _table(rows: list[StatusRow], all_hosts: bool) -> Table:
     columns = ("host", "workload") if all_hosts else ("workload",)
-    table = Table(*columns, "target", "newest (UTC)", "age", "objective", "points", "size", "status")
+    extra = [name for name, shown in (("drill (RTO)", any(r.drill_objective_seconds or r.drill_time for r in rows)),
+                                      ("protection", any(r.protection for r in rows))) if shown]
+    table = Table(*columns, "target", "newest (UTC)", "age", "objective", "points", "size", "status", *extra)
     for r in rows:
         names = (r.host, r.workload) if all_hosts else (r.workload,)
+        cells = {"drill (RTO)": _drill_cell(r), "protection": escape(r.protection)}
         table.add_row(*names, r.target, r.newest.strftime("%Y-%m-%d %H:%M") if r.newest else "-",
                       _age(r.age_seconds), _age(r.objective_seconds), "?" if r.points is None else str(r.points),
-                      "?" if r.bytes is None else format_size(r.bytes), _status_cell(r))
+                      "?" if r.bytes is None else format_size(r.bytes), _status_cell(r), *(cells[e] for e in extra))
     return table
+
+
+def _drill_cell(row: StatusRow) -> str:
+    """``12.3s / 1h00m``: the newest drill's measured RTO against the objective, red when breached."""
+    if row.drill_time is None:
+        return "never" if row.drill_objective_seconds else "-"
+    measured = "failed" if row.drill_ok is False else f"{row.drill_seconds:.2f}s"
+    text = f"{measured} / {_age(row.drill_objective_seconds)}" if row.drill_objective_seconds else measured
+    return f"[red]{text}[/]" if row.drill_breached else text
 
 
 def _exit_code(rows: list[StatusRow], check: bool) -> int:
@@ -105,4 +118,5 @@ def _exit_code(rows: list[StatusRow], check: bool) -> int:
         codes.append(code)
     if check:
         codes += [ExitCode.ERROR for r in rows if r.reachable and r.compliant is False]
+        codes += [ExitCode.ERROR for r in rows if r.reachable and r.drill_breached]
     return combined_exit_code(codes)

@@ -6,6 +6,7 @@ from typing import Literal
 
 from bkctl.model.base import Name, Strict, described
 from bkctl.model.policy import Policy
+from bkctl.model.protection import ProtectionRule
 from bkctl.model.target import Encryption, Target
 from bkctl.model.units import DurationField, parse_duration
 from bkctl.model.workload import Workload
@@ -64,8 +65,20 @@ class Manifest(Strict):
         default_factory=dict,
     )
 
+    protection: ProtectionRule | None = described(
+        "Copies every workload must have: copies-media-offsite[-immutable[-0 verify errors]], e.g. "
+        "3-2-1-1-0 or 3-2-1; plan warns about each letter the actual copies fail (a workload's own "
+        "'protection' overrides this).",
+        "3-2-1-1-0",
+        default=None,
+    )
+
     def policy_for(self, workload: str) -> Policy:
         """The resolved policy of a workload (the loader guarantees it exists)."""
         return self.policies[self.workloads[workload].policy]
+
+    def protection_for(self, workload: str) -> str | None:
+        """The protection rule a workload must meet: its own, else the manifest's, else none."""
+        return self.workloads[workload].protection or self.protection
 
 

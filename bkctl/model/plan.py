@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bkctl.model.pricing import TargetCost
+
 __all__ = [
     "PLAN_FORMAT_VERSION",
     "ActionKind",
@@ -39,6 +41,7 @@ class ActionKind(StrEnum):
     PRUNE = "prune"
     RECLAIM = "reclaim"
     VERIFY = "verify"
+    DRILL = "drill"
 
 
 class Reason(StrEnum):
@@ -55,6 +58,7 @@ class Reason(StrEnum):
     UNREFERENCED_DATA = "unreferenced-data"
     VERIFY_DUE = "verify-due"
     MARKED_DATA = "marked-data"
+    DRILL_DUE = "drill-due"
 
 
 class WarningKind(StrEnum):
@@ -69,6 +73,10 @@ class WarningKind(StrEnum):
     TOOL_MISSING = "tool-missing"
     DAMAGED_POINTS = "damaged-points"
     SOURCE_MISSING = "source-missing"
+    DRILL_RTO_BREACH = "drill-rto-breach"
+    DRILL_FAILED = "drill-failed"
+    PROTECTION = "protection"
+    EARLY_DELETION = "early-deletion"
 
 
 class ErrorKind(StrEnum):
@@ -191,6 +199,8 @@ class Plan(_Frozen):
     warnings: tuple[PlanWarning, ...] = ()
     errors: tuple[PlanError, ...] = ()
     needs_confirmation: bool = False
+    # Storage and monthly cost per target; only when the manifest prices a target (left out otherwise).
+    costs: tuple[TargetCost, ...] = Field(default=(), exclude_if=lambda value: not value)
 
     @property
     def has_changes(self) -> bool:
@@ -235,9 +245,10 @@ class Plan(_Frozen):
             ActionKind.PRUNE: ("prune", "prunes"),
             ActionKind.RECLAIM: ("reclaim", "reclaims"),
             ActionKind.VERIFY: ("verify", "verifies"),
+            ActionKind.DRILL: ("drill", "drills"),
         }
         order = [ActionKind.BACKUP, ActionKind.COPY, ActionKind.PRUNE, ActionKind.INIT_TARGET,
-                 ActionKind.RECLAIM, ActionKind.VERIFY]
+                 ActionKind.RECLAIM, ActionKind.VERIFY, ActionKind.DRILL]
         parts = [
             _plural(self.count(kind), *words[kind]) for kind in order if self.count(kind)
         ]

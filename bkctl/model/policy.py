@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Literal, Self
 
 from croniter import croniter
 from pydantic import field_validator, model_validator
@@ -10,7 +10,7 @@ from pydantic import field_validator, model_validator
 from bkctl.model.base import Strict, described
 from bkctl.model.units import DurationField
 
-__all__ = ["Schedule", "Retention", "VerifySchedule", "Policy", "MAX_YEARLY"]
+__all__ = ["Schedule", "Retention", "VerifySchedule", "DrillSchedule", "Policy", "MAX_YEARLY"]
 
 MAX_YEARLY = 99  # Azure Backup's limit for yearly recovery points
 
@@ -117,6 +117,26 @@ class VerifySchedule(Strict):
     )
 
 
+class DrillSchedule(Strict):
+    """Restore drills: restore a point into scratch space, check it, and measure the time (RTO).
+
+    A drill proves a point restores, not only that its bytes authenticate (that is
+    ``verify``): files are compared with the point's own tree, a SQLite copy passes
+    ``PRAGMA integrity_check``, a database dump is loaded into a temporary database.
+    """
+
+    every: DurationField = described("How often a drill is due for each workload using this policy.", "30d")
+    rto: DurationField = described(
+        "Recovery time objective: a drill slower than this (start to verified) is a breach.", "1h"
+    )
+    pick: Literal["latest", "random"] = described(
+        "Which recovery point to drill: the newest good one, or one chosen at random among the good "
+        "ones (reproducibly from the plan's time).",
+        "latest",
+        default="latest",
+    )
+
+
 class Policy(Strict):
     """Schedule plus retention, referenced by name from workloads."""
 
@@ -126,5 +146,10 @@ class Policy(Strict):
     verify: VerifySchedule | None = described(
         "Optional periodic verification of the targets used with this policy.",
         {"every": "7d", "read_data": 5},
+        default=None,
+    )
+    drill: DrillSchedule | None = described(
+        "Optional restore drills that measure the recovery time (RTO) of workloads using this policy.",
+        {"every": "30d", "rto": "1h", "pick": "latest"},
         default=None,
     )

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from bkctl.model.runs import RunRecord
+
 __all__ = ["PointRecord", "TargetState", "ActualState", "fingerprint_points"]
 
 
@@ -74,6 +76,12 @@ class TargetState(_Frozen):
     damaged_points: tuple[str, ...] = ()  # point documents that failed authentication
     marked_bytes: int = 0  # data an earlier reclaim marked for deletion
     reclaim_ready: datetime | None = None  # when a later reclaim may delete some of it
+    # What earlier runs did here, oldest first (bounded: see docs/repository-format.md, "Run records").
+    runs: tuple[RunRecord, ...] = ()
+    # Points held on media that is offline (an exported cartridge) or cannot be changed (WORM, object
+    # lock), as the driver observes them; the 3-2-1-1-0 rule reads these, whatever the media.
+    offline_points: tuple[str, ...] = ()
+    immutable_points: tuple[str, ...] = ()
 
     @field_validator("last_verified", "reclaim_ready")
     @classmethod

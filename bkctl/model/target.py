@@ -7,6 +7,8 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from bkctl.model.base import Name, Strict, described
+from bkctl.model.pricing import PRICING_PRESETS, Pricing, PricingPreset
+from bkctl.model.protection import HOME_LOCATION, MediaClass, Placement
 from bkctl.model.tape import MEDIA_TYPES, MediaName, MediaType, TapePool, TapeTiming, TapeVault
 from bkctl.model.units import SizeField
 
@@ -50,6 +52,33 @@ class _TargetBase(Strict):
         "archive-99y",
         default=None,
     )
+    placement: Placement = described(
+        "Media class, site and immutability of this target's copies, for the 3-2-1-1-0 rule "
+        "(unset fields take defaults from the target's kind).",
+        {"media": "object", "location": "eu-west", "immutable": True},
+        default_factory=Placement,
+    )
+    pricing: Pricing | PricingPreset = described(
+        "Storage prices for the plan's monthly cost estimate: a shipped list (none, azure-hot, azure-cool, "
+        "azure-cold, azure-archive, s3-standard, s3-standard-ia, s3-glacier-flexible, "
+        "s3-glacier-deep-archive) or your own prices.",
+        "azure-cool",
+        default="none",
+    )
+
+    def media_class(self) -> MediaClass:
+        """The declared media class, else the kind's (disk here; vaults and tape override)."""
+        return self.placement.media or "disk"
+
+    def location(self) -> str:
+        return self.placement.location or HOME_LOCATION
+
+    def prices(self) -> Pricing:
+        return PRICING_PRESETS[self.pricing] if isinstance(self.pricing, str) else self.pricing
+
+    def priced(self) -> bool:
+        """Whether the manifest gave this target prices (a plan then shows cost estimates)."""
+        return self.pricing != "none"
 
 
 class DiskTarget(_TargetBase):
@@ -88,6 +117,12 @@ class VaultTarget(_TargetBase):
     port: int | None = described("Endpoint port.", 10000, default=None, ge=1, le=65535)
     secure: bool = described("Use TLS to talk to the endpoint.", True, default=True)
     region: str | None = described("Provider region, where the provider needs one.", "us-east-1", default=None)
+
+    def media_class(self) -> MediaClass:
+        return self.placement.media or ("disk" if self.provider == "local" else "object")
+
+    def location(self) -> str:
+        return self.placement.location or (HOME_LOCATION if self.provider == "local" else self.provider)
 
     @model_validator(mode="after")
     def _local_needs_path(self) -> Self:
@@ -169,6 +204,9 @@ class TapeTarget(_TargetBase):
         {"rate": "300MB", "load_seconds": 15},
         default_factory=TapeTiming,
     )
+
+    def media_class(self) -> MediaClass:
+        return self.placement.media or "tape"
 
     def media_type(self) -> MediaType:
         return MEDIA_TYPES[self.media]

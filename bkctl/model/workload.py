@@ -9,6 +9,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bkctl.model.base import Name, Strict, described
+from bkctl.model.protection import ProtectionRule
 from bkctl.model.units import DurationField, parse_duration
 
 __all__ = [
@@ -136,6 +137,11 @@ class _WorkloadBase(Strict):
     host: str | None = described(
         "Host that owns this workload's recovery points (defaults to this machine's name).",
         "web-01",
+        default=None,
+    )
+    protection: ProtectionRule | None = described(
+        "Copies this workload must have (overrides the manifest's 'protection'), e.g. 3-2-1-1-0.",
+        "3-2-1-1-0",
         default=None,
     )
 

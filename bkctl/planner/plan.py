@@ -2,8 +2,9 @@
 
 No clock, environment or I/O here: ``now`` is an argument, so a plan can be reproduced
 (``bkctl plan --now``) and tested. Output order is fixed: init-target, backups (by
-workload, then target), copies, prunes, reclaims, verifies; warnings follow targets in
-name order.
+workload, then target), copies, prunes, reclaims, verifies, drills; warnings follow targets
+in name order, then drill, protection (3-2-1-1-0) and early-deletion warnings by workload.
+Cost estimates come with the plan when the manifest prices a target.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from bkctl.model.plan import Action, ActionKind, ErrorKind, Plan, PlanError, Pla
 from bkctl.model.state import ActualState, PointRecord, TargetState
 from bkctl.planner.backups import plan_backup, rpo_warning
 from bkctl.planner.copies import ReplicaJob, plan_replica, unreachable_replica_warning
+from bkctl.planner.cost import estimate_costs
+from bkctl.planner.drills import plan_drills
+from bkctl.planner.protection import protection_warnings
 from bkctl.planner.prunes import mass_prune_warnings, plan_orphans, plan_prune
 from bkctl.planner.schedule import zone_of
 from bkctl.planner.verify import plan_verify
@@ -88,6 +92,12 @@ def make_plan(
         _plan_copies(scope, name, set(chosen), draft)
     mass = mass_prune_warnings(draft.actions, manifest.settings.max_prune_per_apply, draft.history)
     draft.warnings.extend(mass)
+    owners = {w: scope.owner(w) for w in sorted(manifest.workloads) if scope.selected(w)}
+    drills, drill_warnings = plan_drills(manifest, state, now, set(chosen), owners)
+    draft.actions.extend(drills)
+    draft.warnings.extend([*drill_warnings, *protection_warnings(manifest, state, owners, now)])
+    costs, cost_warnings = estimate_costs(manifest, state, draft.actions, chosen, owners, now)
+    draft.warnings.extend(cost_warnings)
     return Plan(
         created=now,
         now=now,
@@ -98,6 +108,7 @@ def make_plan(
         warnings=tuple(draft.warnings),
         errors=tuple(draft.errors),
         needs_confirmation=bool(mass),
+        costs=tuple(costs),
     )
 
 

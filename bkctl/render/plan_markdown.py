@@ -5,6 +5,7 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from bkctl.model.plan import Plan
+from bkctl.model.units import format_size
 from bkctl.render.symbols import SYMBOLS
 
 __all__ = ["render_markdown"]
@@ -25,6 +26,7 @@ def _environment() -> Environment:
         autoescape=False,  # Markdown, not HTML; cells are escaped by the 'cell' filter
     )
     environment.filters["cell"] = _cell
+    environment.filters["size"] = format_size
     return environment
 
 

@@ -9,11 +9,13 @@ from rich.table import Table
 from rich.text import Text
 
 from bkctl.model.plan import Action, ActionKind, Plan
+from bkctl.model.pricing import TargetCost
+from bkctl.model.units import format_size
 from bkctl.render.symbols import SYMBOLS
 
 __all__ = ["render_text"]
 
-_STYLES = {"+": "green", "-": "red", "~": "cyan", "*": "bold green", "!": "yellow", "R": "magenta"}
+_STYLES = {"+": "green", "-": "red", "~": "cyan", "*": "bold green", "!": "yellow", "R": "magenta", "D": "blue"}
 
 
 def _time(moment: datetime) -> str:
@@ -40,12 +42,19 @@ def _add_action(table: Table, action: Action) -> None:
         action.detail,
     )
     for point in action.points:
-        fate = ("copied" if action.kind == ActionKind.COPY
-                else f"not kept by: {', '.join(point.rules_not_keeping)}")
+        fate = ("copied" if action.kind == ActionKind.COPY else "restored and checked"
+                if action.kind == ActionKind.DRILL else f"not kept by: {', '.join(point.rules_not_keeping)}")
         table.add_row(
             "", "", "", "", Text(f"  {point.id[:12]}", style="dim"),
             Text(f"{_time(point.time)} {fate}", style="dim"),
         )
+
+
+def _cost_line(cost: TargetCost) -> str:
+    """``Cost of offsite: 1.2 GiB stored, 0.0120 USD/month now; next month 1.5 GiB, 0.0190 USD/month``."""
+    return (f"Cost of {cost.target}: {format_size(cost.stored_bytes_now)} stored, "
+            f"{cost.monthly_cost_before:.4f} {cost.currency}/month now; next month "
+            f"{format_size(cost.stored_bytes_next_month)}, {cost.monthly_cost_after:.4f} {cost.currency}/month")
 
 
 def render_text(plan: Plan, console: Console) -> None:
@@ -66,6 +75,10 @@ def render_text(plan: Plan, console: Console) -> None:
     for warning in plan.warnings:
         console.print(Text(f"Warning [{warning.kind}]: {warning.message}", style="yellow"))
     if plan.warnings:
+        console.print()
+    for cost in plan.costs:
+        console.print(Text(_cost_line(cost)))
+    if plan.costs:
         console.print()
     console.print(Text(plan.summary(), style="bold red" if plan.errors else "bold"))
     if plan.needs_confirmation:

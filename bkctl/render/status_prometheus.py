@@ -41,6 +41,10 @@ class StatusFacts(Protocol):
     def compliant(self) -> bool | None: ...
     @property
     def reachable(self) -> bool: ...
+    @property
+    def drill_seconds(self) -> float | None: ...
+    @property
+    def drill_time(self) -> datetime | None: ...
 
 
 Number = int | float | str
@@ -65,6 +69,12 @@ _FAMILIES = (
             lambda r: None if r.compliant is None else _seconds(r.objective_seconds)),
     _Family("bkctl_compliant", "1 when the recovery point objective is met, else 0 (unreadable target included).",
             lambda r: None if r.compliant is None else int(r.compliant)),
+    _Family("bkctl_drill_seconds",
+            "Measured recovery time of the newest restore drill in the target, start to verified (absent "
+            "when never drilled).",
+            lambda r: _seconds(r.drill_seconds)),
+    _Family("bkctl_drill_timestamp_seconds", "Time of the newest restore drill in the target.",
+            lambda r: _timestamp(r.drill_time) if r.drill_time else None),
 )
 
 

@@ -13,4 +13,5 @@ SYMBOLS: dict[ActionKind, str] = {
     ActionKind.PRUNE: "-",
     ActionKind.RECLAIM: "R",
     ActionKind.VERIFY: "!",
+    ActionKind.DRILL: "D",
 }

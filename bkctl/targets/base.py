@@ -20,18 +20,20 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from bkctl.archiver.progress import Progress
+from bkctl.model.runs import RunRecord
 from bkctl.model.state import PointRecord, TargetState
 from bkctl.model.units import format_size
 from bkctl.repo.keys import KeyInfo
 from bkctl.repo.lock import LockInfo
 from bkctl.repo.repair import IndexRepair, PointsRepair
 from bkctl.repo.repository import Repository
+from bkctl.restorer.compare import Comparison
 from bkctl.secrets import Secret
 from bkctl.sources.base import Fact, Source
 
 __all__ = [
     "Target", "BackupJob", "VerifyResult", "RestoreResult", "ReclaimResult", "CopyResult", "KeyRing",
-    "CopyDestination", "RepositoryMaintenance",
+    "CopyDestination", "RepositoryMaintenance", "RunLog", "RestoredComparison",
 ]
 
 
@@ -179,3 +181,26 @@ class RepositoryMaintenance(Protocol):
     def repair_points(self, *, remove: bool) -> PointsRepair: ...
 
     def unlock(self, *, only_stale: bool) -> list[LockInfo]: ...
+
+
+@runtime_checkable
+class RunLog(Protocol):
+    """A target that keeps the records of the runs that touched it, encrypted with its data.
+
+    Repository targets keep them as ``runs/`` objects (bkctl/repo/runs.py); a tape library
+    may keep them in its catalog by implementing these two methods. ``runs`` is what
+    ``observe`` puts in ``TargetState.runs``.
+    """
+
+    def record_run(self, record: RunRecord) -> None: ...
+
+    def runs(self) -> list[RunRecord]:
+        """Every record held, oldest first."""
+        ...
+
+
+@runtime_checkable
+class RestoredComparison(Protocol):
+    """A target that can compare a restored folder with a files point's own tree (drills)."""
+
+    def compare_restored(self, point_id: str, root: Path) -> Comparison: ...

@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from bkctl.archiver import Progress, save
 from bkctl.errors import BkctlError, NotFoundError, RepositoryNotFoundError, UsageError
+from bkctl.model.runs import RunRecord
 from bkctl.model.state import PointRecord, TargetState, fingerprint_points
 from bkctl.repo import PointInfo, Repository
 from bkctl.repo.copy import copy_points
@@ -25,8 +26,10 @@ from bkctl.repo.marks import MarkSet, read_marks
 from bkctl.repo.reclaim import DEFAULT_GRACE, reclaim
 from bkctl.repo.repair import IndexRepair, PointsRepair, repair_index, repair_points
 from bkctl.repo.repository import RepositoryExistsError
+from bkctl.repo.runs import append_run, read_runs
 from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point, restore_stream
+from bkctl.restorer.compare import Comparison, compare_restored
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
 from bkctl.targets.base import (
@@ -47,8 +50,8 @@ VERIFY_MARKER = "meta/last-verify"
 class RepositoryTarget:
     """A target whose recovery points live in a content-addressed repository.
 
-    Besides :class:`~bkctl.targets.base.Target` it is a ``KeyRing``, a ``CopyDestination``
-    and offers ``RepositoryMaintenance`` (repair, unlock).
+    Besides :class:`~bkctl.targets.base.Target` it is a ``KeyRing``, a ``CopyDestination``,
+    a ``RunLog`` and a ``RestoredComparison``, and offers ``RepositoryMaintenance`` (repair, unlock).
     """
 
     def __init__(self, name: str, store: BlobStore, passphrase: Secret | None,
@@ -115,7 +118,8 @@ class RepositoryTarget:
                            fingerprint=fingerprint_points(records), locks=tuple(lock.describe() for lock in locks),
                            last_verified=self._last_verified(),
                            damaged_points=tuple(self.repository().damaged_points()),
-                           marked_bytes=marks.bytes, reclaim_ready=self._reclaim_ready(marks, locks))
+                           marked_bytes=marks.bytes, reclaim_ready=self._reclaim_ready(marks, locks),
+                           runs=tuple(self.runs()))
 
     def _reclaim_ready(self, marks: MarkSet, locks: tuple[LockInfo, ...]) -> datetime | None:
         """When the earliest mark may be deleted: after its grace, once its locks are gone."""
@@ -194,6 +198,16 @@ class RepositoryTarget:
             self.store.put(VERIFY_MARKER, stamp)
         return VerifyResult(report.ok, list(report.problems), list(report.damaged_points),
                             list(report.damaged_files), report.packs_read)
+
+    # -- run records and drills ---------------------------------------------------
+    def record_run(self, record: RunRecord) -> None:
+        append_run(self.repository(), record)
+
+    def runs(self) -> list[RunRecord]:
+        return read_runs(self.repository())
+
+    def compare_restored(self, point_id: str, root: Path) -> Comparison:
+        return compare_restored(self.repository(), point_id, root)
 
     # -- keys --------------------------------------------------------------------
     def list_keys(self) -> list[KeyInfo]:

@@ -21,6 +21,8 @@ class Row:
     bytes: int | None = 1234567890123
     compliant: bool | None = True
     reachable: bool = True
+    drill_seconds: float | None = None
+    drill_time: datetime | None = None
 
 
 def test_integers_and_times_are_written_exactly_never_rounded() -> None:
@@ -64,3 +66,11 @@ def test_workloads_of_other_manifests_have_no_objective() -> None:
     families = {f.name: f.samples for f in text_string_to_metric_families(render_prometheus([Row(compliant=None)]))}
     assert families["bkctl_rpo_seconds"] == [] and families["bkctl_compliant"] == []
     assert len(families["bkctl_recovery_points"]) == 1
+
+
+def test_drill_families_carry_the_measured_rto_and_its_time_and_are_absent_without_a_drill() -> None:
+    drilled = Row(workload="db", drill_seconds=12.5, drill_time=datetime(2026, 11, 24, 3, 0, 0, 250000, tzinfo=UTC))
+    text = render_prometheus([drilled, Row()])
+    assert 'bkctl_drill_seconds{workload="db",target="local",host="web-01"} 12.5\n' in text
+    assert 'bkctl_drill_timestamp_seconds{workload="db",target="local",host="web-01"} 1795489200.25\n' in text
+    assert 'bkctl_drill_seconds{workload="docs"' not in text
