@@ -37,6 +37,7 @@ from bkctl.targets.base import (
     KeyRing,
     PointBrowser,
     PointEntry,
+    PointFile,
     ReclaimResult,
     RepositoryMaintenance,
     RestoreResult,
@@ -80,6 +81,7 @@ __all__ = [
     "point_browser",
     "PointBrowser",
     "PointEntry",
+    "PointFile",
     "EntryChange",
     "CHANGE_KINDS",
     "list_entries",
@@ -93,6 +95,7 @@ __all__ = [
     "change_dict",
     "ForgetRequest",
     "request_forget",
+    "forget_refusals",
     "ForgetResult",
     "forget",
     "WorkloadTotals",
@@ -646,22 +649,23 @@ def request_forget(workspace: Workspace, ids: list[str], *, target: str | None =
         damaged.update(broken)
     request = ForgetRequest(sorted(rows.values(), key=lambda r: (r.point.time, r.target)), sorted(damaged),
                             found.failures)
-    refusals = _forget_refusals(workspace, request, found, allow_last=allow_last, allow_mass_prune=allow_mass_prune)
+    refusals = forget_refusals(request.rows, found.rows, limit=workspace.manifest.settings.max_prune_per_apply,
+                               allow_last=allow_last, allow_mass_prune=allow_mass_prune)
     if refusals:
         raise ForgetRefusedError("; ".join(refusals), hint="nothing was deleted")
     return request
 
 
-def _forget_refusals(workspace: Workspace, request: ForgetRequest, found: Readable, *, allow_last: bool,
-                     allow_mass_prune: bool) -> list[str]:
-    limit = workspace.manifest.settings.max_prune_per_apply
+def forget_refusals(doomed_rows: list[PointRow], held_rows: list[PointRow], *, limit: int, allow_last: bool,
+                    allow_mass_prune: bool) -> list[str]:
+    """Why deleting ``doomed_rows`` out of ``held_rows`` is refused (none: it may go ahead)."""
     refusals = []
-    if len(request.rows) > limit and not allow_mass_prune:
-        refusals.append(f"forgetting {len(request.rows)} recovery points is more than settings.max_prune_per_apply "
+    if len(doomed_rows) > limit and not allow_mass_prune:
+        refusals.append(f"forgetting {len(doomed_rows)} recovery points is more than settings.max_prune_per_apply "
                         f"({limit}); pass --allow-mass-prune")
-    doomed = {(r.target, r.point.id) for r in request.rows}
+    doomed = {(r.target, r.point.id) for r in doomed_rows}
     groups: dict[tuple[str, str, str], list[PointRow]] = {}
-    for row in found.rows:
+    for row in held_rows:
         groups.setdefault((row.target, row.point.workload, row.point.host), []).append(row)
     for (target, workload, host), held in sorted(groups.items()):
         gone = [r for r in held if (r.target, r.point.id) in doomed]

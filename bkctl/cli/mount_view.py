@@ -25,7 +25,7 @@ from typing import Any
 
 from bkctl.cli.console import err
 from bkctl.errors import BkctlError, NotFoundError
-from bkctl.operations import PointBrowser, PointEntry, PointRow
+from bkctl.operations import PointBrowser, PointEntry, PointFile, PointRow
 
 __all__ = ["PointsView", "folder_names"]
 
@@ -57,9 +57,9 @@ class PointsView:
         self._folders = dict(zip(("ids", "points"), folder_names(rows), strict=True))
         self._latest = next(reversed(self._folders["points"]), None)
         self._entries: OrderedDict[tuple[str, str], PointEntry] = OrderedDict()
-        self._files: dict[int, Any] = {}
+        self._files: dict[int, PointFile] = {}
         self._next_handle = 1
-        newest = int(max((row.point.time for row in rows)).timestamp() * 1e9) if rows else 0
+        newest = int(max(row.point.time for row in rows).timestamp() * 1e9) if rows else 0
         # the folders above the points: this user's, dated by the newest point
         self._owner = {"st_uid": os.getuid(), "st_gid": os.getgid(), "st_mtime": newest, "st_ctime": newest,
                        "st_atime": newest}

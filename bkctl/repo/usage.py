@@ -3,7 +3,8 @@
 Read-only. Three kinds of figure, never mixed up:
 
 - *stored*: bytes of the objects in the store, from the store's own sizes (what the disk
-  or the bill counts): ``stored_bytes`` for everything, ``pack_bytes`` for the data packs;
+  or the bill counts): ``stored_bytes`` for everything but the locks of running
+  processes, ``pack_bytes`` for the data packs;
 - *referenced*: the distinct chunks and trees the readable points use, walked from their
   trees: ``data_bytes`` as plaintext (the data after deduplication, before compression)
   and ``data_stored_bytes`` as sealed in the packs (after compression and encryption);
@@ -63,9 +64,12 @@ def storage_usage(repo: Repository, points: list[PointInfo]) -> Usage:
 
 
 def _sizes(store: BlobStore) -> dict[str, int]:
-    """Every object's size; one deleted meanwhile (a reclaim, a lock released) is left out."""
+    """Every object's size but the locks (running processes, this one's included, not data);
+    an object deleted meanwhile (by a reclaim) is left out."""
     sizes: dict[str, int] = {}
     for name in store.list(""):
+        if name.startswith("locks/"):
+            continue
         try:
             sizes[name] = store.size(name)
         except NotFoundError:
