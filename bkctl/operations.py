@@ -233,7 +233,7 @@ def choose_point(workspace: Workspace, workload: str, *, point: str | None, at: 
     if point:
         matches = [r for r in candidates if r.point.id.startswith(point)]
         if len({r.point.id for r in matches}) > 1:
-            raise NotFoundError(f"recovery point prefix '{point}' is ambiguous", hint="give more characters")
+            raise AmbiguousPointError(f"recovery point prefix '{point}' is ambiguous", hint="give more characters")
     elif at:
         matches = [r for r in candidates if r.point.time <= at][-1:]
     else:
