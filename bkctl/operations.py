@@ -7,6 +7,7 @@ CLI's job. ``now`` is always an argument so that plans can be reproduced.
 from __future__ import annotations
 
 import fnmatch
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -400,6 +401,7 @@ FORMAT_VERSION = 1
 """The ``format_version`` of the JSON that ls, find, diff, forget and stats print."""
 
 DUMP_BLOCK = 1 << 20  # bytes per read while dumping a file: one average chunk
+logger = logging.getLogger("bkctl")
 
 
 class AmbiguousPointError(UsageError):
@@ -482,6 +484,9 @@ def workload_point(workspace: Workspace, workload: str, *, point: str | None, ta
             raise next(iter(found.failures.values()))
         raise NotFoundError(f"workload '{workload}' has no recovery point yet",
                             hint=f"back it up with: bkctl backup {workload}")
+    for name, error in found.failures.items():
+        logger.warning("warning: target '%s' could not be read (%s); the newest point of the other targets "
+                       "is used", name, error.message)
     return found.rows[-1]
 
 

@@ -65,9 +65,8 @@ def _show(row: TargetStats) -> None:
         out.print(f"  unique data   {format_size(figures.data_bytes)}, stored as "
                   f"{format_size(figures.data_stored_bytes)}: dedup {_ratio(row.dedup_ratio)}, "
                   f"compression {_ratio(row.compression_ratio)}", markup=False)
-        out.print(f"  reclaimable   {format_size(figures.unreferenced_bytes)} unreferenced (the next reclaim "
-                  f"marks it), {format_size(figures.marked_bytes)} marked (a later reclaim deletes it)",
-                  markup=False)
+        out.print(f"  reclaimable   {format_size(figures.unreferenced_bytes)} unreferenced, "
+                  f"{format_size(figures.marked_bytes)} marked (`bkctl reclaim` frees them)", markup=False)
     if row.workloads:
         out.print(_workload_table(row))
 

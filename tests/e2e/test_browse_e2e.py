@@ -117,6 +117,13 @@ def test_dump_writes_one_files_bytes(bkctl: Runner, project: Path) -> None:
     folder = dump(bkctl, "docs", f"{project}/data/sub")
     assert folder.returncode == 64 and b"not a file" in folder.stderr and folder.stdout == b""
     assert dump(bkctl, "docs", f"{project}/data/none").returncode == 66
+    pack = max((p for p in (project / "repo" / "data").rglob("*") if p.is_file()), key=lambda p: p.stat().st_size)
+    raw = bytearray(pack.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    pack.write_bytes(bytes(raw))
+    damaged = dump(bkctl, "docs", f"{project}/data/big.bin")
+    assert damaged.returncode == 67 and b"incomplete: discard it" in damaged.stderr
+    assert len(damaged.stdout) < 5 << 20
 
 
 def test_dump_of_a_stream_point_takes_the_items_name(bkctl: Runner, project: Path) -> None:
