@@ -10,7 +10,7 @@ import fnmatch
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -593,6 +593,8 @@ def dump_file(workspace: Workspace, row: PointRow, path: str, out: BinaryIO) -> 
         written = 0
         while written < content.size:
             block = content.read(written, DUMP_BLOCK)
+            if not block:
+                break
             out.write(block)
             written += len(block)
     return written
@@ -620,7 +622,9 @@ def entry_dict(entry: PointEntry) -> dict[str, Any]:
 
 
 def change_dict(change: EntryChange) -> dict[str, Any]:
-    return {"change": change.kind, "path": change.path, "type": (change.new or change.old).type,  # type: ignore[union-attr]
+    """One change for JSON; ``type`` is the entry's type now (before, when it was removed)."""
+    kind = change.new.type if change.new is not None else change.old.type if change.old is not None else ""
+    return {"change": change.kind, "path": change.path, "type": kind,
             "old_size": change.old.size if change.old else None, "new_size": change.new.size if change.new else None}
 
 
@@ -632,11 +636,6 @@ class ForgetRequest:
     rows: list[PointRow]
     damaged: list[tuple[str, str]]
     failures: dict[str, BkctlError]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"format_version": FORMAT_VERSION, "points": [r.as_dict() for r in self.rows],
-                "damaged": [{"target": t, "id": i} for t, i in self.damaged],
-                "unreadable_targets": {name: error.message for name, error in self.failures.items()}}
 
 
 def request_forget(workspace: Workspace, ids: list[str], *, target: str | None = None, allow_last: bool = False,
@@ -725,7 +724,7 @@ class WorkloadTotals:
     newest: datetime | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "newest": self.newest.isoformat() if self.newest else None}
+        return {**asdict(self), "newest": self.newest.isoformat() if self.newest else None}
 
 
 @dataclass(frozen=True)
@@ -763,7 +762,7 @@ class TargetStats:
                 "error_code": self.error_code, "points": self.points, "damaged_points": self.damaged_points,
                 "logical_bytes": self.logical_bytes, "dedup_ratio": self.dedup_ratio,
                 "compression_ratio": self.compression_ratio,
-                "storage": self.figures.__dict__ if self.figures else None,
+                "storage": asdict(self.figures) if self.figures else None,
                 "workloads": [w.as_dict() for w in self.workloads]}
 
 
