@@ -21,15 +21,22 @@ from bkctl import __version__
 from bkctl.cli import (
     apply,
     backup,
+    diff,
     drill,
+    dump,
+    find,
+    forget,
     keys,
+    ls,
     maintenance,
+    mount,
     plan,
     points,
     policy,
     report,
     restore,
     schema,
+    stats,
     status,
     validate,
     verify,
@@ -84,6 +91,13 @@ app.add_typer(maintenance.repair_app, name="repair")
 app.add_typer(keys.app, name="keys")
 app.add_typer(policy.app, name="policy")
 app.command("schema")(schema.command)
+app.command("ls")(ls.command)
+app.command("find")(find.command)
+app.command("diff")(diff.command)
+app.command("dump")(dump.command)
+app.command("mount")(mount.command)
+app.command("forget")(forget.command)
+app.command("stats")(stats.command)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -32,7 +32,8 @@ def command(
     if as_json:
         sys.stdout.write(json.dumps([r.as_dict() for r in rows], indent=2) + "\n")
         return
-    table = Table("id", "time (UTC)", "workload", "host", "target", "size", "stored", "state")
+    # logical: what the point restores; added: what it stored that the target lacked (compressed)
+    table = Table("id", "time (UTC)", "workload", "host", "target", "logical", "added", "state")
     for r in rows:
         point = r.point
         table.add_row(point.id[:12], point.time.strftime("%Y-%m-%d %H:%M:%S"), point.workload, point.host, r.target,

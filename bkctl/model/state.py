@@ -35,8 +35,9 @@ class PointRecord(_Frozen):
     The one point type that crosses the target seam: drivers return it from ``backup`` and
     ``points``, observation collects it, the CLI lists it. How a driver stores a point
     (the repository's sealed document, a tape's session header) stays inside the driver.
-    ``bytes`` is the size of the data backed up; ``stored_bytes`` what the point added to
-    the target after deduplication and compression.
+    ``bytes`` is the size of the data backed up (logical); ``new_bytes`` the part of it
+    that was new to the target (after deduplication, before compression); ``stored_bytes``
+    what the point added to the target (after deduplication, compression and encryption).
     """
 
     id: str
@@ -46,6 +47,7 @@ class PointRecord(_Frozen):
     partial: bool = False
     bytes: int = 0
     stored_bytes: int = 0
+    new_bytes: int = 0
     # Digest of the workload definition the point was made from ("" from older bkctl):
     # the planner compares it with today's definition (reason ``definition-changed``).
     definition: str = ""

@@ -23,7 +23,7 @@ from bkctl.repo.pack import IndexEntry, read_pack_header
 from bkctl.repo.points import decode_point
 from bkctl.repo.repository import Repository
 
-__all__ = ["IndexRepair", "PointsRepair", "repair_index", "repair_points"]
+__all__ = ["IndexRepair", "PointsRepair", "remove_damaged_points", "repair_index", "repair_points"]
 
 
 @dataclass
@@ -96,6 +96,22 @@ def repair_points(repo: Repository, *, remove: bool = False) -> PointsRepair:
                 result.unrecoverable.append(point_id)
         _read_store_points(repo)
     return result
+
+
+def remove_damaged_points(repo: Repository, ids: list[str]) -> list[str]:
+    """Delete the named point documents that fail authentication in the store (``bkctl forget``
+    of a damaged id); an id that reads fine now is left alone. Returns the ids removed."""
+    removed = []
+    with repo.lock("maintenance"):
+        _read_store_points(repo)
+        damaged = set(repo.damaged_points())
+        for point_id in ids:
+            if point_id in damaged:
+                repo.store.delete(f"points/{point_id}")
+                repo.cache.delete(f"points/{point_id}")
+                removed.append(point_id)
+        _read_store_points(repo)
+    return removed
 
 
 def _read_store_points(repo: Repository) -> None:

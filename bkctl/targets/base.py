@@ -14,7 +14,8 @@ tests/contract/test_target_contract.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
@@ -23,6 +24,7 @@ from bkctl.archiver.progress import Progress
 from bkctl.model.runs import RunRecord
 from bkctl.model.state import PointRecord, TargetState
 from bkctl.model.units import format_size
+from bkctl.repo.comparison import CHANGE_KINDS
 from bkctl.repo.keys import KeyInfo
 from bkctl.repo.lock import LockInfo
 from bkctl.repo.repair import IndexRepair, PointsRepair
@@ -33,7 +35,8 @@ from bkctl.sources.base import Fact, Source
 
 __all__ = [
     "Target", "BackupJob", "VerifyResult", "RestoreResult", "ReclaimResult", "CopyResult", "KeyRing",
-    "CopyDestination", "RepositoryMaintenance", "RunLog", "RestoredComparison",
+    "CopyDestination", "RepositoryMaintenance", "RunLog", "RestoredComparison", "PointEntry", "EntryChange",
+    "PointFile", "PointBrowser", "StorageFigures", "StorageUsage", "DamagedPoints", "CHANGE_KINDS",
 ]
 
 
@@ -196,6 +199,48 @@ class RunLog(Protocol):
 
     def runs(self) -> list[RunRecord]:
         """Every record held, oldest first."""
+
+
+@dataclass(frozen=True)
+class PointEntry:
+    """One entry of a point, in bkctl's words: ``path`` is absolute inside the point
+    (``/etc/hosts``; a stream point's item is ``/NAME``), ``mode`` the permission bits,
+    ``type`` one of file, dir, symlink, fifo, chardev, blockdev."""
+
+    path: str
+    type: str
+    mode: int
+    size: int
+    mtime_ns: int
+    uid: int = 0
+    gid: int = 0
+    user: str = ""
+    group: str = ""
+    link_target: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """One difference between two points: ``kind`` is added, removed, modified (content),
+    metadata (mode, owner, mtime) or type; ``old`` is None when added, ``new`` when removed."""
+
+    kind: str
+    path: str
+    old: PointEntry | None
+    new: PointEntry | None
+
+
+class PointFile(Protocol):
+    """A stored file opened for reading at any offset (``dump``, ``mount``)."""
+
+    size: int
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes from ``offset``; fewer only at the end; damage is RepositoryCorruptError."""
         ...
 
 
@@ -204,3 +249,65 @@ class RestoredComparison(Protocol):
     """A target that can compare a restored folder with a files point's own tree (drills)."""
 
     def compare_restored(self, point_id: str, root: Path) -> Comparison: ...
+
+
+@runtime_checkable
+class PointBrowser(Protocol):
+    """A target whose points can be read entry by entry without restoring them
+    (``ls``, ``find``, ``diff``, ``dump``, ``mount``). Paths are absolute inside the point;
+    a missing one is NotFoundError, a damaged tree RepositoryCorruptError."""
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Keep the points' data in place while reading (a repository's shared lock)."""
+        ...
+
+    def point_entries(self, point_id: str, path: str = "/", *, recursive: bool = True) -> Iterator[PointEntry]:
+        """What lies below ``path`` depth-first by name, or the entry itself when it is no folder."""
+        ...
+
+    def point_entry(self, point_id: str, path: str) -> PointEntry: ...
+
+    def open_point_file(self, point_id: str, path: str) -> PointFile: ...
+
+    def point_changes(self, old_id: str, new_id: str) -> Iterator[EntryChange]: ...
+
+
+@dataclass(frozen=True)
+class StorageFigures:
+    """What a target really stores (its objects' sizes) and how much of it the points use.
+
+    ``stored_bytes``/``pack_bytes``: the store's own sizes of every object / of the data
+    packs. ``data_bytes``: the distinct data the points reference, before compression
+    (after deduplication); ``data_stored_bytes``: the same data as stored. ``unreferenced_bytes``:
+    stored data no point uses (the next reclaim marks it); ``marked_bytes``: data an
+    earlier reclaim marked (a later one deletes it).
+    """
+
+    stored_bytes: int
+    objects: int
+    pack_bytes: int
+    packs: int
+    data_bytes: int
+    data_stored_bytes: int
+    tree_stored_bytes: int
+    unreferenced_bytes: int
+    marked_bytes: int
+
+
+@runtime_checkable
+class StorageUsage(Protocol):
+    """A target that can say what it stores (``bkctl stats``)."""
+
+    def storage_figures(self) -> StorageFigures: ...
+
+
+@runtime_checkable
+class DamagedPoints(Protocol):
+    """A target that names the point documents it cannot read and can delete them one by one
+    (``bkctl forget`` of a damaged id)."""
+
+    def damaged_point_ids(self) -> list[str]: ...
+
+    def remove_damaged_points(self, ids: list[str]) -> list[str]:
+        """Delete those of ``ids`` that are still damaged; returns the ids removed."""
+        ...

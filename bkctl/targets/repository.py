@@ -8,8 +8,9 @@ no secret) so scheduled verification survives a lost local cache.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -19,14 +20,19 @@ from bkctl.errors import BkctlError, NotFoundError, RepositoryNotFoundError, Usa
 from bkctl.model.runs import RunRecord
 from bkctl.model.state import PointRecord, TargetState, fingerprint_points
 from bkctl.repo import PointInfo, Repository
+from bkctl.repo.browse import entries_below, lookup, split_path
+from bkctl.repo.comparison import changes
 from bkctl.repo.copy import copy_points
+from bkctl.repo.file_content import FileContent
 from bkctl.repo.keys import KeyInfo
-from bkctl.repo.lock import LockInfo, read_locks, remove_locks
+from bkctl.repo.lock import LockInfo, RepositoryLock, read_locks, remove_locks
 from bkctl.repo.marks import MarkSet, read_marks
 from bkctl.repo.reclaim import DEFAULT_GRACE, reclaim
-from bkctl.repo.repair import IndexRepair, PointsRepair, repair_index, repair_points
+from bkctl.repo.repair import IndexRepair, PointsRepair, remove_damaged_points, repair_index, repair_points
 from bkctl.repo.repository import RepositoryExistsError
 from bkctl.repo.runs import append_run, read_runs
+from bkctl.repo.tree import Node
+from bkctl.repo.usage import storage_usage
 from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point, restore_stream
 from bkctl.restorer.compare import Comparison, compare_restored
@@ -36,8 +42,12 @@ from bkctl.targets.base import (
     BackupJob,
     CopyDestination,
     CopyResult,
+    EntryChange,
+    PointEntry,
+    PointFile,
     ReclaimResult,
     RestoreResult,
+    StorageFigures,
     Target,
     VerifyResult,
 )
@@ -51,7 +61,8 @@ class RepositoryTarget:
     """A target whose recovery points live in a content-addressed repository.
 
     Besides :class:`~bkctl.targets.base.Target` it is a ``KeyRing``, a ``CopyDestination``,
-    a ``RunLog`` and a ``RestoredComparison``, and offers ``RepositoryMaintenance`` (repair, unlock).
+    a ``RunLog``, a ``RestoredComparison``, a ``PointBrowser``, a ``StorageUsage`` and
+    ``DamagedPoints``, and offers ``RepositoryMaintenance`` (repair, unlock).
     """
 
     def __init__(self, name: str, store: BlobStore, passphrase: Secret | None,
@@ -191,6 +202,48 @@ class RepositoryTarget:
         """Remove stale locks (or all); needs no passphrase, only access to the store."""
         return remove_locks(self.store, only_stale=only_stale)
 
+    # -- browsing (ls, find, diff, dump, mount) and figures (stats) --------------------
+    def reading(self) -> AbstractContextManager[None]:
+        return _held(self.repository().lock("shared"))  # a reclaim deleting meanwhile waits for it
+
+    def point_entries(self, point_id: str, path: str = "/", *, recursive: bool = True) -> Iterator[PointEntry]:
+        repository = self.repository()
+        root = repository.get_point(point_id).root
+        for where, node in entries_below(repository, root, path, recursive=recursive):
+            yield _entry(where, node)
+
+    def point_entry(self, point_id: str, path: str) -> PointEntry:
+        repository = self.repository()
+        where = "/" + "/".join(split_path(path))
+        return _entry(where, lookup(repository, repository.get_point(point_id).root, path))
+
+    def open_point_file(self, point_id: str, path: str) -> PointFile:
+        repository = self.repository()
+        point = repository.get_point(point_id)
+        return FileContent(repository, lookup(repository, point.root, path), what=f"{path} in point {point.id[:8]}")
+
+    def point_changes(self, old_id: str, new_id: str) -> Iterator[EntryChange]:
+        repository = self.repository()
+        old, new = repository.get_point(old_id), repository.get_point(new_id)
+        for change in changes(repository, old.root, new.root):
+            yield EntryChange(change.kind, change.path,
+                              None if change.old is None else _entry(change.path, change.old),
+                              None if change.new is None else _entry(change.path, change.new))
+
+    def storage_figures(self) -> StorageFigures:
+        repository = self.repository()
+        with repository.lock("shared"):
+            usage = storage_usage(repository, repository.list_points())
+        return StorageFigures(**asdict(usage))
+
+    def damaged_point_ids(self) -> list[str]:
+        repository = self.repository()
+        repository.list_points()
+        return repository.damaged_points()
+
+    def remove_damaged_points(self, ids: list[str]) -> list[str]:
+        return remove_damaged_points(self.repository(), ids)
+
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult:
         report = verify(self.repository(), read_data_percent, progress.advance if progress is not None else None)
         if report.ok:
@@ -226,6 +279,20 @@ class RepositoryTarget:
         self.repository().change_passphrase(new)
 
 
+@contextmanager
+def _held(lock: RepositoryLock) -> Iterator[None]:
+    with lock:
+        yield
+
+
+def _entry(path: str, node: Node) -> PointEntry:
+    """A tree node as the entry that crosses the seam (the node's dict stays in the engine)."""
+    return PointEntry(path=path, type=str(node["type"]), mode=int(node.get("mode", 0)), size=int(node.get("size", 0)),
+                      mtime_ns=int(node.get("mtime_ns", 0)), uid=int(node.get("uid", 0)), gid=int(node.get("gid", 0)),
+                      user=str(node.get("user", "")), group=str(node.get("group", "")),
+                      link_target=str(node.get("target", "")))
+
+
 def _record(point: PointInfo) -> PointRecord:
     """The catalog entry of a stored point: the one point type that leaves this driver."""
     stats = point.stats or {}
@@ -233,4 +300,5 @@ def _record(point: PointInfo) -> PointRecord:
     return PointRecord(id=point.id, workload=point.workload, host=point.host, time=point.time,
                        partial=point.partial, bytes=int(size or 0),
                        stored_bytes=int(stats.get("stored_bytes", 0) or 0),
+                       new_bytes=int(stats.get("new_bytes", 0) or 0),
                        definition=str(point.meta.get("definition", "")))
