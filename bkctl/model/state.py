@@ -11,7 +11,9 @@ import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bkctl.model.tape_state import TapeState
 
 __all__ = ["PointRecord", "TargetState", "ActualState", "fingerprint_points"]
 
@@ -74,6 +76,8 @@ class TargetState(_Frozen):
     damaged_points: tuple[str, ...] = ()  # point documents that failed authentication
     marked_bytes: int = 0  # data an earlier reclaim marked for deletion
     reclaim_ready: datetime | None = None  # when a later reclaim may delete some of it
+    # A tape library's cartridges, media sets and point placements (None for other kinds).
+    tape: TapeState | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @field_validator("last_verified", "reclaim_ready")
     @classmethod
@@ -90,6 +94,8 @@ class TargetState(_Frozen):
             return "unreachable"
         if not self.initialized:
             return "uninitialised"
+        if self.tape is not None:  # cartridges moved (exported, recycled) also make a plan stale
+            return hashlib.sha256(f"{self.fingerprint}\n{self.tape.digest()}".encode()).hexdigest()
         return self.fingerprint
 
 

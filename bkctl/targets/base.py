@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
@@ -44,6 +45,7 @@ class BackupJob:
     source: Source
     compression: int | None
     meta: Mapping[str, Fact] = field(default_factory=dict)
+    time: datetime | None = None  # the point's time when a run acts as of another moment (apply --now)
 
 
 @dataclass(frozen=True)
