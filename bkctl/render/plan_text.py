@@ -13,7 +13,8 @@ from bkctl.render.symbols import SYMBOLS
 
 __all__ = ["render_text"]
 
-_STYLES = {"+": "green", "-": "red", "~": "cyan", "*": "bold green", "!": "yellow", "R": "magenta"}
+_STYLES = {"+": "green", "-": "red", "~": "cyan", "*": "bold green", "!": "yellow", "R": "magenta", "L": "green",
+           "<": "cyan", "%": "magenta", ">": "cyan"}
 
 
 def _time(moment: datetime) -> str:

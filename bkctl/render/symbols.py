@@ -13,4 +13,8 @@ SYMBOLS: dict[ActionKind, str] = {
     ActionKind.PRUNE: "-",
     ActionKind.RECLAIM: "R",
     ActionKind.VERIFY: "!",
+    ActionKind.LABEL_CARTRIDGE: "L",
+    ActionKind.IMPORT_CARTRIDGE: "<",
+    ActionKind.RECYCLE_CARTRIDGE: "%",
+    ActionKind.EXPORT_CARTRIDGE: ">",
 }
