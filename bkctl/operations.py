@@ -16,6 +16,7 @@ from bkctl.errors import BkctlError, NotFoundError, UsageError
 from bkctl.model import FilesWorkload, ImageWorkload, SqliteWorkload, Workload
 from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, Reason, WarningKind
 from bkctl.model.state import ActualState, PointRecord, TargetState
+from bkctl.model.tape_state import TapeState
 from bkctl.observe import observation_error, observe
 from bkctl.planfile import check_stale
 from bkctl.planner import interval_of, make_plan, next_due
@@ -26,7 +27,15 @@ from bkctl.sources.database_restore import restore_into
 from bkctl.sources.environment import child_environment
 from bkctl.sources.hooks import hook_problems
 from bkctl.sources.registry import source_for
-from bkctl.targets.base import KeyRing, ReclaimResult, RepositoryMaintenance, RestoreResult, VerifyResult
+from bkctl.targets.base import (
+    CopyResult,
+    KeyRing,
+    ReclaimResult,
+    RepositoryMaintenance,
+    RestoreResult,
+    VerifyResult,
+)
+from bkctl.targets.media import MediaLibrary, RestoreMap, ScanSummary
 from bkctl.workspace import Workspace
 
 __all__ = [
@@ -52,6 +61,14 @@ __all__ = [
     "repair_points",
     "unlock",
     "repository_targets",
+    "media_library",
+    "restore_map",
+    "copy_points",
+    "tape_status",
+    "tape_label",
+    "tape_scan",
+    "tape_export",
+    "tape_import",
 ]
 
 
@@ -339,3 +356,52 @@ def repair_points(workspace: Workspace, target: str, *, remove: bool) -> PointsR
 def unlock(workspace: Workspace, target: str, *, only_stale: bool) -> list[str]:
     """Descriptions of the locks removed."""
     return [lock.describe() for lock in _maintained(workspace, target).unlock(only_stale=only_stale)]
+
+
+# -- tape ------------------------------------------------------------------------------------
+
+
+def media_library(workspace: Workspace, target: str) -> MediaLibrary:
+    driver = workspace.driver(target)
+    if not isinstance(driver, MediaLibrary):
+        raise UsageError(f"target '{target}' is not a tape library",
+                         hint="tape commands take a target of type: tape")
+    return driver
+
+
+def restore_map(workspace: Workspace, row: PointRow) -> RestoreMap | None:
+    """The cartridges a restore from tape reads, in order, with their places; None off tape."""
+    driver = workspace.driver(row.target)
+    return driver.restore_map(row.point.id) if isinstance(driver, MediaLibrary) else None
+
+
+def copy_points(workspace: Workspace, source: str, destination: str, ids: list[str]) -> CopyResult:
+    """Copy points between targets keeping their ids (from tape back into a disk or vault target)."""
+    return workspace.driver(source).copy_points_to(workspace.driver(destination), ids)
+
+
+def tape_status(workspace: Workspace, target: str) -> TapeState:
+    return media_library(workspace, target).library_state()
+
+
+def tape_label(workspace: Workspace, target: str, barcodes: list[str] | None) -> list[str]:
+    return media_library(workspace, target).label(barcodes)
+
+
+def tape_scan(workspace: Workspace, target: str, *, full: bool) -> ScanSummary:
+    return media_library(workspace, target).scan(full=full)
+
+
+def tape_export(workspace: Workspace, target: str, barcodes: list[str], vault: str | None) -> tuple[list[str], str]:
+    """Export to ``vault`` (the target's only vault when not named); returns what moved and where."""
+    spec = workspace.manifest.targets[target]
+    vaults = sorted(getattr(spec, "vaults", {}))
+    chosen = vault or (vaults[0] if len(vaults) == 1 else None)
+    if chosen is None:
+        raise UsageError(f"target '{target}' has {len(vaults)} vaults; name one with --vault",
+                         hint=f"vaults: {', '.join(vaults) or 'none (add vaults: to the target)'}")
+    return media_library(workspace, target).export(barcodes, chosen), chosen
+
+
+def tape_import(workspace: Workspace, target: str, barcodes: list[str]) -> list[str]:
+    return media_library(workspace, target).import_(barcodes)

@@ -29,6 +29,7 @@ from bkctl.cli import (
     restore,
     schema,
     status,
+    tape,
     validate,
     verify,
 )
@@ -79,6 +80,7 @@ app.command("unlock")(maintenance.unlock_command)
 app.add_typer(maintenance.repair_app, name="repair")
 app.add_typer(keys.app, name="keys")
 app.add_typer(policy.app, name="policy")
+app.add_typer(tape.app, name="tape")
 app.command("schema")(schema.command)
 
 

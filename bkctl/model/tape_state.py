@@ -10,11 +10,12 @@ what the coming months need. ``bkctl tape status`` prints the same values.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-__all__ = ["CartridgeNeed", "TapeCartridge", "TapeMediaSet", "TapePlacement", "TapeState"]
+__all__ = ["CartridgeNeed", "RestoreMap", "ScanSummary", "TapeCartridge", "TapeMediaSet", "TapePlacement", "TapeState"]
 
 
 class _Frozen(BaseModel):
@@ -142,3 +143,28 @@ class TapeState(_Frozen):
         for placement in self.placements:
             digest.update(f"{placement.id}\t{int(placement.expired)}\n".encode())
         return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RestoreMap:
+    """The cartridges a restore reads, in order, each once, and how long it should take."""
+
+    point: str
+    needs: tuple[CartridgeNeed, ...]
+    bytes: int
+    estimate_seconds: float
+
+    @property
+    def offsite(self) -> tuple[CartridgeNeed, ...]:
+        return tuple(n for n in self.needs if n.offsite)
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """What ``tape scan`` rebuilt: media sets and points, cartridges read and skipped."""
+
+    media_sets: int
+    points: int
+    cartridges_read: int
+    blocks_read: int
+    skipped: tuple[str, ...]

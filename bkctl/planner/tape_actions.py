@@ -47,18 +47,19 @@ def cartridge_actions(name: str, spec: TapeTarget, library: TapeState, model: Li
         actions.append(Action(kind=ActionKind.IMPORT_CARTRIDGE, target=name, reason=Reason.OFFSITE_EXPIRED,
                               detail=f"every point on them has expired: back from vault {vaults} to be recycled",
                               cartridges=tuple(b for b, _ in imports)))
-    actions += [_recycle(name, model, barcode, held) for barcode, held in sorted(model.recycles.items())]
+    written = {c.barcode: c.last_written for c in library.cartridges}
+    actions += [_recycle(name, model, barcode, held, written[barcode]) for barcode, held in
+                sorted(model.recycles.items())]
     actions += _exports(name, spec, model, now)
     return actions
 
 
-def _recycle(name: str, model: LibraryModel, barcode: str, held: tuple[str, ...]) -> Action:
-    cartridge = model.cartridges[barcode]
+def _recycle(name: str, model: LibraryModel, barcode: str, held: tuple[str, ...],
+             last_written: datetime | None) -> Action:
     times = {p.id: p.time for p in model.placements}
     points = tuple(sorted((PrunedPoint(id=i, time=times[i], rules_not_keeping=("expired",)) for i in held),
                           key=lambda p: (p.time, p.id), reverse=True))
-    written = f", last written {format_time(datetime.fromisoformat(cartridge.last_written))}" \
-        if cartridge.last_written else ""
+    written = f", last written {format_time(last_written)}" if last_written else ""
     return Action(kind=ActionKind.RECYCLE_CARTRIDGE, target=name, reason=Reason.CARTRIDGE_NEEDED,
                   detail=f"a write needs a cartridge and none is scratch; every point on {barcode} ({len(held)}) "
                          f"and depending on one has expired{written}", cartridges=(barcode,), points=points)

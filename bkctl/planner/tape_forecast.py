@@ -154,8 +154,8 @@ def _warning(name: str, ledgers: dict[bool, _Ledger]) -> PlanWarning | None:
         pools = ", ".join(f"{pool} {count}" for pool, count in sorted(ledger.by_pool.items()))
         given = sum(ledger.given.values())
         parts.append(f"the coming {HORIZON_DAYS} days need {need} new {'WORM ' if worm else ''}cartridge"
-                     f"{'s' if need != 1 else ''} ({pools}); {ledger.free} are scratch, blank or recyclable now "
-                     f"and {given} become recyclable in time: {short} short")
+                     f"{'s' if need != 1 else ''} ({pools}), {ledger.free} scratch, blank or recyclable now "
+                     f"and {given} recyclable in time: {short} short")
     if not parts:
         return None
     return PlanWarning(kind=WarningKind.SCRATCH_EXHAUSTED, target=name,

@@ -41,8 +41,8 @@ def _add_action(table: Table, action: Action) -> None:
         action.detail,
     )
     for point in action.points:
-        fate = ("copied" if action.kind == ActionKind.COPY
-                else f"not kept by: {', '.join(point.rules_not_keeping)}")
+        fate = {ActionKind.COPY: "copied", ActionKind.RECYCLE_CARTRIDGE: "expired, erased with the cartridge"}.get(
+            action.kind, f"not kept by: {', '.join(point.rules_not_keeping)}")
         table.add_row(
             "", "", "", "", Text(f"  {point.id[:12]}", style="dim"),
             Text(f"{_time(point.time)} {fate}", style="dim"),

@@ -2,44 +2,17 @@
 
 Declared as a protocol, as :class:`~bkctl.targets.base.KeyRing` is, so callers test
 ``isinstance(driver, MediaLibrary)`` and never a driver's class. The values that cross
-it are the model's (:class:`~bkctl.model.tape_state.TapeState`, ``CartridgeNeed``) or the
-small result types below.
+it are the model's (:mod:`bkctl.model.tape_state`), so the CLI can read them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from bkctl.model.tape_state import CartridgeNeed, TapeState
+from bkctl.model.tape_state import RestoreMap, ScanSummary, TapeState
 from bkctl.targets.base import Target
 
 __all__ = ["MediaLibrary", "RestoreMap", "ScanSummary"]
-
-
-@dataclass(frozen=True)
-class RestoreMap:
-    """The cartridges a restore reads, in order, each once, and how long it should take."""
-
-    point: str
-    needs: tuple[CartridgeNeed, ...]
-    bytes: int
-    estimate_seconds: float
-
-    @property
-    def offsite(self) -> tuple[CartridgeNeed, ...]:
-        return tuple(n for n in self.needs if n.offsite)
-
-
-@dataclass(frozen=True)
-class ScanSummary:
-    """What ``tape scan`` rebuilt: media sets and points, cartridges read and skipped."""
-
-    media_sets: int
-    points: int
-    cartridges_read: int
-    blocks_read: int
-    skipped: tuple[str, ...]
 
 
 @runtime_checkable
