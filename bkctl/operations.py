@@ -7,13 +7,13 @@ CLI's job. ``now`` is always an argument so that plans can be reproduced.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from bkctl.archiver.progress import Progress
 from bkctl.errors import BkctlError, NotFoundError, UsageError
-from bkctl.model import FilesWorkload, ImageWorkload, SqliteWorkload, Workload
+from bkctl.model import FilesWorkload, ImageWorkload, SqliteWorkload, TapeTarget, Workload
 from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, Reason, WarningKind
 from bkctl.model.state import ActualState, PointRecord, TargetState
 from bkctl.model.tape_state import TapeState
@@ -285,20 +285,37 @@ def status(workspace: Workspace, now: datetime, *, all_hosts: bool = False) -> l
         replicas = [workspace.manifest.targets[t].replica for t in spec.targets]
         for target in dict.fromkeys([*spec.targets, *(r for r in replicas if r is not None)]):
             rows.append(_status_row(workspace, name, state.targets[target], now))
+        for target in _tape_copies_of(workspace, spec.targets):
+            rows.append(_status_row(workspace, name, state.targets[target], now, _gfs_objective(workspace, target)))
     return rows + (_unmanaged_rows(state, rows, now) if all_hosts else [])
 
 
-def _status_row(workspace: Workspace, workload: str, observed: TargetState, now: datetime) -> StatusRow:
+def _tape_copies_of(workspace: Workspace, targets: list[str]) -> list[str]:
+    """Tape targets that copy from one of ``targets`` (GFS): they hold the workload's points too."""
+    return sorted(name for name, spec in workspace.manifest.targets.items()
+                  if isinstance(spec, TapeTarget) and spec.copy_from in targets)
+
+
+def _gfs_objective(workspace: Workspace, target: str) -> timedelta:
+    """A GFS tape gets the point of a week once the week is over: two periods of its most frequent level."""
+    spec = workspace.manifest.targets[target]
+    levels = [p.receives for p in getattr(spec, "pools", {}).values() if p.receives]
+    days = min(({"weekly": 7, "monthly": 31, "yearly": 366}[level] for level in levels), default=7)
+    return timedelta(days=2 * days)
+
+
+def _status_row(workspace: Workspace, workload: str, observed: TargetState, now: datetime,
+                objective: timedelta | None = None) -> StatusRow:
     schedule = workspace.manifest.policy_for(workload).schedule
     host = workspace.host_of(workload)
-    interval = interval_of(schedule, now)
+    interval = objective or interval_of(schedule, now)
     if not observed.reachable:
         return StatusRow(workload, observed.name, host, None, None, interval.total_seconds(), None, None, False,
                          f"unreachable: {observed.error}", reachable=False, error_code=observed.error_code or 1)
     points = [p for p in observed.points if p.workload == workload and p.host == host]
     newest = max((p.time for p in points if not p.partial), default=None)
-    interval = interval_of(schedule, newest or now)
-    due = next_due(schedule, newest)
+    interval = objective or interval_of(schedule, newest or now)
+    due = newest if objective else next_due(schedule, newest)
     if newest is None:
         compliant, note = False, "never backed up"
     else:
