@@ -150,7 +150,8 @@ def test_status_verify_and_points_cover_tape_targets(bkctl: Runner, direct: Path
 
 
 def test_incremental_tape_format_is_a_clear_plan_error(bkctl: Runner, direct: Path) -> None:
-    (direct / "bkctl.yaml").write_text(DIRECT.replace("    pool: daily\n", "    pool: daily\n    format: incremental\n"))
+    incremental = DIRECT.replace("    pool: daily\n", "    pool: daily\n    format: incremental\n")
+    (direct / "bkctl.yaml").write_text(incremental)
     plan = bkctl("plan")
     assert plan.returncode == 1
     assert "format: incremental is not supported" in " ".join((plan.stdout + plan.stderr).split())
