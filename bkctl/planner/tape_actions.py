@@ -41,17 +41,24 @@ def cartridge_actions(name: str, spec: TapeTarget, library: TapeState, model: Li
     if blank:
         actions.append(Action(kind=ActionKind.LABEL_CARTRIDGE, target=name, reason=Reason.BLANK_CARTRIDGES,
                               detail=f"write the volume label (with the library's wrapped keys) on {len(blank)} "
-                                     f"blank cartridge{'s' if len(blank) != 1 else ''}", cartridges=tuple(blank)))
+                                     f"blank cartridge{'s' if len(blank) != 1 else ''}: {_names(blank)}",
+                              cartridges=tuple(blank)))
     if imports:
         vaults = ", ".join(sorted({f"'{vault}'" for _, vault in imports}))
         actions.append(Action(kind=ActionKind.IMPORT_CARTRIDGE, target=name, reason=Reason.OFFSITE_EXPIRED,
-                              detail=f"every point on them has expired: back from vault {vaults} to be recycled",
+                              detail=f"{_names([b for b, _ in imports])}: every point on them has expired; back "
+                                     f"from vault {vaults} to be recycled",
                               cartridges=tuple(b for b, _ in imports)))
     written = {c.barcode: c.last_written for c in library.cartridges}
     actions += [_recycle(name, model, barcode, held, written[barcode]) for barcode, held in
                 sorted(model.recycles.items())]
     actions += _exports(name, spec, model, now)
     return actions
+
+
+def _names(barcodes: list[str]) -> str:
+    """Every barcode, or the first and last of a long run (the action's ``cartridges`` list them all)."""
+    return ", ".join(barcodes) if len(barcodes) <= 6 else f"{barcodes[0]} to {barcodes[-1]}"
 
 
 def _recycle(name: str, model: LibraryModel, barcode: str, held: tuple[str, ...],
@@ -61,8 +68,9 @@ def _recycle(name: str, model: LibraryModel, barcode: str, held: tuple[str, ...]
                           key=lambda p: (p.time, p.id), reverse=True))
     written = f", last written {format_time(last_written)}" if last_written else ""
     return Action(kind=ActionKind.RECYCLE_CARTRIDGE, target=name, reason=Reason.CARTRIDGE_NEEDED,
-                  detail=f"a write needs a cartridge and none is scratch; every point on {barcode} ({len(held)}) "
-                         f"and depending on one has expired{written}", cartridges=(barcode,), points=points)
+                  detail=f"a write needs a cartridge and none is scratch; the {len(held)} point(s) on {barcode}, and "
+                         f"every point depending on them, have expired{written}", cartridges=(barcode,),
+                  points=points)
 
 
 def _exports(name: str, spec: TapeTarget, model: LibraryModel, now: datetime) -> list[Action]:
@@ -85,6 +93,7 @@ def _exports(name: str, spec: TapeTarget, model: LibraryModel, now: datetime) ->
                 chosen.append(cartridge.barcode)
         if chosen:
             actions.append(Action(kind=ActionKind.EXPORT_CARTRIDGE, target=name, reason=Reason.OFFSITE_ROTATION,
-                                  detail=f"closed media sets of pool '{pool_name}' go to vault '{pool.offsite}'",
+                                  detail=f"{_names(chosen)}: closed media sets of pool '{pool_name}' go to "
+                                         f"vault '{pool.offsite}'",
                                   cartridges=tuple(chosen), pool=pool_name))
     return actions

@@ -38,7 +38,8 @@ def write_detail(action: Action, taken: list[Taken], size: int, spec: TapeTarget
     label = "cartridge" if len(taken) == 1 else "cartridges"
     how_long = f"about {format_age(timedelta(seconds=round(estimate.seconds)))} for {format_size(size)}" \
         if size else "size unknown"
-    detail = f"{action.detail}; pool '{pool}', {label} {where}, {how_long}"
+    named = "" if f"pool '{pool}'" in action.detail else f"pool '{pool}', "
+    detail = f"{action.detail}; {named}{label} {where}, {how_long}"
     return action.model_copy(update={"pool": pool, "cartridges": tuple(t.barcode for t in taken),
                                      "estimate_seconds": round(estimate.seconds, 1), "detail": detail})
 

@@ -71,7 +71,7 @@ def test_the_shipped_tape_rotation_example_applies_end_to_end(bkctl: Runner, tmp
     assert bkctl("apply", manifest, "--auto-approve", "--now", DAY1).returncode == 0
     plan = bkctl("plan", manifest, "--now", DAY2)
     assert plan.returncode == 0 and "gfs-rotation" in plan.stdout
-    assert "pool 'weekly', cartridge BK0001L8 (scratch)" in " ".join(plan.stdout.split())
+    assert "into pool 'weekly'; cartridge BK0001L8 (scratch)" in " ".join(plan.stdout.split())
     assert bkctl("apply", manifest, "--auto-approve", "--now", DAY2).returncode == 0
     on_tape = json.loads(bkctl("points", "-m", manifest, "--target", "tape-lib", "--json").stdout)
     assert [p["time"] for p in on_tape] == ["2026-01-04T20:00:00+00:00"]  # Sunday's point, the week's newest
