@@ -203,3 +203,11 @@ def test_backups_into_a_tape_target_use_its_pool_and_the_newest_size_on_tape() -
     plan = make_plan(manifest, state, NOW + timedelta(days=1))
     backup = next(a for a in plan.actions if a.kind == ActionKind.BACKUP and a.target == "tape-lib")
     assert backup.pool == "weekly" and backup.cartridges and "for 9.0 MiB" in backup.detail
+
+
+def test_the_planner_names_the_barcodes_the_library_will_create() -> None:
+    from bkctl.tape import describe  # the engine's own numbering (tests may cross layers)
+
+    engine = [barcode for barcode, _ in describe(spec(), {}).barcodes()]
+    assert [c.barcode for c in blank_library(spec()).cartridges] == engine
+    assert [c.worm for c in blank_library(spec()).cartridges] == [w for _, w in describe(spec(), {}).barcodes()]
