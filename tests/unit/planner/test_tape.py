@@ -22,6 +22,7 @@ from bkctl.model.tape_state import TapeCartridge, TapeState
 from bkctl.model.target import TapeTarget
 from bkctl.planner import make_plan
 from bkctl.planner.tape_media import LibraryModel, blank_library
+from bkctl.tape import describe  # the engine's own barcode numbering, to compare with the planner's
 
 
 def plan_of(state: ActualState | None = None, now: datetime = NOW, **manifest: object) -> Plan:
@@ -75,7 +76,8 @@ def test_a_first_apply_copies_the_backlog_into_every_pool_and_yearly_points_onto
     assert cartridges == {"monthly": ("BK0001TT",), "weekly": ("BK0002TT",), "yearly": ("BK9001TW",)}
     label = tape_actions(plan, ActionKind.LABEL_CARTRIDGE)
     assert [a.cartridges for a in label] == [tuple(c.barcode for c in blank_library(spec()).cartridges)]
-    assert tape_actions(plan, ActionKind.INIT_TARGET)[0].detail == "create the tape library (8 test cartridges, 1 drive)"
+    init = tape_actions(plan, ActionKind.INIT_TARGET)[0]
+    assert init.detail == "create the tape library (8 test cartridges, 1 drive)"
 
 
 def test_points_a_pool_would_expire_at_once_are_not_copied() -> None:
@@ -87,7 +89,8 @@ def test_points_a_pool_would_expire_at_once_are_not_copied() -> None:
 # -- pool prunes ------------------------------------------------------------------------------
 
 def test_each_pool_prunes_by_its_own_retention_and_keep_never_prunes() -> None:
-    prunes = {a.pool: [p.time.strftime("%Y-%m-%d") for p in a.points] for a in tape_actions(plan_of(), ActionKind.PRUNE)}
+    prunes = {a.pool: [p.time.strftime("%Y-%m-%d") for p in a.points]
+              for a in tape_actions(plan_of(), ActionKind.PRUNE)}
     assert prunes == {"monthly": ["2025-11-30"], "weekly": ["2026-02-01"]}
     far = plan_of(now=NOW + timedelta(days=400))
     assert "yearly" not in {a.pool for a in tape_actions(far, ActionKind.PRUNE)}
@@ -206,8 +209,6 @@ def test_backups_into_a_tape_target_use_its_pool_and_the_newest_size_on_tape() -
 
 
 def test_the_planner_names_the_barcodes_the_library_will_create() -> None:
-    from bkctl.tape import describe  # the engine's own numbering (tests may cross layers)
-
     engine = [barcode for barcode, _ in describe(spec(), {}).barcodes()]
     assert [c.barcode for c in blank_library(spec()).cartridges] == engine
     assert [c.worm for c in blank_library(spec()).cartridges] == [w for _, w in describe(spec(), {}).barcodes()]

@@ -15,12 +15,12 @@ from test_plan_views import check, text_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "planner"))  # the shared tape scenario
 
-from tape_builders import NOW, gfs_state, tape_manifest  # noqa: E402
+from tape_builders import NOW, gfs_state, tape_manifest
 
-from bkctl.model.plan import Plan  # noqa: E402
-from bkctl.planfile import parse_plan  # noqa: E402
-from bkctl.planner import make_plan  # noqa: E402
-from bkctl.render import render_json, render_markdown  # noqa: E402
+from bkctl.model.plan import Plan
+from bkctl.planfile import parse_plan
+from bkctl.planner import make_plan
+from bkctl.render import render_json, render_markdown
 
 
 def tape_plan() -> Plan:
