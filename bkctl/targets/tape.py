@@ -20,23 +20,20 @@ manifest's description and re-checks dirty cartridges.
 from __future__ import annotations
 
 import copy
-import math
-import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from bkctl.archiver import Progress, save
-from bkctl.errors import BkctlError, NotFoundError, RepositoryCorruptError, RepositoryNotFoundError, UsageError
+from bkctl.errors import BkctlError, NotFoundError, RepositoryNotFoundError, UsageError
 from bkctl.model.state import PointRecord, TargetState, fingerprint_points
-from bkctl.model.tape_state import CartridgeNeed, TapeState
+from bkctl.model.tape_state import TapeState
 from bkctl.model.target import TapeTarget
 from bkctl.repo import Repository
 from bkctl.restorer import restore_point, restore_stream
 from bkctl.secrets import Secret
-from bkctl.tape import Changer, TapeLibrary, describe, estimate_read, pool_rules, require_onsite, timing_for
+from bkctl.tape import Changer, TapeLibrary, describe, pool_rules, require_onsite, timing_for
 from bkctl.tape.catalog import CatalogPoint
 from bkctl.tape.durable import read_json, write_json
 from bkctl.tape.keyring import library_key_objects
@@ -52,26 +49,15 @@ from bkctl.targets.base import (
 from bkctl.targets.media import RestoreMap, ScanSummary
 from bkctl.targets.tape_staging import staging_repository, sweep
 from bkctl.targets.tape_state import library_frame, point_records, record_of, tape_state
+from bkctl.targets.tape_upkeep import CartridgeReclaim, mail_slot_batches, restore_map_of, scan_summary, verify_share
 
-__all__ = ["CartridgeReclaim", "TapeDriver"]
+__all__ = ["TapeDriver"]
 
 VERIFY_MARKER = "verified.json"
 
 
 def _wall_clock() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class CartridgeReclaim(ReclaimResult):
-    """A tape "reclaim": nothing is deleted; recycling happens when a write needs a cartridge."""
-
-    cartridges_recyclable: int = 0
-    points_forgotten: int = 0
-
-    def describe(self) -> str:
-        return (f"nothing deleted on tape; {self.cartridges_recyclable} cartridge(s) recyclable when a write "
-                f"needs one; {self.points_forgotten} pruned point(s) of recycled cartridges forgotten")
 
 
 class TapeDriver:
@@ -237,13 +223,7 @@ class TapeDriver:
 
     # -- reading -----------------------------------------------------------------------
     def restore_map(self, point_id: str) -> RestoreMap:
-        entry = self._entry(point_id)
-        needs = tuple(CartridgeNeed(barcode=n.barcode, location=n.location, recall_seconds=n.recall_seconds)
-                      for n in self._open().restore_map(entry.id))
-        timing = timing_for(self.spec.media, self.spec.timing)
-        recall = max((n.recall_seconds for n in needs), default=0)
-        estimate = estimate_read(timing, entry.stored_bytes, len(needs), recall)
-        return RestoreMap(entry.id, needs, entry.stored_bytes, estimate.seconds)
+        return restore_map_of(self._open(), self._entry(point_id), timing_for(self.spec.media, self.spec.timing))
 
     def _staged(self, point_id: str, staging: Repository) -> str:
         """Copy a point from tape into ``staging`` (73 first when a cartridge is off-site)."""
@@ -283,27 +263,10 @@ class TapeDriver:
 
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult:
         """Re-read a share of the points from tape, authenticating every blob (off-site ones are skipped)."""
-        library = self._open()
-        problems: list[str] = []
-        damaged: list[str] = []
-        records = self.points()
-        chosen = random.sample(records, math.ceil(len(records) * read_data_percent / 100)) if records else []
-        cartridges = 0
-        for record in chosen:
-            if any(n.offsite for n in library.restore_map(record.id)):
-                continue
-            try:
-                result = library.verify(record.id)
-            except RepositoryCorruptError as error:
-                problems.append(f"point {record.id[:12]}: {error.message}")
-                damaged.append(record.id)
-                continue
-            cartridges += len(result.cartridges)
-            if progress is not None:
-                progress.advance(result.bytes)
-        if not problems:
+        result = verify_share(self._open(), self.points(), read_data_percent, progress)
+        if result.ok:
             write_json(self.path / VERIFY_MARKER, {"time": self._clock().isoformat()})
-        return VerifyResult(not problems, problems, damaged, [], cartridges)
+        return result
 
     def _last_verified(self) -> datetime | None:
         try:
@@ -323,27 +286,20 @@ class TapeDriver:
         """Rebuild the catalog from the cartridges (the keys too, from a label, when ``keys/`` is lost)."""
         if not library_key_objects(self.path):
             self._library = TapeLibrary.recover_keys(self.path, self._secret())
-        result = self._open().scan(full=full)
-        return ScanSummary(len(result.catalogs), sum(len(c.points) for c in result.catalogs.values()),
-                           len(result.cartridges), sum(c.blocks_read for c in result.cartridges),
-                           tuple(result.skipped))
+        return scan_summary(self._open().scan(full=full))
 
     def export(self, barcodes: list[str], vault: str) -> list[str]:
         """Move cartridges off-site, one mail-slot load at a time."""
         library = self._open()
-        for batch in self._batches(barcodes):
+        for batch in mail_slot_batches(library, barcodes):
             library.export(batch, vault)
         return barcodes
 
     def import_(self, barcodes: list[str]) -> list[str]:
         library = self._open()
-        for batch in self._batches(barcodes):
+        for batch in mail_slot_batches(library, barcodes):
             library.import_(batch)
         return barcodes
-
-    def _batches(self, barcodes: list[str]) -> list[list[str]]:
-        size = max(1, self._open().changer.description.mail_slots)
-        return [barcodes[i:i + size] for i in range(0, len(barcodes), size)]
 
     def recycle(self, barcode: str, expired: list[str]) -> None:
         library = self._writable()
