@@ -140,8 +140,9 @@ def _run(workspace: Workspace, action: Action, progress: Progress | None, made: 
 
 
 def _init(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
-    workspace.driver(action.target).init()
-    return "repository initialised"
+    driver = workspace.driver(action.target)
+    driver.init()
+    return "tape library ready" if isinstance(driver, MediaLibrary) else "repository initialised"
 
 
 def _backup(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:

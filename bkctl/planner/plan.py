@@ -269,7 +269,8 @@ def _plan_tape_media(scope: _Scope, name: str, draft: _Draft) -> None:
     if not isinstance(scope.manifest.targets[name], TapeTarget) or observed is None or not observed.reachable:
         return
     actions, warnings = plan_tape_media(scope.manifest, scope.state, name,
-                                        sorted(draft.actions, key=_action_order), scope.now)
+                                        sorted(draft.actions, key=_action_order), scope.now,
+                                        narrowed=scope.workloads is not None)
     draft.actions = actions
     draft.warnings.extend(warnings)
 

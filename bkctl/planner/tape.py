@@ -98,15 +98,17 @@ def plan_tape_copies(manifest: Manifest, state: ActualState, name: str, now: dat
 
 
 def plan_tape_media(manifest: Manifest, state: ActualState, name: str, actions: Sequence[Action],
-                    now: datetime) -> tuple[list[Action], list[PlanWarning]]:
+                    now: datetime, *, narrowed: bool = False) -> tuple[list[Action], list[PlanWarning]]:
     """``actions`` (the whole plan, in apply order) with this target's writes naming their
-    cartridges, plus the cartridge actions; and the target's tape warnings."""
+    cartridges, plus the cartridge actions; and the target's tape warnings. A plan
+    ``narrowed`` to some workloads leaves the off-site rotation (imports, exports) alone,
+    as it leaves reclaims and verifies."""
     spec = manifest.targets[name]
     assert isinstance(spec, TapeTarget)
     observed = state.targets[name]
     library = observed.tape or blank_library(spec)
     pruned = {p.id for a in actions if a.kind == ActionKind.PRUNE and a.target == name for p in a.points}
-    imports, library = _imports(library, spec, now, pruned)
+    imports, library = _imports(library, spec, now, pruned) if not narrowed else ([], library)
     writes = [i for i, a in enumerate(actions) if a.target == name and a.kind in (ActionKind.BACKUP, ActionKind.COPY)]
     first = LibraryModel(library, spec, now, pruned)
     for index in writes:
@@ -119,7 +121,7 @@ def plan_tape_media(manifest: Manifest, state: ActualState, name: str, actions: 
         taken, found = model.write(_pool(actions[index], spec), size)
         updated[index] = write_detail(actions[index], taken, size, spec)
         outcomes.append((updated[index], taken, found, size))
-    extra = cartridge_actions(name, spec, library, model, imports, now)
+    extra = cartridge_actions(name, spec, library, model, imports, now, exports=not narrowed)
     warnings = tape_warnings(name, spec, observed, library, model, manifest, state, outcomes, now, actions)
     return updated + extra, warnings
 

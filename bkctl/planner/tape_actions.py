@@ -34,7 +34,7 @@ def write_size(action: Action, state: ActualState, name: str) -> int:
 
 
 def cartridge_actions(name: str, spec: TapeTarget, library: TapeState, model: LibraryModel,
-                      imports: list[tuple[str, str]], now: datetime) -> list[Action]:
+                      imports: list[tuple[str, str]], now: datetime, *, exports: bool = True) -> list[Action]:
     """Label, import and recycle (before the writes), export (after them)."""
     actions = []
     blank = sorted(c.barcode for c in library.cartridges if c.state == "blank" and not c.offsite)
@@ -52,8 +52,7 @@ def cartridge_actions(name: str, spec: TapeTarget, library: TapeState, model: Li
     written = {c.barcode: c.last_written for c in library.cartridges}
     actions += [_recycle(name, model, barcode, held, written[barcode]) for barcode, held in
                 sorted(model.recycles.items())]
-    actions += _exports(name, spec, model, now)
-    return actions
+    return actions + (_exports(name, spec, model, now) if exports else [])
 
 
 def _names(barcodes: list[str]) -> str:

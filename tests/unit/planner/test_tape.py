@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tape_builders import (
+from tape_scenario import (
     NOW,
     at,
     disk_points,
@@ -212,3 +212,10 @@ def test_the_planner_names_the_barcodes_the_library_will_create() -> None:
     engine = [barcode for barcode, _ in describe(spec(), {}).barcodes()]
     assert [c.barcode for c in blank_library(spec()).cartridges] == engine
     assert [c.worm for c in blank_library(spec()).cartridges] == [w for _, w in describe(spec(), {}).barcodes()]
+
+
+def test_a_plan_narrowed_to_a_workload_leaves_the_offsite_rotation_alone() -> None:
+    narrowed = make_plan(tape_manifest(), gfs_state(), NOW, workloads={"docs"})
+    assert copied(narrowed) == copied(plan_of())
+    assert not tape_actions(narrowed, ActionKind.EXPORT_CARTRIDGE) and not tape_actions(
+        narrowed, ActionKind.IMPORT_CARTRIDGE)

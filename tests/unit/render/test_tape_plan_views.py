@@ -1,6 +1,6 @@
 """Golden files pin the terminal, Markdown and JSON views of a plan that speaks tape.
 
-The plan is the planner's own (tests/unit/planner/tape_builders.py: GFS copies naming
+The plan is the planner's own (tests/unit/planner/tape_scenario.py: GFS copies naming
 their cartridges and estimates, prunes per pool, import, recycle and export actions, and
 the tape warnings). Set BKCTL_UPDATE_GOLDEN=1 to rewrite them after an intended change.
 """
@@ -15,7 +15,7 @@ from test_plan_views import check, text_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "planner"))  # the shared tape scenario
 
-from tape_builders import NOW, gfs_state, tape_manifest
+from tape_scenario import NOW, gfs_state, tape_manifest
 
 from bkctl.model.plan import Plan
 from bkctl.planfile import parse_plan
