@@ -21,11 +21,11 @@ from datetime import datetime
 
 from bkctl.model.tape import MEDIA_TYPES, TapePool
 from bkctl.model.tape_estimate import cartridges_needed, period_of
-from bkctl.model.tape_state import TapeCartridge, TapeMediaSet, TapePlacement, TapeState
+from bkctl.model.tape_state import TapeCartridge, TapePlacement, TapeState
 from bkctl.model.target import TapeTarget
 from bkctl.planner.tape_gfs import pool_expired
 
-__all__ = ["Cartridge", "LibraryModel", "Taken", "blank_library", "early_warning_of", "media_sets"]
+__all__ = ["Cartridge", "LibraryModel", "Taken", "blank_library", "early_warning_of"]
 
 
 def early_warning_of(capacity: int) -> int:
@@ -226,9 +226,3 @@ def _cartridge(observed: TapeCartridge, recycled: bool) -> Cartridge:
     state = "scratch" if observed.state == "blank" and not observed.offsite else observed.state
     return Cartridge(observed.barcode, observed.worm, state, observed.location, observed.write_protected,
                      observed.media_set, observed.pool, observed.capacity, observed.used, stamp)
-
-
-def media_sets(model: LibraryModel) -> list[TapeMediaSet]:
-    """The sets after the modelled writes (for the forecast)."""
-    return [TapeMediaSet(id=s.id, pool=s.pool, allocation=s.allocation, period=s.period, created=s.created,
-                         cartridges=tuple(s.cartridges)) for s in model.sets]
