@@ -8,7 +8,10 @@ Steps, each timed on its own (wall seconds, MiB/s of the corpus's apparent size)
   library (both passes: hashing every chunk with the library key, then re-sealing the
   stored payloads; spanning cartridges at early warning);
 * ``tape read``: the point copied back from tape into a fresh repository (what a restore
-  from tape does before the ordinary restorer runs).
+  from tape does before the ordinary restorer runs);
+* ``direct``: a backup of the corpus by the tape target driver, as ``bkctl apply`` runs it
+  for a workload that lists the tape target: saved into a staging repository, written to
+  tape from it, the staging repository deleted.
 
 The library uses ``--media`` (default LTO-8) with ``--capacity`` (default 400MiB, so a
 1 GiB corpus spans cartridges as a real multi-cartridge write does). The estimate for the
@@ -35,11 +38,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bkctl.archiver import backup_paths  # noqa: E402
+from bkctl.model.target import TapeTarget  # noqa: E402
 from bkctl.model.units import format_size, parse_size  # noqa: E402
 from bkctl.repo import KdfParams, Repository  # noqa: E402
 from bkctl.secrets import Secret  # noqa: E402
+from bkctl.sources.files import FilesSource  # noqa: E402
 from bkctl.store import LocalStore  # noqa: E402
 from bkctl.tape import LibraryDescription, PoolRule, TapeLibrary, estimate_write, timing_for  # noqa: E402
+from bkctl.targets.base import BackupJob  # noqa: E402
+from bkctl.targets.tape import TapeDriver  # noqa: E402
 
 # shared/ sits beside the main checkout (and two levels up from a worktree in wt/)
 CORPUS_TOOLS = [folder / "shared" / "bench" / "make_corpus.py" for folder in (ROOT.parent, ROOT.parents[1])]
@@ -99,6 +106,12 @@ def run(options: argparse.Namespace, work: Path) -> None:
     destination = Repository.init(LocalStore(work / "back"), PASSPHRASE, kdf=KdfParams.fast(),
                                   cache_dir=work / "cache-back")
     _, read_seconds = timed("tape read", mib, lambda: library.copy_to_repository(point.id, destination))
+    spec = TapeTarget(type="tape", library="direct", media=options.media, cartridge_capacity=capacity,
+                      cartridges=64)
+    driver = TapeDriver("direct", spec, work / "direct", {}, PASSPHRASE)
+    driver.init()
+    job = BackupJob(workload="corpus", host="bench", source=FilesSource((corpus,)), compression=3)
+    _, direct_seconds = timed("direct", mib, lambda: driver.backup(job))
 
     cartridges = len(entry.parts)
     real = estimate_write(timing_for(options.media), entry.stream_length, cartridges)
@@ -107,7 +120,8 @@ def run(options: argparse.Namespace, work: Path) -> None:
           f"{real.seconds:.0f} s", flush=True)
     results = {"time": datetime.now(UTC).isoformat(), "corpus_mib": mib, "media": options.media,
                "capacity": capacity, "disk_seconds": disk_seconds, "tape_write_seconds": write_seconds,
-               "tape_read_seconds": read_seconds, "repository_bytes": allocated(work / "disk"),
+               "tape_read_seconds": read_seconds, "direct_seconds": direct_seconds,
+               "repository_bytes": allocated(work / "disk"),
                "tape_bytes": entry.stream_length, "cartridges": cartridges, "estimate_seconds": real.seconds}
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)

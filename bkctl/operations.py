@@ -11,16 +11,17 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from bkctl.archiver.progress import Progress
 from bkctl.errors import BkctlError, NotFoundError, RepositoryCorruptError, UsageError
-from bkctl.model import FilesWorkload, ImageWorkload, SqliteWorkload, Workload
+from bkctl.model import FilesWorkload, ImageWorkload, SqliteWorkload, TapeTarget, Workload
 from bkctl.model.plan import Action, ActionKind, Plan, PlanWarning, PrunedPoint, Reason, WarningKind, combined_exit_code
 from bkctl.model.report import Report
 from bkctl.model.state import ActualState, PointRecord, TargetState
+from bkctl.model.tape_state import TapeState
 from bkctl.observe import observation_error, observe
 from bkctl.planfile import check_stale
 from bkctl.planner import interval_of, make_plan, next_due
@@ -37,6 +38,7 @@ from bkctl.sources.hooks import hook_problems
 from bkctl.sources.registry import source_for
 from bkctl.targets.base import (
     CHANGE_KINDS,
+    CopyResult,
     DamagedPoints,
     EntryChange,
     KeyRing,
@@ -50,6 +52,7 @@ from bkctl.targets.base import (
     StorageUsage,
     VerifyResult,
 )
+from bkctl.targets.media import MediaLibrary, RestoreMap, ScanSummary
 from bkctl.workspace import Workspace
 
 __all__ = [
@@ -108,6 +111,14 @@ __all__ = [
     "WorkloadTotals",
     "TargetStats",
     "storage_stats",
+    "media_library",
+    "restore_map",
+    "copy_points",
+    "tape_status",
+    "tape_label",
+    "tape_scan",
+    "tape_export",
+    "tape_import",
 ]
 
 
@@ -341,20 +352,38 @@ def status(workspace: Workspace, now: datetime, *, all_hosts: bool = False) -> l
         for target in dict.fromkeys([*spec.targets, *(r for r in replicas if r is not None)]):
             rows.append(_with_drill_and_protection(workspace, _status_row(workspace, name, state.targets[target], now),
                                                    state, now))
+        for target in _tape_copies_of(workspace, spec.targets):
+            row = _status_row(workspace, name, state.targets[target], now, _gfs_objective(workspace, target))
+            rows.append(_with_drill_and_protection(workspace, row, state, now))
     return rows + (_unmanaged_rows(state, rows, now) if all_hosts else [])
 
 
-def _status_row(workspace: Workspace, workload: str, observed: TargetState, now: datetime) -> StatusRow:
+def _tape_copies_of(workspace: Workspace, targets: list[str]) -> list[str]:
+    """Tape targets that copy from one of ``targets`` (GFS): they hold the workload's points too."""
+    return sorted(name for name, spec in workspace.manifest.targets.items()
+                  if isinstance(spec, TapeTarget) and spec.copy_from in targets)
+
+
+def _gfs_objective(workspace: Workspace, target: str) -> timedelta:
+    """A GFS tape gets the point of a week once the week is over: two periods of its most frequent level."""
+    spec = workspace.manifest.targets[target]
+    levels = [p.receives for p in getattr(spec, "pools", {}).values() if p.receives]
+    days = min(({"weekly": 7, "monthly": 31, "yearly": 366}[level] for level in levels), default=7)
+    return timedelta(days=2 * days)
+
+
+def _status_row(workspace: Workspace, workload: str, observed: TargetState, now: datetime,
+                objective: timedelta | None = None) -> StatusRow:
     schedule = workspace.manifest.policy_for(workload).schedule
     host = workspace.host_of(workload)
-    interval = interval_of(schedule, now)
+    interval = objective or interval_of(schedule, now)
     if not observed.reachable:
         return StatusRow(workload, observed.name, host, None, None, interval.total_seconds(), None, None, False,
                          f"unreachable: {observed.error}", reachable=False, error_code=observed.error_code or 1)
     points = [p for p in observed.points if p.workload == workload and p.host == host]
     newest = max((p.time for p in points if not p.partial), default=None)
-    interval = interval_of(schedule, newest or now)
-    due = next_due(schedule, newest)
+    interval = objective or interval_of(schedule, newest or now)
+    due = newest if objective else next_due(schedule, newest)
     if newest is None:
         compliant, note = False, "never backed up"
     else:
@@ -867,3 +896,52 @@ def _target_stats(workspace: Workspace, name: str) -> TargetStats:
                                   sum(p.new_bytes for p in held), sum(p.stored_bytes for p in held),
                                   max(p.time for p in held)) for (workload, host), held in sorted(groups.items()))
     return TargetStats(name, figures=figures, workloads=totals, damaged_points=damaged)
+
+
+# -- tape ------------------------------------------------------------------------------------
+
+
+def media_library(workspace: Workspace, target: str) -> MediaLibrary:
+    driver = workspace.driver(target)
+    if not isinstance(driver, MediaLibrary):
+        raise UsageError(f"target '{target}' is not a tape library",
+                         hint="tape commands take a target of type: tape")
+    return driver
+
+
+def restore_map(workspace: Workspace, row: PointRow) -> RestoreMap | None:
+    """The cartridges a restore from tape reads, in order, with their places; None off tape."""
+    driver = workspace.driver(row.target)
+    return driver.restore_map(row.point.id) if isinstance(driver, MediaLibrary) else None
+
+
+def copy_points(workspace: Workspace, source: str, destination: str, ids: list[str]) -> CopyResult:
+    """Copy points between targets keeping their ids (from tape back into a disk or vault target)."""
+    return workspace.driver(source).copy_points_to(workspace.driver(destination), ids)
+
+
+def tape_status(workspace: Workspace, target: str) -> TapeState:
+    return media_library(workspace, target).library_state()
+
+
+def tape_label(workspace: Workspace, target: str, barcodes: list[str] | None) -> list[str]:
+    return media_library(workspace, target).label(barcodes)
+
+
+def tape_scan(workspace: Workspace, target: str, *, full: bool) -> ScanSummary:
+    return media_library(workspace, target).scan(full=full)
+
+
+def tape_export(workspace: Workspace, target: str, barcodes: list[str], vault: str | None) -> tuple[list[str], str]:
+    """Export to ``vault`` (the target's only vault when not named); returns what moved and where."""
+    spec = workspace.manifest.targets[target]
+    vaults = sorted(getattr(spec, "vaults", {}))
+    chosen = vault or (vaults[0] if len(vaults) == 1 else None)
+    if chosen is None:
+        raise UsageError(f"target '{target}' has {len(vaults)} vaults; name one with --vault",
+                         hint=f"vaults: {', '.join(vaults) or 'none (add vaults: to the target)'}")
+    return media_library(workspace, target).export(barcodes, chosen), chosen
+
+
+def tape_import(workspace: Workspace, target: str, barcodes: list[str]) -> list[str]:
+    return media_library(workspace, target).import_(barcodes)

@@ -21,8 +21,9 @@ from bkctl.model.plan import Action, ActionKind, Plan, WarningKind, combined_exi
 from bkctl.model.runs import DrillResult, RunRecord, RunStep
 from bkctl.sources.environment import child_environment
 from bkctl.sources.hooks import hooks_around
-from bkctl.targets.base import RunLog
+from bkctl.targets.base import RunLog, Target
 from bkctl.targets.drill import run_drill
+from bkctl.targets.media import MediaLibrary
 from bkctl.workspace import Workspace
 
 __all__ = ["Reporter", "Outcome", "Done", "ApplyResult", "apply_plan", "MassPruneError", "HANDLERS"]
@@ -205,8 +206,9 @@ def _run(workspace: Workspace, action: Action, progress: Progress | None, made: 
 
 
 def _init(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
-    workspace.driver(action.target).init()
-    return "repository initialised"
+    driver = workspace.driver(action.target)
+    driver.init()
+    return "tape library ready" if isinstance(driver, MediaLibrary) else "repository initialised"
 
 
 def _backup(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> Done:
@@ -230,7 +232,11 @@ def _copy(workspace: Workspace, action: Action, progress: Progress | None, made:
     """
     assert action.source is not None and action.workload is not None
     source, replica = workspace.driver(action.source), workspace.driver(action.target)
-    ids = [p.id for p in action.points] + made.get((action.workload, action.source), [])
+    ids = [p.id for p in action.points]
+    if action.pool is not None:  # a GFS copy onto tape: into the pool the plan chose, only the points named
+        replica = _library(workspace, action.target).into_pool(action.pool)
+    else:
+        ids += made.get((action.workload, action.source), [])
     if not ids:
         return "nothing to copy (no new recovery point was made)"
     stats = source.copy_points_to(replica, ids)
@@ -276,6 +282,43 @@ def _drill(workspace: Workspace, action: Action, progress: Progress | None, made
     return Done(text, ok=result.ok, bytes=point.bytes, point=point.id, drill=result)
 
 
+def _library(workspace: Workspace, name: str) -> MediaLibrary:
+    driver: Target = workspace.driver(name)
+    if not isinstance(driver, MediaLibrary):
+        raise UsageError(f"target '{name}' has no cartridges")
+    return driver
+
+
+def _cartridges(count: int, verb: str) -> str:
+    return f"{count} cartridge{'s' if count != 1 else ''} {verb}"
+
+
+def _label(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
+    return _cartridges(len(_library(workspace, action.target).label(list(action.cartridges) or None)), "labelled")
+
+
+def _import(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
+    return _cartridges(len(_library(workspace, action.target).import_(list(action.cartridges))), "imported")
+
+
+def _recycle(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
+    library = _library(workspace, action.target)
+    for barcode in action.cartridges:
+        library.recycle(barcode, [p.id for p in action.points])
+    return _cartridges(len(action.cartridges), "recycled to scratch")
+
+
+def _export(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
+    """The vault is the pool's ``offsite`` in the manifest (the plan names the pool, not the reason)."""
+    spec = workspace.manifest.targets[action.target]
+    pools = getattr(spec, "pools", {})
+    vault = pools[action.pool].offsite if action.pool in pools else None
+    if vault is None:
+        raise UsageError(f"pool '{action.pool}' of target '{action.target}' names no vault ('offsite:')")
+    moved = _library(workspace, action.target).export(list(action.cartridges), vault)
+    return _cartridges(len(moved), f"exported to vault '{vault}'")
+
+
 HANDLERS: dict[ActionKind, Handler] = {
     ActionKind.INIT_TARGET: _init,
     ActionKind.BACKUP: _backup,
@@ -284,5 +327,9 @@ HANDLERS: dict[ActionKind, Handler] = {
     ActionKind.RECLAIM: _reclaim,
     ActionKind.VERIFY: _verify,
     ActionKind.DRILL: _drill,
+    ActionKind.LABEL_CARTRIDGE: _label,
+    ActionKind.IMPORT_CARTRIDGE: _import,
+    ActionKind.RECYCLE_CARTRIDGE: _recycle,
+    ActionKind.EXPORT_CARTRIDGE: _export,
 }
 """One handler per action kind (tests/unit/test_reconcile.py fails when a kind has none)."""

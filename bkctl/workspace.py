@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -23,6 +24,9 @@ class Workspace:
         self.loaded = loaded
         self.manifest = loaded.manifest
         self.host = loaded.manifest.settings.host or socket.gethostname()
+        # The moment this run acts at when told (apply --now): points are stamped with it
+        # and tape media sets are dated by it. None: the wall clock.
+        self.clock: datetime | None = None
         self._drivers: dict[str, Target] = {}
 
     @classmethod
@@ -34,8 +38,11 @@ class Workspace:
             raise NotFoundError(f"no target named '{name}' in the manifest",
                                 hint=f"targets: {', '.join(sorted(self.manifest.targets)) or 'none'}")
         if name not in self._drivers:
-            self._drivers[name] = open_target(self.loaded, name)
+            self._drivers[name] = open_target(self.loaded, name, clock=self.now)
         return self._drivers[name]
+
+    def now(self) -> datetime:
+        return self.clock or datetime.now(UTC)
 
     def drivers(self, names: list[str] | None = None) -> dict[str, Target]:
         return {name: self.driver(name) for name in (names or sorted(self.manifest.targets))}
@@ -54,7 +61,8 @@ class Workspace:
         compression = None if spec.compression == "off" else int(spec.compression)
         return BackupJob(workload=workload, host=self.host_of(workload), source=source_for(self.loaded, workload),
                          compression=compression,
-                         meta={"type": spec.type, "policy": spec.policy, "definition": definition_digest(spec)})
+                         meta={"type": spec.type, "policy": spec.policy, "definition": definition_digest(spec)},
+                         time=self.clock)
 
     def close(self) -> None:
         for driver in self._drivers.values():

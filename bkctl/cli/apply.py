@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from bkctl import operations
 from bkctl.cli.console import err, is_interactive, out
-from bkctl.cli.options import ManifestOption, NowOption, now_or
+from bkctl.cli.options import ManifestOption, now_or
 from bkctl.cli.reporter import ConsoleReporter
 from bkctl.errors import UsageError
 from bkctl.model.plan import Plan, combined_exit_code
@@ -36,7 +36,9 @@ def command(
     allow_mass_prune: Annotated[
         bool, typer.Option("--allow-mass-prune", help="Allow a prune the plan flags as mass-prune.")
     ] = False,
-    now: NowOption = None,
+    now: Annotated[str | None, typer.Option(
+        "--now", help="Act as if it were this time (ISO-8601 or +DURATION): plan as of it, and stamp the "
+                      "recovery points made with it (rehearsals, simulations).")] = None,
 ) -> int:
     """Apply a saved plan, or plan now, show it, ask, and apply.
 
@@ -49,7 +51,10 @@ def command(
             result = operations.apply_saved(workspace, saved, ConsoleReporter(), allow_mass_prune=allow_mass_prune)
         return _finish(result, saved)
     with Workspace.load(manifest or source) as workspace:
-        plan = operations.plan(workspace, now_or(now))
+        moment = now_or(now)
+        if now:  # a rehearsal as of another moment: points are stamped with it too
+            workspace.clock = moment
+        plan = operations.plan(workspace, moment)
         render_text(plan, out)
         if not plan.has_changes:
             return _finish(ApplyResult(), plan) if plan.errors else 0

@@ -38,6 +38,7 @@ from bkctl.cli import (
     schema,
     stats,
     status,
+    tape,
     validate,
     verify,
 )
@@ -90,6 +91,7 @@ app.command("unlock")(maintenance.unlock_command)
 app.add_typer(maintenance.repair_app, name="repair")
 app.add_typer(keys.app, name="keys")
 app.add_typer(policy.app, name="policy")
+app.add_typer(tape.app, name="tape")
 app.command("schema")(schema.command)
 app.command("ls")(ls.command)
 app.command("find")(find.command)

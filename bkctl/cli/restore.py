@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +19,10 @@ import typer
 from bkctl import operations
 from bkctl.cli.console import out
 from bkctl.cli.options import ManifestOption, parse_time
-from bkctl.errors import BkctlError, ExitCode, RepositoryCorruptError, UsageError
+from bkctl.errors import BkctlError, ExitCode, MediaOffsiteError, RepositoryCorruptError, UsageError
+from bkctl.model.tape_state import RestoreMap
 from bkctl.model.units import format_size
+from bkctl.planner.wording import format_age
 from bkctl.sources.database_restore import redact_dsn
 from bkctl.workspace import Workspace
 
@@ -63,6 +66,7 @@ def command(
     when = parse_time(at, option="--at") if at else None
     with Workspace.load(manifest) as workspace:
         row = operations.choose_point(workspace, workload, point=point, at=when, target=target)
+        _announce_cartridges(operations.restore_map(workspace, row), row.target)
         if into is not None:
             # The DSN is echoed without any password it may hold.
             with _explained_damage(f"if the restore tool had started it was stopped, and {redact_dsn(into)} "
@@ -76,6 +80,28 @@ def command(
         else:
             assert to is not None
             _restore_to_folder(workspace, row, to, include=include or [], overwrite=overwrite)
+
+
+def _announce_cartridges(needs: RestoreMap | None, target: str) -> None:
+    """From tape: which cartridges, in which order, from where, how long (Bareos's bootstrap).
+
+    A needed cartridge in a vault stops the restore before anything is loaded (exit 73),
+    naming it, the vault and the recall lead time.
+    """
+    if needs is None:
+        return
+    if needs.offsite:
+        names = ", ".join(f"{n.barcode} in vault '{n.location.removeprefix('vault:')}' (recall lead time "
+                          f"{format_age(timedelta(seconds=n.recall_seconds))})" for n in needs.offsite)
+        raise MediaOffsiteError(f"the restore of point {needs.point[:12]} needs cartridge(s) that are off-site: "
+                                f"{names}", barcodes=tuple(n.barcode for n in needs.offsite),
+                                vaults=tuple(n.location.removeprefix("vault:") for n in needs.offsite),
+                                hint=f"recall them, then `bkctl tape import {target} "
+                                     f"{' '.join(n.barcode for n in needs.offsite)}`, and restore again")
+    order = ", ".join(f"{n.barcode} ({n.location})" for n in needs.needs)
+    print(f"reading {len(needs.needs)} cartridge(s) in order: {order}; about "
+          f"{format_age(timedelta(seconds=round(needs.estimate_seconds)))} for {format_size(needs.bytes)}",
+          file=sys.stderr)
 
 
 def _restore_to_file(workspace: Workspace, row: operations.PointRow, to_file: Path, *, overwrite: bool) -> int:

@@ -36,12 +36,16 @@ class ActionKind(StrEnum):
     """What apply does; the order of members is the order actions appear in a plan."""
 
     INIT_TARGET = "init-target"
+    LABEL_CARTRIDGE = "label-cartridge"
+    IMPORT_CARTRIDGE = "import-cartridge"
+    RECYCLE_CARTRIDGE = "recycle-cartridge"
     BACKUP = "backup"
     COPY = "copy"
     PRUNE = "prune"
     RECLAIM = "reclaim"
     VERIFY = "verify"
     DRILL = "drill"
+    EXPORT_CARTRIDGE = "export-cartridge"
 
 
 class Reason(StrEnum):
@@ -59,6 +63,11 @@ class Reason(StrEnum):
     VERIFY_DUE = "verify-due"
     MARKED_DATA = "marked-data"
     DRILL_DUE = "drill-due"
+    GFS_ROTATION = "gfs-rotation"  # a tape pool receives the source's weekly/monthly/yearly points
+    BLANK_CARTRIDGES = "blank-cartridges"  # cartridges never labelled
+    CARTRIDGE_NEEDED = "cartridge-needed"  # a write needs a cartridge and no scratch one is left
+    OFFSITE_ROTATION = "offsite-rotation"  # a pool sends its closed media sets to a vault
+    OFFSITE_EXPIRED = "offsite-expired"  # every point on an off-site cartridge expired: back to recycle
 
 
 class WarningKind(StrEnum):
@@ -77,6 +86,11 @@ class WarningKind(StrEnum):
     DRILL_FAILED = "drill-failed"
     PROTECTION = "protection"
     EARLY_DELETION = "early-deletion"
+    SCRATCH_EXHAUSTED = "scratch-exhausted"
+    MEDIA_OFFSITE = "media-offsite"
+    DIRTY_CARTRIDGE = "dirty-cartridge"
+    CATALOG_OUT_OF_SYNC = "catalog-out-of-sync"
+    MEDIA_REFRESH_DUE = "media-refresh-due"
 
 
 class ErrorKind(StrEnum):
@@ -115,6 +129,12 @@ class Action(_Frozen):
     source: str | None = Field(default=None, exclude_if=lambda value: value is None)
     # A ``verify`` reads back this percentage of the stored data (the most any policy asks).
     read_data: float | None = Field(default=None, exclude_if=lambda value: value is None)
+    # Tape: the pool a backup or copy writes into, the cartridges an action uses (in
+    # order; for label/recycle/export/import the cartridges it moves), and the estimated
+    # duration from the target's load/locate/rate assumptions.
+    pool: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    cartridges: tuple[str, ...] = Field(default=(), exclude_if=lambda value: not value)
+    estimate_seconds: float | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class PlanWarning(_Frozen):
@@ -175,6 +195,10 @@ def combined_exit_code(codes: Iterable[int]) -> int:
     return distinct.pop() if len(distinct) == 1 else 1
 
 
+_CARTRIDGE_KINDS = (ActionKind.LABEL_CARTRIDGE, ActionKind.IMPORT_CARTRIDGE, ActionKind.RECYCLE_CARTRIDGE,
+                    ActionKind.EXPORT_CARTRIDGE)
+
+
 def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else (plural or word + 's')}"
 
@@ -219,6 +243,8 @@ class Plan(_Frozen):
         chosen = [a for a in self.actions if a.kind == kind]
         if kind == ActionKind.PRUNE:
             return sum(len(a.points) for a in chosen)
+        if kind in _CARTRIDGE_KINDS:
+            return sum(len(a.cartridges) or 1 for a in chosen)
         return len(chosen)
 
     def summary(self) -> str:
@@ -246,9 +272,13 @@ class Plan(_Frozen):
             ActionKind.RECLAIM: ("reclaim", "reclaims"),
             ActionKind.VERIFY: ("verify", "verifies"),
             ActionKind.DRILL: ("drill", "drills"),
+            ActionKind.LABEL_CARTRIDGE: ("cartridge to label", "cartridges to label"),
+            ActionKind.IMPORT_CARTRIDGE: ("cartridge to import", "cartridges to import"),
+            ActionKind.RECYCLE_CARTRIDGE: ("cartridge to recycle", "cartridges to recycle"),
+            ActionKind.EXPORT_CARTRIDGE: ("cartridge to export", "cartridges to export"),
         }
         order = [ActionKind.BACKUP, ActionKind.COPY, ActionKind.PRUNE, ActionKind.INIT_TARGET,
-                 ActionKind.RECLAIM, ActionKind.VERIFY, ActionKind.DRILL]
+                 ActionKind.RECLAIM, ActionKind.VERIFY, ActionKind.DRILL, *_CARTRIDGE_KINDS]
         parts = [
             _plural(self.count(kind), *words[kind]) for kind in order if self.count(kind)
         ]

@@ -11,9 +11,10 @@ import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bkctl.model.runs import RunRecord
+from bkctl.model.tape_state import TapeState
 
 __all__ = ["PointRecord", "TargetState", "ActualState", "fingerprint_points"]
 
@@ -84,6 +85,8 @@ class TargetState(_Frozen):
     # lock), as the driver observes them; the 3-2-1-1-0 rule reads these, whatever the media.
     offline_points: tuple[str, ...] = ()
     immutable_points: tuple[str, ...] = ()
+    # A tape library's cartridges, media sets and point placements (None for other kinds).
+    tape: TapeState | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @field_validator("last_verified", "reclaim_ready")
     @classmethod
@@ -100,6 +103,8 @@ class TargetState(_Frozen):
             return "unreachable"
         if not self.initialized:
             return "uninitialised"
+        if self.tape is not None:  # cartridges moved (exported, recycled) also make a plan stale
+            return hashlib.sha256(f"{self.fingerprint}\n{self.tape.digest()}".encode()).hexdigest()
         return self.fingerprint
 
 

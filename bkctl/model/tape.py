@@ -105,6 +105,13 @@ class TapePool(Strict):
         "monthly",
         default=None,
     )
+    offsite: str | None = described(
+        "A vault (one of the target's 'vaults') that this pool's cartridges go to once their media "
+        "set is closed (its period is over, or the cartridge is full); apply plans the export, and "
+        "brings a cartridge back when every point on it has expired, so it can be recycled.",
+        "offsite",
+        default=None,
+    )
 
 
 class TapeVault(Strict):

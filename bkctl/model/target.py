@@ -246,6 +246,11 @@ def _tape_problems(target: TapeTarget) -> list[str]:
     if target.copy_from and not levels:
         problems.append("'copy_from' needs at least one pool with 'receives' (weekly, monthly or yearly) "
                         "to say which points go to tape")
+    for name, pool in sorted(target.pools.items()):
+        if pool.offsite is not None and pool.offsite not in target.vaults:
+            known = ", ".join(sorted(target.vaults)) or "none are defined"
+            problems.append(f"pool '{name}' sends cartridges to vault '{pool.offsite}', which is not one of "
+                            f"'vaults' ({known})")
     if target.capacity() < 1 << 20:
         problems.append("cartridge_capacity must be at least 1MiB")
     return problems

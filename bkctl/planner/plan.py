@@ -18,6 +18,7 @@ from bkctl.model.definition import definition_digest
 from bkctl.model.manifest import Manifest
 from bkctl.model.plan import Action, ActionKind, ErrorKind, Plan, PlanError, PlanWarning, Reason, WarningKind
 from bkctl.model.state import ActualState, PointRecord, TargetState
+from bkctl.model.target import TapeTarget
 from bkctl.planner.backups import plan_backup, rpo_warning
 from bkctl.planner.copies import ReplicaJob, plan_replica, unreachable_replica_warning
 from bkctl.planner.cost import estimate_costs
@@ -25,6 +26,7 @@ from bkctl.planner.drills import plan_drills
 from bkctl.planner.protection import protection_warnings
 from bkctl.planner.prunes import mass_prune_warnings, plan_orphans, plan_prune
 from bkctl.planner.schedule import zone_of
+from bkctl.planner.tape import describe_library, plan_tape_copies, plan_tape_media, tape_prunes
 from bkctl.planner.verify import plan_verify
 
 __all__ = ["make_plan"]
@@ -61,8 +63,12 @@ class _Scope:
         return self.workloads is None or workload in self.workloads
 
     def replicated_into(self, target: str) -> list[str]:
-        """Workloads whose points reach ``target`` as copies from the targets it replicates."""
+        """Workloads whose points reach ``target`` as copies from the targets it replicates
+        (or, for a tape target, the target it copies from)."""
         sources = {n for n, t in self.manifest.targets.items() if t.replica == target}
+        spec = self.manifest.targets[target]
+        if isinstance(spec, TapeTarget) and spec.copy_from is not None:
+            sources.add(spec.copy_from)
         return sorted({w for s in sources for w in self.on_target(s)})
 
 
@@ -90,6 +96,8 @@ def make_plan(
         _plan_target(scope, name, state.targets.get(name), draft)
     for name in chosen:
         _plan_copies(scope, name, set(chosen), draft)
+    for name in chosen:
+        _plan_tape_media(scope, name, draft)
     mass = mass_prune_warnings(draft.actions, manifest.settings.max_prune_per_apply, draft.history)
     draft.warnings.extend(mass)
     owners = {w: scope.owner(w) for w in sorted(manifest.workloads) if scope.selected(w)}
@@ -137,7 +145,7 @@ def _plan_target(scope: _Scope, name: str, observed: TargetState | None, draft: 
                 kind=ActionKind.INIT_TARGET,
                 target=name,
                 reason=Reason.TARGET_NOT_INITIALISED,
-                detail=f"create the {scope.manifest.targets[name].type} repository",
+                detail=_init_detail(scope.manifest.targets[name]),
             )
         )
     if observed.damaged_points:
@@ -154,7 +162,7 @@ def _plan_target(scope: _Scope, name: str, observed: TargetState | None, draft: 
     _plan_workloads(scope, name, observed, draft)
     _plan_orphans(scope, name, observed, draft)
     reclaim = _reclaim_action(scope, name, observed, pruned=any(
-        a.kind == ActionKind.PRUNE for a in draft.actions[before:]))
+        a.kind == ActionKind.PRUNE for a in draft.actions[before:]) and not _is_tape(scope, name))
     if reclaim is not None:
         draft.actions.append(reclaim)
     if observed.initialized and scope.workloads is None:
@@ -162,6 +170,17 @@ def _plan_target(scope: _Scope, name: str, observed: TargetState | None, draft: 
         verify = plan_verify(name, policies, observed.last_verified, scope.now)
         if verify is not None:
             draft.actions.append(verify)
+
+
+def _is_tape(scope: _Scope, name: str) -> bool:
+    """Tape frees nothing by reclaim: cartridges are recycled when a write needs one."""
+    return isinstance(scope.manifest.targets[name], TapeTarget)
+
+
+def _init_detail(spec: object) -> str:
+    if isinstance(spec, TapeTarget):
+        return describe_library(spec)
+    return f"create the {getattr(spec, 'type', 'disk')} repository"
 
 
 def _reclaim_action(scope: _Scope, name: str, observed: TargetState, *, pruned: bool) -> Action | None:
@@ -199,10 +218,14 @@ def _plan_workloads(scope: _Scope, name: str, observed: TargetState, draft: _Dra
         forced = workload in scope.replace
         draft.history[(name, workload)] = len(points)
         definition = definition_digest(scope.manifest.workloads[workload])
-        for item in (
-            plan_backup(workload, name, policy.schedule, points, scope.now, forced, definition),
-            plan_prune(workload, name, policy.retention, points, zone_of(policy.schedule)),
-        ):
+        spec = scope.manifest.targets[name]
+        prunes: list[Action | None]
+        if isinstance(spec, TapeTarget):
+            prunes = [*tape_prunes(name, spec, workload, policy.retention, points, observed,
+                                 zone_of(policy.schedule), scope.now)]
+        else:
+            prunes = [plan_prune(workload, name, policy.retention, points, zone_of(policy.schedule))]
+        for item in (plan_backup(workload, name, policy.schedule, points, scope.now, forced, definition), *prunes):
             if item is not None:
                 draft.actions.append(item)
         warning = rpo_warning(workload, name, policy.schedule, points, scope.now)
@@ -227,7 +250,17 @@ def _plan_orphans(scope: _Scope, name: str, observed: TargetState, draft: _Draft
 
 
 def _plan_copies(scope: _Scope, name: str, chosen: Set[str], draft: _Draft) -> None:
-    """Copies from target ``name`` into its replica, after both were planned on their own."""
+    """Copies from target ``name`` into its replica, after both were planned on their own;
+    a tape target with ``copy_from`` receives its GFS copies."""
+    spec = scope.manifest.targets[name]
+    if isinstance(spec, TapeTarget) and spec.copy_from is not None:
+        copies = plan_tape_copies(scope.manifest, scope.state, name, scope.now,
+                                  set(scope.workloads) if scope.workloads is not None else None)
+        for action in copies:
+            if action.kind == ActionKind.PRUNE and action.workload is not None:
+                history = [p for p in scope.state.targets[name].points if p.workload == action.workload]
+                draft.history.setdefault((name, action.workload), len(history))
+        draft.actions.extend(copies)
     replica = scope.manifest.targets[name].replica
     source, mirror = scope.state.targets.get(name), scope.state.targets.get(replica or "")
     if replica is None or replica not in chosen or source is None or not source.reachable:
@@ -239,6 +272,18 @@ def _plan_copies(scope: _Scope, name: str, chosen: Set[str], draft: _Draft) -> N
         job = _replica_job(scope, workload, name, replica, draft)
         draft.history.setdefault((replica, workload), len(job.replica_points))
         draft.actions.extend(plan_replica(job))
+
+
+def _plan_tape_media(scope: _Scope, name: str, draft: _Draft) -> None:
+    """Name the cartridges of a tape target's writes; add its cartridge actions and warnings."""
+    observed = scope.state.targets.get(name)
+    if not isinstance(scope.manifest.targets[name], TapeTarget) or observed is None or not observed.reachable:
+        return
+    actions, warnings = plan_tape_media(scope.manifest, scope.state, name,
+                                        sorted(draft.actions, key=_action_order), scope.now,
+                                        narrowed=scope.workloads is not None)
+    draft.actions = actions
+    draft.warnings.extend(warnings)
 
 
 def _replica_job(scope: _Scope, workload: str, source: str, replica: str, draft: _Draft) -> ReplicaJob:

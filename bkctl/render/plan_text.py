@@ -15,7 +15,8 @@ from bkctl.render.symbols import SYMBOLS
 
 __all__ = ["render_text"]
 
-_STYLES = {"+": "green", "-": "red", "~": "cyan", "*": "bold green", "!": "yellow", "R": "magenta", "D": "blue"}
+_STYLES = {"+": "green", "-": "red", "~": "cyan", "*": "bold green", "!": "yellow", "R": "magenta", "D": "blue",
+           "L": "green", "<": "cyan", "%": "magenta", ">": "cyan"}
 
 
 def _time(moment: datetime) -> str:
@@ -42,8 +43,9 @@ def _add_action(table: Table, action: Action) -> None:
         action.detail,
     )
     for point in action.points:
-        fate = ("copied" if action.kind == ActionKind.COPY else "restored and checked"
-                if action.kind == ActionKind.DRILL else f"not kept by: {', '.join(point.rules_not_keeping)}")
+        fate = {ActionKind.COPY: "copied", ActionKind.DRILL: "restored and checked",
+                ActionKind.RECYCLE_CARTRIDGE: "expired, erased with the cartridge"}.get(
+            action.kind, f"not kept by: {', '.join(point.rules_not_keeping)}")
         table.add_row(
             "", "", "", "", Text(f"  {point.id[:12]}", style="dim"),
             Text(f"{_time(point.time)} {fate}", style="dim"),

@@ -14,4 +14,8 @@ SYMBOLS: dict[ActionKind, str] = {
     ActionKind.RECLAIM: "R",
     ActionKind.VERIFY: "!",
     ActionKind.DRILL: "D",
+    ActionKind.LABEL_CARTRIDGE: "L",
+    ActionKind.IMPORT_CARTRIDGE: "<",
+    ActionKind.RECYCLE_CARTRIDGE: "%",
+    ActionKind.EXPORT_CARTRIDGE: ">",
 }

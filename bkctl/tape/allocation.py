@@ -18,21 +18,10 @@ from datetime import datetime
 from bkctl.errors import StorageFullError
 from bkctl.tape.attributes import MediumAttributes
 from bkctl.tape.catalog import SetCatalog
+from bkctl.tape.estimate import period_of
 from bkctl.tape.recycling import Expiry, PoolRule, assess
 
 __all__ = ["Choice", "choose_cartridge", "current_set", "period_of", "set_is_open"]
-
-
-def period_of(allocation: str, moment: datetime) -> str:
-    """The calendar period a write at ``moment`` belongs to ('' for always/continue)."""
-    if allocation == "weekly":
-        year, week, _ = moment.isocalendar()
-        return f"{year}-W{week:02d}"
-    if allocation == "monthly":
-        return f"{moment.year}-{moment.month:02d}"
-    if allocation == "yearly":
-        return f"{moment.year}"
-    return ""
 
 
 def current_set(catalogs: Mapping[str, SetCatalog], pool: str) -> SetCatalog | None:

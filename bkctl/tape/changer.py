@@ -74,6 +74,11 @@ class Changer:
             changer._grow(wanted)
         return changer
 
+    def grow(self, wanted: LibraryDescription) -> None:
+        """Add what ``wanted`` adds (cartridges, drives, slots; vault paths follow it); never shrinks."""
+        with self.session():
+            self._grow(wanted)
+
     def _grow(self, wanted: LibraryDescription) -> None:
         kept = self.description
         self.description = LibraryDescription(
@@ -197,6 +202,10 @@ class Changer:
             yield drive
         finally:
             self.unload(drive)
+
+    def used_bytes(self, barcode: str) -> int:
+        """Bytes up to end of data (the data file's size; a torn tail is cut at the next load)."""
+        return (self.folder(barcode) / "data").stat().st_size
 
     def block_size(self, barcode: str) -> int:
         attributes = self.attributes(barcode)

@@ -136,6 +136,16 @@ class Drive:
         self._position += 1
         self.attributes.bytes_written += len(payload)
 
+    def erase(self) -> None:
+        """Erase from the position to the end (SCSI ERASE); WORM and write-protected cartridges refuse."""
+        records = self._medium.records
+        if self._position >= len(records):
+            return
+        if self.attributes.write_protected or self.attributes.worm:
+            raise WriteProtectedError(f"cartridge {self.barcode} refuses an erase (WORM or write-protected)")
+        self._medium.truncate(self._position)
+        self.sync()
+
     def sync(self) -> None:
         """Flush data and index. The attributes are not rewritten here (that would cost two more
         fsyncs per filemark): after a crash, the next load checks every block of the

@@ -26,6 +26,7 @@ from bkctl.tape.attributes import MediumAttributes
 from bkctl.tape.catalog import CatalogPoint, CatalogStore, SetCatalog, keep_members
 from bkctl.tape.changer import Changer
 from bkctl.tape.description import LibraryDescription
+from bkctl.tape.expired import add_expired, keep_expired, load_expired
 from bkctl.tape.keyring import (
     create_library_key,
     library_key_objects,
@@ -35,6 +36,7 @@ from bkctl.tape.keyring import (
 )
 from bkctl.tape.labels import read_volume_label
 from bkctl.tape.positions import last_catalog
+from bkctl.tape.purge import recycle_to_scratch
 from bkctl.tape.reader import MediaNeed, TapeVerifyResult, copy_to_repository, restore_map, verify_point
 from bkctl.tape.recovery import recover_dirty
 from bkctl.tape.recycling import PoolRule, Recyclability, assess, expiry_rule
@@ -69,14 +71,16 @@ def library_status(path: Path) -> LibraryStatus:
 
 
 class TapeLibrary:
-    def __init__(self, changer: Changer, key: MasterKey) -> None:
-        """Opening re-checks cartridges a dead process left dirty (unless another process holds the library)."""
+    def __init__(self, changer: Changer, key: MasterKey, *, recheck: bool = True) -> None:
+        """Opening re-checks cartridges a dead process left dirty (unless another process holds the
+        library); ``recheck=False`` only reads (what a plan's observation does)."""
         self.changer = changer
         self.store = CatalogStore(changer.path, key)
         self.catalogs = self.store.load_all()
         self._key = key
-        with suppress(RepositoryLockedError):
-            self.recheck_dirty()
+        if recheck:
+            with suppress(RepositoryLockedError):
+                self.recheck_dirty()
 
     def recheck_dirty(self) -> list[str]:
         """See :func:`bkctl.tape.recovery.recover_dirty`."""
@@ -92,9 +96,10 @@ class TapeLibrary:
         return cls.open(path, passphrase, changer)
 
     @classmethod
-    def open(cls, path: Path, passphrase: Secret, changer: Changer | None = None) -> TapeLibrary:
+    def open(cls, path: Path, passphrase: Secret, changer: Changer | None = None, *,
+             recheck: bool = True) -> TapeLibrary:
         changer = changer or Changer.open(path)
-        return cls(changer, unlock(path, passphrase))
+        return cls(changer, unlock(path, passphrase), recheck=recheck)
 
     @classmethod
     def recover_keys(cls, path: Path, passphrase: Secret) -> TapeLibrary:
@@ -217,6 +222,24 @@ class TapeLibrary:
 
     def import_(self, barcodes: list[str]) -> None:
         import_cartridges(self.changer, barcodes)
+
+    def recycle(self, barcode: str, rules: Mapping[str, PoolRule], now: datetime,
+                expired_ids: frozenset[str] = frozenset()) -> None:
+        """Erase an expired cartridge back to scratch (see :mod:`bkctl.tape.purge`)."""
+        recycle_to_scratch(self.changer, self._key, self.store, self.catalogs, barcode, rules,
+                           expiry_rule(rules, now, expired_ids | self.expired_ids()))
+
+    # -- pruned points --------------------------------------------------------------------
+    def expired_ids(self) -> frozenset[str]:
+        """Points pruned from the catalog (see :mod:`bkctl.tape.expired`)."""
+        return load_expired(self.changer.path)
+
+    def expire(self, ids: list[str]) -> frozenset[str]:
+        return add_expired(self.changer.path, ids)
+
+    def forget_recycled(self) -> int:
+        """Drop pruned ids whose cartridges were recycled (no catalog lists them); returns how many."""
+        return keep_expired(self.changer.path, {point.id for _, point in self.points()})
 
     def recyclability(self, rules: Mapping[str, PoolRule], now: datetime,
                       expired_ids: frozenset[str] = frozenset()) -> list[Recyclability]:

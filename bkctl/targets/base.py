@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
@@ -49,6 +50,7 @@ class BackupJob:
     source: Source
     compression: int | None
     meta: Mapping[str, Fact] = field(default_factory=dict)
+    time: datetime | None = None  # the point's time when a run acts as of another moment (apply --now)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bkctl.errors import BkctlError, PassphraseError
@@ -14,6 +16,7 @@ from bkctl.store.objstore import LibcloudStore, driver_factory, env_credentials
 from bkctl.store.retry import RetryingStore
 from bkctl.targets.base import Target
 from bkctl.targets.repository import RepositoryTarget
+from bkctl.targets.tape import TapeDriver
 from bkctl.targets.unavailable import UnavailableTarget
 
 __all__ = ["open_target", "cache_dir_of"]
@@ -37,12 +40,19 @@ def _passphrase(loaded: LoadedManifest, name: str,
         return None, error
 
 
-def open_target(loaded: LoadedManifest, name: str) -> Target:
-    """The driver for one named target; kinds this build lacks observe as unreachable."""
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_target(loaded: LoadedManifest, name: str, *, clock: Callable[[], datetime] = _wall_clock) -> Target:
+    """The driver for one named target. ``clock`` is the time a run acts at (``apply --now``):
+    tape libraries date media sets and expiry by it."""
     spec = loaded.manifest.targets[name]
-    if isinstance(spec, TapeTarget):
-        return UnavailableTarget(name, "tape targets are not supported by this version of bkctl")
     secret, problem = _passphrase(loaded, name, spec.encryption)
+    if isinstance(spec, TapeTarget):
+        vaults = {vault: str(loaded.resolve_path("targets", name, place.path)) for vault, place in spec.vaults.items()}
+        return TapeDriver(name, spec, loaded.resolve_path("targets", name, spec.library), vaults, secret,
+                          passphrase_error=problem, clock=clock)
     cache_dir = cache_dir_of(loaded)
     grace = loaded.manifest.settings.reclaim_grace.fixed()
     if isinstance(spec, VaultTarget) and spec.provider != "local":

@@ -157,7 +157,7 @@ class RepositoryTarget:
         repository = self.repository()
         with job.source.open(job.workload) as items:
             point = save(repository, items, workload=job.workload, host=job.host, compression=job.compression,
-                         meta=job.meta, progress=progress)
+                         meta=job.meta, progress=progress, now=job.time)
         return _record(point)
 
     def restore(self, point_id: str, to: Path, *, include: list[str], overwrite: bool,

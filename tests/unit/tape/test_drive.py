@@ -164,3 +164,27 @@ def test_writing_before_end_of_data_erases_what_follows(tmp_path):
     assert [drive.read_block(), drive.read_block()] == [b"a", b"x"]
     with pytest.raises(BlankCheckError):
         drive.read_block()
+
+
+def test_erase_cuts_everything_after_the_position_and_worm_refuses_it(tmp_path):
+    (tmp_path / "plain").mkdir()
+    drive = open_drive(tmp_path / "plain", worm=False)
+    drive.write_block(b"label")
+    drive.write_filemark()
+    drive.write_block(b"set")
+    drive.write_filemark()
+    drive.rewind()
+    drive.space_filemarks(1)
+    drive.erase()
+    drive.rewind()
+    assert [drive.read_block(), drive.read_block()] == [b"label", None]
+    with pytest.raises(BlankCheckError):
+        drive.read_block()
+    (tmp_path / "worm").mkdir()
+    worm = open_drive(tmp_path / "worm", worm=True)
+    worm.write_block(b"label")
+    worm.rewind()
+    with pytest.raises(WriteProtectedError):
+        worm.erase()
+    worm.seek_eod()
+    worm.erase()  # nothing after the position: nothing to refuse
