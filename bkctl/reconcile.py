@@ -15,14 +15,15 @@ from typing import Protocol
 from bkctl.archiver.progress import Progress
 from bkctl.errors import BkctlError, ExitCode, UsageError
 from bkctl.model.plan import Action, ActionKind, Plan, WarningKind, combined_exit_code
+from bkctl.model.state import PointRecord
 from bkctl.sources.environment import child_environment
 from bkctl.sources.hooks import hooks_around
 from bkctl.workspace import Workspace
 
 __all__ = ["Reporter", "Outcome", "ApplyResult", "apply_plan", "MassPruneError", "HANDLERS"]
 
-Made = dict[tuple[str, str], list[str]]
-"""(workload, target) -> ids of the points backups made in this run."""
+Made = dict[tuple[str, str], list[PointRecord]]
+"""(workload, target) -> the points backups made in this run."""
 
 Handler = Callable[[Workspace, Action, Progress | None, Made], str]
 """Carries out one action through its target's driver; returns the message for the reporter."""
@@ -55,6 +56,7 @@ class Outcome:
 @dataclass
 class ApplyResult:
     outcomes: list[Outcome] = field(default_factory=list)
+    made: Made = field(default_factory=dict)  # the points this run's backups made (for summaries)
 
     @property
     def failed(self) -> list[Outcome]:
@@ -82,7 +84,7 @@ def apply_plan(workspace: Workspace, plan: Plan, reporter: Reporter, *, allow_ma
         )
     result = ApplyResult()
     broken: dict[str, Outcome] = {}  # target -> the failure that broke it in this run
-    made: dict[tuple[str, str], list[str]] = {}  # (workload, target) -> points made in this run
+    made = result.made  # (workload, target) -> points made in this run
     for action in plan.actions:
         blocked = _blocked(action, broken)
         if blocked is not None:
@@ -149,7 +151,7 @@ def _backup(workspace: Workspace, action: Action, progress: Progress | None, mad
     with hooks_around(spec.hooks, workload=action.workload, target=action.target,
                       environment=child_environment(workspace.manifest, action.workload)):
         record = driver.backup(workspace.backup_job(action.workload), progress)
-    made.setdefault((action.workload, action.target), []).append(record.id)
+    made.setdefault((action.workload, action.target), []).append(record)
     return f"recovery point {record.id[:12]}" + (" (partial)" if record.partial else "")
 
 
@@ -162,7 +164,7 @@ def _copy(workspace: Workspace, action: Action, progress: Progress | None, made:
     """
     assert action.source is not None and action.workload is not None
     source, replica = workspace.driver(action.source), workspace.driver(action.target)
-    ids = [p.id for p in action.points] + made.get((action.workload, action.source), [])
+    ids = [p.id for p in action.points] + [r.id for r in made.get((action.workload, action.source), [])]
     if not ids:
         return "nothing to copy (no new recovery point was made)"
     stats = source.copy_points_to(replica, ids)

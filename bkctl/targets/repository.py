@@ -185,7 +185,8 @@ class RepositoryTarget:
         return remove_locks(self.store, only_stale=only_stale)
 
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult:
-        report = verify(self.repository(), read_data_percent, progress.advance if progress is not None else None)
+        report = verify(self.repository(), read_data_percent, progress.advance if progress is not None else None,
+                        progress.total if progress is not None else None)
         if report.ok:
             stamp = json.dumps({"time": datetime.now(UTC).isoformat()}).encode()
             self.store.put(VERIFY_MARKER, stamp)
