@@ -55,6 +55,7 @@ class Tally:
     total_bytes: int | None = None
     current: str = ""
     started: float = field(default_factory=time.monotonic)
+    unit: str = "files"  # what ``file`` announces: files, or packs for verify
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -73,9 +74,19 @@ class Tally:
             return None
         return max(self.total_bytes - self.bytes, 0) / max(self.rate(), 1e-6)
 
+    def compact(self) -> str:
+        """``8672/19436 files  89.2 MiB/200.0 MiB  22.3 MiB/s  ETA 5.0 s``: the live bar's line."""
+        files = f"{self.files}/{self.total_files}" if self.total_files is not None else f"{self.files}"
+        files += f" {self.unit}"
+        size = (f"{format_size(self.bytes)}/{format_size(self.total_bytes)}" if self.total_bytes is not None
+                else format_size(self.bytes))
+        eta = self.eta()
+        return f"{files}  {size}  {format_size(self.rate())}/s" + (f"  ETA {format_seconds(eta)}" if eta else "")
+
     def figures(self) -> str:
         """``120 of 500 files, 12.3 MiB of 40.0 MiB, 4.1 MiB/s, ETA 7.0 s`` (parts as known)."""
-        files = f"{self.files} of {self.total_files} files" if self.total_files is not None else f"{self.files} files"
+        files = f"{self.files} of {self.total_files}" if self.total_files is not None else f"{self.files}"
+        files += f" {self.unit}"
         size = (f"{format_size(self.bytes)} of {format_size(self.total_bytes)}" if self.total_bytes is not None
                 else format_size(self.bytes))
         eta = self.eta()
@@ -87,9 +98,9 @@ class ProgressView:
     the cli layer may not import: mypy checks the fit where a view is passed on). Close it
     when the job ends."""
 
-    def __init__(self, description: str, console: Console) -> None:
+    def __init__(self, description: str, console: Console, unit: str = "files") -> None:
         self.description = description
-        self.tally = Tally()
+        self.tally = Tally(unit=unit)
         self._console = console
         self._verbose = verbosity() >= Verbosity.VERBOSE
 
@@ -112,10 +123,10 @@ class ProgressView:
 class _LiveView(ProgressView):
     """A terminal: a live block under the lines already printed, gone when the job ends."""
 
-    def __init__(self, description: str) -> None:
+    def __init__(self, description: str, unit: str) -> None:
         self._live = Live(console=err, refresh_per_second=8, transient=True, redirect_stdout=False,
                           redirect_stderr=False)
-        super().__init__(description, self._live.console)
+        super().__init__(description, self._live.console, unit)
         self._live.update(_Block(self))
         self._live.start()
 
@@ -132,13 +143,14 @@ class _Block:
     def __rich__(self) -> RenderableType:
         tally, width = self._view.tally, err.width
         head = Text(self._view.description, style="bold", no_wrap=True, overflow="ellipsis")
-        figures = Text(f" {tally.figures()}", no_wrap=True, overflow="ellipsis")
         fraction = tally.fraction()
-        if fraction is not None:
-            figures = Text(f" {fraction:4.0%} ") + figures
+        percent = f" {fraction:4.0%}" if fraction is not None else ""
+        figures = Text(f"{percent}  {tally.compact()}", no_wrap=True, overflow="ellipsis")
         line = Table.grid(expand=False)
+        line.add_column(no_wrap=True)
+        line.add_column(no_wrap=True, overflow="ellipsis")
         line.add_row(ProgressBar(total=1.0, completed=fraction or 0.0, pulse=fraction is None,
-                                 width=max(10, min(30, width - len(figures) - 1))), figures)
+                                 width=max(10, min(30, width - len(figures)))), figures)
         current = tally.current
         if len(current) > width - 4:
             current = "…" + current[-(width - 5):]
@@ -148,8 +160,8 @@ class _Block:
 class _LogView(ProgressView):
     """Not a terminal: a start line, then a line of figures every interval from a timer thread."""
 
-    def __init__(self, description: str) -> None:
-        super().__init__(description, err)
+    def __init__(self, description: str, unit: str) -> None:
+        super().__init__(description, err, unit)
         self._stop = threading.Event()
         err.print(f"{escape(description)}: started")
         self._thread = threading.Thread(target=self._tick, name="bkctl-progress", daemon=True)
@@ -172,17 +184,17 @@ def _interval() -> float:
         return DEFAULT_INTERVAL_SECONDS
 
 
-def open_view(description: str) -> ProgressView:
+def open_view(description: str, unit: str = "files") -> ProgressView:
     """A display fitting stderr: live on a terminal, timed lines off one, silent under --quiet."""
     if verbosity() == Verbosity.QUIET:
-        return ProgressView(description, err)
-    return _LiveView(description) if err.is_terminal else _LogView(description)
+        return ProgressView(description, err, unit)
+    return _LiveView(description, unit) if err.is_terminal else _LogView(description, unit)
 
 
 @contextmanager
-def watching(description: str) -> Iterator[ProgressView]:
+def watching(description: str, unit: str = "files") -> Iterator[ProgressView]:
     """``open_view`` for one job, closed however the job ends."""
-    view = open_view(description)
+    view = open_view(description, unit)
     try:
         yield view
     finally:

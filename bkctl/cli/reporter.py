@@ -32,7 +32,7 @@ class ConsoleReporter:
         self.started_at = time.monotonic()
 
     def started(self, action: Action) -> ProgressView:
-        self._view = open_view(describe(action))
+        self._view = open_view(describe(action), "packs" if action.kind == ActionKind.VERIFY else "files")
         return self._view
 
     def _stop(self, action: Action) -> None:

@@ -37,7 +37,7 @@ def command(
         for name in target or sorted(workspace.manifest.targets):
             if not workspace.driver(name).initialized():
                 continue
-            with watching(f"verify {name}") as progress:
+            with watching(f"verify {name}", "packs") as progress:
                 results[name] = operations.verify(workspace, name, read_data, progress)
             read += progress.tally.bytes
     bad = [name for name, r in results.items() if not r.ok]

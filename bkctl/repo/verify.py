@@ -52,12 +52,14 @@ class VerifyReport:
 
 def verify(repo: Repository, read_data_percent: float = 0.0,
            advance: Callable[[int], None] | None = None,
-           total: Callable[[int, int], None] | None = None) -> VerifyReport:
+           total: Callable[[int, int], None] | None = None,
+           started: Callable[[str], None] | None = None) -> VerifyReport:
     """Check the repository as a machine without this one's cache would see it.
 
-    ``advance(nbytes)`` is told of every pack read, ``total(packs, nbytes)`` once of the
-    packs about to be read (a progress display's ``advance`` and ``total``; the repository
-    layer sits below the archiver's Progress protocol, so it takes the two methods).
+    ``started(pack)`` and ``advance(nbytes)`` are told of every pack read, ``total(packs,
+    nbytes)`` once of the packs about to be read (a progress display's ``file``, ``advance``
+    and ``total``; the repository layer sits below the archiver's Progress protocol, so it
+    takes the methods).
     """
     report = VerifyReport()
     with repo.lock("shared"):
@@ -80,6 +82,8 @@ def verify(repo: Repository, read_data_percent: float = 0.0,
         if total is not None:
             total(len(chosen), sum(max(entry.offset + entry.length for _, entry in by_pack[p]) for p in chosen))
         for pack in chosen:
+            if started is not None:
+                started(pack)
             damaged |= _read_pack(repo, pack, by_pack[pack], report, advance)
         for point in points:
             _check_point(repo, point, damaged, report)

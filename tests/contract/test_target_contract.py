@@ -251,7 +251,7 @@ def test_verify_of_an_intact_target_reads_its_data(ready: Target, data: Path) ->
     result = ready.verify(100.0, progress)
     assert result.ok and result.problems == [] and result.damaged_points == []
     assert result.packs_read >= 1 and progress.advanced > 0
-    assert len(progress.totals) == 1 and progress.totals[0][0] == result.packs_read
+    assert len(progress.totals) == 1 and progress.totals[0][0] == result.packs_read == len(progress.files)
     assert 0 < progress.totals[0][1] <= progress.advanced
 
 
