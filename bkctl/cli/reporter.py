@@ -14,7 +14,7 @@ from bkctl.model.plan import Action, ActionKind
 from bkctl.model.units import format_size
 from bkctl.operations import ApplyResult
 
-__all__ = ["ConsoleReporter", "describe", "apply_summary", "apply_document"]
+__all__ = ["ConsoleReporter", "describe", "points_made", "apply_summary", "apply_document"]
 
 
 def describe(action: Action) -> str:
@@ -56,22 +56,27 @@ class ConsoleReporter:
         return time.monotonic() - self.started_at
 
 
+def points_made(result: ApplyResult) -> list[dict[str, Any]]:
+    """The points this run's backups made, each with its target: the one place that reads
+    them out of the result (id, workload, host, time, bytes, stored_bytes, ...)."""
+    return [{"target": target, **record.model_dump(mode="json")}
+            for (_, target), records in sorted(result.made.items(), key=lambda item: item[0]) for record in records]
+
+
 def apply_summary(result: ApplyResult, reporter: ConsoleReporter, *, command: str = "Apply") -> str:
     """``Apply complete: 2 actions done; 50 files (976.6 KiB) backed up, 977.9 KiB new in the targets; 1.3 s.``"""
     head = command + result.summary().removesuffix(".").removeprefix("Apply")
-    points = [record for records in result.made.values() for record in records]
+    points = points_made(result)
     if points:
         files = reporter.files_backed_up
-        head += (f"; {files} file{'' if files == 1 else 's'} ({format_size(sum(p.bytes for p in points))}) "
-                 f"backed up, {format_size(sum(p.stored_bytes for p in points))} new in the targets")
+        head += (f"; {files} file{'' if files == 1 else 's'} ({format_size(sum(p['bytes'] for p in points))}) "
+                 f"backed up, {format_size(sum(p['stored_bytes'] for p in points))} new in the targets")
     return f"{head}; {format_seconds(reporter.seconds())}."
 
 
 def apply_document(result: ApplyResult, reporter: ConsoleReporter) -> dict[str, Any]:
     """The JSON form of an apply or backup run: every action's outcome and every point made."""
-    points = [{"target": target, **record.model_dump(mode="json")}
-              for (_, target), records in sorted(result.made.items(), key=lambda item: item[0])
-              for record in records]
+    points = points_made(result)
     return {
         "actions": [{"kind": str(o.action.kind), "target": o.action.target, "workload": o.action.workload,
                      "ok": o.ok, "message": o.message, "hint": o.hint, "exit_code": o.exit_code}
