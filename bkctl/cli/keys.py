@@ -57,7 +57,7 @@ def list_keys(target: TargetOption, manifest: ManifestOption = None, as_json: Js
             table.add_row("*" if key.id == in_use else "", key.id[:12], key.created.strftime("%Y-%m-%d %H:%M:%S"),
                           key.host, key.user)
         console.say(table)
-    console.summary(f"{len(keys)} key{'' if len(keys) == 1 else 's'} (* the one in use)")
+    console.summary(f"{len(keys)} key{'' if len(keys) == 1 else 's'}; the one in use is marked")
 
 
 @app.command("add")
