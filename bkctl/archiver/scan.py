@@ -16,8 +16,10 @@ walk counts; unreadable folders are skipped silently here, the walk reports them
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,8 @@ import pathspec
 from bkctl.sources.base import PathItems
 
 __all__ = ["ScanTotal", "scan"]
+
+logger = logging.getLogger("bkctl")
 
 
 @dataclass
@@ -38,7 +42,7 @@ def scan(items: PathItems) -> ScanTotal:
     """Count the regular files (and their apparent bytes) a backup of ``items`` will read."""
     exclude = pathspec.GitIgnoreSpec.from_lines(items.exclude) if items.exclude else None
     include = pathspec.GitIgnoreSpec.from_lines(items.include) if items.include else None
-    total = ScanTotal()
+    total, started = ScanTotal(), time.monotonic()
     for root in items.paths:
         path = os.path.abspath(Path(root))
         try:
@@ -49,6 +53,8 @@ def scan(items: PathItems) -> ScanTotal:
             _walk(path, "", st.st_dev, items.one_file_system, exclude, include, total)
         elif stat.S_ISREG(st.st_mode):
             total.files, total.bytes = total.files + 1, total.bytes + st.st_size
+    logger.debug("counted %d files (%d bytes) to back up in %.3f s", total.files, total.bytes,
+                 time.monotonic() - started)
     return total
 
 

@@ -3,6 +3,7 @@ that the command's summary line reports (files and bytes, time taken)."""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -15,6 +16,8 @@ from bkctl.model.units import format_size
 from bkctl.operations import ApplyResult
 
 __all__ = ["ConsoleReporter", "describe", "points_made", "apply_summary", "apply_document"]
+
+logger = logging.getLogger("bkctl")
 
 
 def describe(action: Action) -> str:
@@ -38,6 +41,9 @@ class ConsoleReporter:
     def _stop(self, action: Action) -> None:
         if self._view is not None:
             self._view.close()
+            tally = self._view.tally
+            logger.debug("%s: %d %s, %d bytes in %.3f s", describe(action), tally.files, tally.unit, tally.bytes,
+                         tally.elapsed())
             if action.kind == ActionKind.BACKUP:
                 self.files_backed_up += self._view.tally.files
             self._view = None

@@ -63,6 +63,8 @@ def test_verbose_lists_each_file(applied: Runner) -> None:
     assert result.returncode == 0
     assert re.search(r"^  \S*data/a\.txt$", result.stderr, re.MULTILINE), result.stderr
     assert re.search(r"^  \S*data/sub/b\.bin$", result.stderr, re.MULTILINE)
+    assert "bkctl: DEBUG: counted 2 files (16984 bytes) to back up" in result.stderr  # the debug log
+    assert "DEBUG" not in applied("backup", "docs").stderr
 
 
 def test_a_run_off_a_terminal_prints_progress_lines_while_it_works(bkctl: Runner, project: Path) -> None:
