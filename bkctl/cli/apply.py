@@ -59,7 +59,7 @@ def command(
         return _finish(result, saved, reporter, as_json)
     with Workspace.load(chosen_manifest(manifest, source)) as workspace:
         plan = operations.plan(workspace, now_or(now))
-        if console.verbosity() > Verbosity.QUIET:
+        if console.verbosity() > Verbosity.QUIET or (plan.has_changes and not auto_approve):  # asked: shown
             render_text(plan, console.report())
         if not plan.has_changes:
             if plan.errors or as_json:
