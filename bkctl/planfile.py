@@ -3,7 +3,8 @@
 The JSON form is canonical: the json renderer prints it and ``bkctl apply PLANFILE``
 reads it back. A saved plan records the manifest digest and, per target, the token of
 the state it was made from (see ``TargetState.token``); apply refuses a plan when either
-moved, because the actions were computed for a world that no longer exists.
+moved, because the actions were computed for a world that no longer exists. It also
+records the manifest's absolute path, so apply finds the manifest from any directory.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bkctl.errors import BkctlError, StalePlanError
+from bkctl.errors import BkctlError, NotFoundError, StalePlanError
 from bkctl.model.plan import PLAN_FORMAT_VERSION, Plan
 from bkctl.model.state import ActualState
 
@@ -25,6 +26,7 @@ __all__ = [
     "save_plan",
     "load_plan",
     "check_stale",
+    "recorded_manifest",
 ]
 
 
@@ -63,12 +65,31 @@ def parse_plan(text: str, *, context: str = "plan") -> Plan:
         raise PlanFileError(f"invalid plan: {where}: {first['msg']}", context=context) from None
 
 
-def save_plan(plan: Plan, path: str | os.PathLike[str]) -> None:
-    """Write atomically (temp file, then rename) so a crash never leaves half a plan."""
+def save_plan(plan: Plan, path: str | os.PathLike[str], *, manifest: Path | None = None) -> None:
+    """Write atomically (temp file, then rename) so a crash never leaves half a plan.
+
+    ``manifest`` (the path the plan was made from) is recorded absolute.
+    """
+    if manifest is not None:
+        plan = plan.model_copy(update={"manifest": str(Path(manifest).absolute())})
     target = Path(path)
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.write_text(dump_plan(plan), encoding="utf-8")
     os.replace(temporary, target)
+
+
+def recorded_manifest(plan: Plan, *, context: str) -> Path | None:
+    """The manifest a saved plan names, when it names one; an error when it is gone.
+
+    A plan saved by an older bkctl names none: the caller then looks where it always did.
+    """
+    if not plan.manifest:
+        return None
+    path = Path(plan.manifest)
+    if not path.exists():
+        raise NotFoundError(f"the plan was made from the manifest {path}, which no longer exists", context=context,
+                            hint="pass the manifest with -m PATH (apply still refuses the plan if it changed)")
+    return path
 
 
 def load_plan(path: str | os.PathLike[str]) -> Plan:

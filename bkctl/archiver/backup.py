@@ -22,6 +22,7 @@ from bkctl.archiver.pipeline import ChunkPipeline, slot_setter
 from bkctl.archiver.point import PointHeader, SavedItems, commit_point, save_trees
 from bkctl.archiver.progress import Progress
 from bkctl.archiver.repository import ArchiverRepository
+from bkctl.archiver.scan import scan
 from bkctl.errors import UsageError
 from bkctl.repo.points import PointInfo
 from bkctl.repo.tree import Node
@@ -72,6 +73,9 @@ def backup_stream(repo: ArchiverRepository, *, workload: str, host: str, name: s
 def _save_paths(repo: ArchiverRepository, items: PathItems, header: PointHeader, compression: int | None,
                 progress: Progress | None) -> SavedItems:
     """Walk and save; the parent's unchanged files are reused without reading them."""
+    if progress is not None:
+        counted = scan(items)
+        progress.total(counted.files, counted.bytes)
     parent = find_parent(repo, header.workload, header.host)
     pipeline = ChunkPipeline(repo, compression)
     parent_files = load_file_map(repo, parent)

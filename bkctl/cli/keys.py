@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 
 from bkctl import operations
-from bkctl.cli.console import is_interactive, out
-from bkctl.cli.options import ManifestOption
+from bkctl.cli import console
+from bkctl.cli.console import is_interactive
+from bkctl.cli.options import JsonOption, ManifestOption
 from bkctl.errors import PassphraseError, UsageError
 from bkctl.secrets import Secret, read_passphrase
 from bkctl.workspace import Workspace
@@ -40,15 +41,23 @@ def _new_secret(env: str | None, file: str | None) -> Secret:
 
 
 @app.command("list")
-def list_keys(target: TargetOption, manifest: ManifestOption = None) -> None:
+def list_keys(target: TargetOption, manifest: ManifestOption = None, as_json: JsonOption = False) -> None:
     """List the keys of a repository (the one in use is marked)."""
+    console.use_json(as_json)
     with Workspace.load(manifest) as workspace:
         repository = operations.key_ring(workspace, target)
+        keys, in_use = repository.list_keys(), repository.key_in_use()
+    if as_json:
+        console.emit_json({"target": target, "keys": [
+            {"id": key.id, "created": key.created.isoformat(), "host": key.host, "user": key.user,
+             "in_use": key.id == in_use} for key in keys]})
+    else:
         table = Table("", "id", "created (UTC)", "host", "user")
-        for key in repository.list_keys():
-            table.add_row("*" if key.id == repository.key_in_use() else "", key.id[:12],
-                          key.created.strftime("%Y-%m-%d %H:%M:%S"), key.host, key.user)
-    out.print(table)
+        for key in keys:
+            table.add_row("*" if key.id == in_use else "", key.id[:12], key.created.strftime("%Y-%m-%d %H:%M:%S"),
+                          key.host, key.user)
+        console.say(table)
+    console.summary(f"{len(keys)} key{'' if len(keys) == 1 else 's'}; the one in use is marked")
 
 
 @app.command("add")
@@ -57,7 +66,7 @@ def add(target: TargetOption, new_passphrase_env: NewEnvOption = None, new_passp
     """Add a passphrase that opens the repository too."""
     with Workspace.load(manifest) as workspace:
         key_id = operations.key_ring(workspace, target).add_key(_new_secret(new_passphrase_env, new_passphrase_file))
-    out.print(f"added key {key_id[:12]}")
+    console.summary(f"added key {key_id[:12]}")
 
 
 @app.command("remove")
@@ -70,7 +79,7 @@ def remove(key_id: Annotated[str, typer.Argument(help="Key id (or unique prefix)
         if len(matches) != 1:
             raise UsageError(f"key id '{key_id}' matches {len(matches)} keys")
         repository.remove_key(matches[0])
-    out.print(f"removed key {matches[0][:12]}")
+    console.summary(f"removed key {matches[0][:12]}")
 
 
 @app.command("passwd")
@@ -79,5 +88,5 @@ def passwd(target: TargetOption, new_passphrase_env: NewEnvOption = None, new_pa
     """Change the passphrase of the key in use (update your passphrase source afterwards)."""
     with Workspace.load(manifest) as workspace:
         operations.key_ring(workspace, target).change_passphrase(_new_secret(new_passphrase_env, new_passphrase_file))
-    out.print("passphrase changed; update the manifest's passphrase source to the new one")
+    console.summary("passphrase changed; update the manifest's passphrase source to the new one")
 

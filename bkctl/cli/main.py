@@ -2,6 +2,11 @@
 
 typer's pretty exceptions are off: they print local variables, which can hold secrets.
 Unexpected exceptions print a short message; the traceback only with ``--debug``.
+
+Global options (``--quiet``, ``--verbose``, ``--debug``) belong before the command in
+click's grammar; :func:`run` also accepts them after it (``bkctl apply -q``), as restic
+and git do, by moving them to the front. ``-h`` is ``--help`` on every command and group.
+Shell completion is typer's own (``--install-completion``, ``--show-completion``).
 """
 
 from __future__ import annotations
@@ -42,9 +47,9 @@ from bkctl.cli import (
     validate,
     verify,
 )
-from bkctl.cli.console import err
+from bkctl.cli.console import configure, err
 from bkctl.cli.errors import show_error
-from bkctl.errors import BkctlError, ExitCode, StorageFullError
+from bkctl.errors import BkctlError, ExitCode, StorageFullError, UsageError
 
 __all__ = ["app", "run"]
 
@@ -53,10 +58,12 @@ app = typer.Typer(
     help="Backup as infrastructure: declare what to protect in YAML, then plan and apply.",
     pretty_exceptions_enable=False,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 _options = {"debug": False}
+GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose", "--debug"})
 
 
 def _version(value: bool) -> None:
@@ -68,12 +75,19 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the final summary line.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also print a line per file and the debug log (on stderr).")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
     """bkctl: backup as infrastructure."""
+    if quiet and verbose:
+        raise UsageError("give --quiet or --verbose, not both")
     _options["debug"] = debug
+    configure(quiet=quiet, verbose=verbose)
 
 
 app.command("validate")(validate.command)
@@ -105,7 +119,7 @@ app.command("stats")(stats.command)
 def run(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn every outcome into an exit code."""
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = app(args=hoist_global_flags(sys.argv[1:] if argv is None else argv), standalone_mode=False)
     except BkctlError as error:
         show_error(error)
         return _exit(int(error.exit_code))
@@ -131,6 +145,18 @@ def run(argv: list[str] | None = None) -> int:
         err.print("  [dim]hint: run again with --debug for the traceback, and report it[/]")
         return _exit(ExitCode.ERROR)
     return _exit(result if isinstance(result, int) else 0)
+
+
+def hoist_global_flags(argv: list[str]) -> list[str]:
+    """Move ``-q``/``-v``/``--debug`` given after the command to the front, where click reads them.
+
+    Only whole tokens before a ``--`` move; no option of bkctl takes one of these words
+    as its value, so nothing a user meant as a value is taken away.
+    """
+    end = argv.index("--") if "--" in argv else len(argv)
+    flags = [token for token in argv[:end] if token in GLOBAL_FLAGS]
+    rest = [token for token in argv[:end] if token not in GLOBAL_FLAGS]
+    return flags + rest + argv[end:]
 
 
 def _os_error(error: OSError) -> BkctlError:

@@ -13,7 +13,8 @@ import typer
 from rich.markup import escape
 
 from bkctl import operations
-from bkctl.cli.console import is_interactive, out
+from bkctl.cli import console
+from bkctl.cli.console import is_interactive
 from bkctl.cli.options import ManifestOption
 from bkctl.errors import UsageError
 from bkctl.workspace import Workspace
@@ -46,7 +47,7 @@ def reclaim_command(
     with Workspace.load(manifest) as workspace:
         for name in operations.repository_targets(workspace, target):
             stats = operations.reclaim(workspace, name, immediate=now)
-            out.print(f"[green]✓[/] target {escape(name)}: {escape(stats.describe())}")
+            console.summary(f"✓ target {name}: {stats.describe()}")
 
 
 def unlock_command(
@@ -63,9 +64,9 @@ def unlock_command(
             _confirm(f"Remove every lock of {', '.join(names)}, even those of running processes?", yes)
         for name in names:
             removed = operations.unlock(workspace, name, only_stale=not force)
-            out.print(f"target {escape(name)}: {len(removed)} lock(s) removed")
+            console.summary(f"target {name}: {len(removed)} lock(s) removed")
             for text in removed:
-                out.print(f"    {escape(text)}")
+                console.say(f"    {escape(text)}")
 
 
 @repair_app.command("index")
@@ -74,12 +75,13 @@ def repair_index_command(target: TargetsOption = None, manifest: ManifestOption 
     with Workspace.load(manifest) as workspace:
         for name in operations.repository_targets(workspace, target):
             result = operations.repair_index(workspace, name)
-            out.print(f"[green]✓[/] target {escape(name)}: index rebuilt from {result.packs_indexed} packs "
-                      f"({result.blobs_indexed} blobs; {result.objects_replaced} old index objects replaced)")
+            console.summary(f"✓ target {name}: index rebuilt from {result.packs_indexed} packs "
+                            f"({result.blobs_indexed} blobs; {result.objects_replaced} old index objects replaced)")
             for pack in result.recovered_from_index:
-                out.print(f"    pack {pack}: header unreadable, entries kept from the old index")
+                console.say(f"    pack {pack}: header unreadable, entries kept from the old index")
             for pack in result.unreadable_packs:
-                out.print(f"    [red]pack {pack}: header unreadable and in no intact index; its blobs are lost[/]")
+                console.report().print(
+                    f"    [red]pack {pack}: header unreadable and in no intact index; its blobs are lost[/]")
 
 
 @repair_app.command("points")
@@ -97,7 +99,7 @@ def repair_points_command(
             _confirm("Delete the damaged point documents that cannot be restored?", yes)
         for name in names:
             result = operations.repair_points(workspace, name, remove=remove_damaged)
-            out.print(f"target {escape(name)}: {len(result.restored)} restored from the local cache, "
-                      f"{len(result.removed)} removed, {len(result.unrecoverable)} unrecoverable")
+            console.summary(f"target {name}: {len(result.restored)} restored from the local cache, "
+                            f"{len(result.removed)} removed, {len(result.unrecoverable)} unrecoverable")
             for point_id in result.unrecoverable:
-                out.print(f"    [red]{point_id}: no intact copy[/] (remove it with --remove-damaged)")
+                console.report().print(f"    [red]{point_id}: no intact copy[/] (remove it with --remove-damaged)")

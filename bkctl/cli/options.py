@@ -11,11 +11,18 @@ import typer
 from bkctl.errors import UsageError
 from bkctl.model.units import parse_duration
 
-__all__ = ["ManifestOption", "NowOption", "parse_time", "now_or"]
+__all__ = ["ManifestOption", "ManifestArgument", "JsonOption", "NowOption", "parse_time", "now_or", "chosen_manifest"]
 
 ManifestOption = Annotated[
     Path | None,
-    typer.Option("--manifest", "-m", help="Manifest file or directory (default: bkctl.yaml or bkctl/)."),
+    typer.Option("--manifest", "-m", help="Manifest file or directory (default: $BKCTL_MANIFEST, "
+                                          "else bkctl.yaml or bkctl/ in the current directory)."),
+]
+ManifestArgument = Annotated[
+    Path | None, typer.Argument(help="Manifest file or directory (the same as -m; -m wins when both are given).")
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document (with format_version) on stdout; messages go to stderr.")
 ]
 NowOption = Annotated[
     str | None,
@@ -38,6 +45,11 @@ def parse_time(text: str, *, option: str = "--now") -> datetime:
         raise UsageError(f"{option}: cannot read {text!r} as a time{reason}",
                          hint="use ISO-8601 like 2026-11-24T18:00:00Z, or +9h / +30min / -2d") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def chosen_manifest(option: Path | None, positional: Path | None) -> Path | None:
+    """``-m`` first, then the positional path; None lets find_manifest try $BKCTL_MANIFEST, then here."""
+    return option if option is not None else positional
 
 
 def now_or(text: str | None) -> datetime:

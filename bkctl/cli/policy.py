@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -11,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bkctl.cli.console import out
-from bkctl.cli.options import ManifestOption, parse_time
+from bkctl.cli import console
+from bkctl.cli.options import JsonOption, ManifestOption, parse_time
 from bkctl.errors import NotFoundError, UsageError
 from bkctl.manifest import available_policies, find_manifest, load_manifest, load_policy_file
 from bkctl.model import Policy, parse_duration
@@ -60,11 +58,12 @@ def simulate(
     span: Annotated[str, typer.Option("--for", help="How long to simulate.")] = "1y",
     points: Annotated[Path | None, typer.Option("--points", help="File with one ISO-8601 time per line.")] = None,
     start: Annotated[str, typer.Option("--start", help="Time of the first simulated point.")] = "2026-01-01T00:00:00Z",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     show_all: Annotated[bool, typer.Option("--all", help="Also list pruned points.")] = False,
     manifest: ManifestOption = None,
 ) -> None:
     """Show which points the policy keeps at the end of a simulated history."""
+    console.use_json(as_json)
     policy = _policy(name, manifest)
     if points is not None:
         times = _read_points(points)
@@ -86,14 +85,14 @@ def simulate(
     verdicts = simulate_policy(policy, times)
     kept = [v for v in verdicts if v[1]]
     if as_json:
-        sys.stdout.write(json.dumps({"points": len(verdicts), "kept": len(kept), "verdicts": [
+        console.emit_json({"points": len(verdicts), "kept": len(kept), "verdicts": [
             {"time": t.astimezone(UTC).isoformat(), "kept": k, "reasons": list(r)} for t, k, r in verdicts
-        ]}, indent=2) + "\n")
+        ]})
         return
     table = Table("time (UTC)", "kept", "why")
     for moment, keep, reasons in verdicts:
         if keep or show_all:
             when = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
             table.add_row(when, "yes" if keep else "no", ", ".join(reasons))
-    out.print(table)
-    out.print(f"{len(kept)} of {len(verdicts)} points kept")
+    console.say(table)
+    console.summary(f"{len(kept)} of {len(verdicts)} points kept")

@@ -11,15 +11,18 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from bkctl import operations
-from bkctl.cli.console import err, out
-from bkctl.cli.options import ManifestOption, NowOption, now_or
+from bkctl.cli import console
+from bkctl.cli.console import JSON_FORMAT_VERSION, err
+from bkctl.cli.options import JsonOption, ManifestOption, NowOption, now_or
 from bkctl.errors import ExitCode
 from bkctl.model.plan import combined_exit_code
 from bkctl.model.units import format_size
 from bkctl.operations import StatusRow
 from bkctl.render.status_prometheus import render_prometheus
+from bkctl.render.tables import Column, fitted_table
 from bkctl.workspace import Workspace
 
 __all__ = ["command", "prometheus_text"]
@@ -31,10 +34,15 @@ class Format(StrEnum):
     PROMETHEUS = "prometheus"
 
 
-def _status_cell(row: StatusRow) -> str:
+def _status_cell(row: StatusRow) -> Text:
+    """A word or two (the full note is in --json, an unreadable target's cause on stderr)."""
     if row.compliant is None:
-        return "[dim]unmanaged[/]"
-    return "[green]compliant[/]" if row.compliant else f"[red]{escape(row.note)}[/]"
+        return Text("unmanaged", style="dim")
+    if row.compliant:
+        return Text("compliant", style="green")
+    if not row.reachable:
+        return Text("unreachable", style="red")
+    return Text("breached" if row.newest else row.note, style="red")
 
 
 def _age(seconds: float | None) -> str:
@@ -51,7 +59,7 @@ def prometheus_text(rows: list[StatusRow]) -> str:
 
 def command(
     manifest: ManifestOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     fmt: Annotated[
         Format, typer.Option("--format", help="text, json, or prometheus (node-exporter textfile).")
     ] = Format.TEXT,
@@ -69,35 +77,47 @@ def command(
     that failure's code (65 wrong passphrase, 69 unreachable; 1 when they differ);
     --check adds 1 for a breached objective.
     """
+    chosen = Format.JSON if as_json else fmt
+    console.use_json(chosen != Format.TEXT and out_file is None)
     with Workspace.load(manifest) as workspace:
         rows = operations.status(workspace, now_or(now), all_hosts=all_hosts)
-    chosen = Format.JSON if as_json else fmt
     if chosen == Format.TEXT and out_file is None:
-        out.print(_table(rows, all_hosts))
+        console.say(status_table(rows, all_hosts, console.report().width))
     else:
         text = prometheus_text(rows) if chosen == Format.PROMETHEUS else json.dumps(
-            [r.as_dict() for r in rows], indent=2) + "\n"
+            {"format_version": JSON_FORMAT_VERSION, "workloads": [r.as_dict() for r in rows]}, indent=2) + "\n"
         if out_file is None:
             sys.stdout.write(text)
         else:
             temporary = out_file.with_name(out_file.name + ".tmp")
             temporary.write_text(text)
             temporary.replace(out_file)
+    managed = [r for r in rows if r.compliant is not None]
+    console.summary(f"{sum(bool(r.compliant) for r in managed)} of {len(managed)} objectives met"
+                    + (f", {len(rows) - len(managed)} unmanaged" if len(managed) < len(rows) else ""))
     raise typer.Exit(_exit_code(rows, check))
 
 
-def _table(rows: list[StatusRow], all_hosts: bool) -> Table:
-    columns = ("host", "workload") if all_hosts else ("workload",)
-    extra = [name for name, shown in (("drill (RTO)", any(r.drill_objective_seconds or r.drill_time for r in rows)),
-                                      ("protection", any(r.protection for r in rows))) if shown]
-    table = Table(*columns, "target", "newest (UTC)", "age", "objective", "points", "size", "status", *extra)
+def status_table(rows: list[StatusRow], all_hosts: bool, width: int) -> Table:
+    """Fitted to ``width``: drill, protection, size, points, objective and host are dropped
+    first; times and statuses stay whole."""
+    columns = [Column("workload"), Column("target"), Column("newest (UTC)", whole=True), Column("age", whole=True),
+               Column("objective", drop=5), Column("points", justify="right", drop=4),
+               Column("size", justify="right", drop=3), Column("status", whole=True)]
+    if all_hosts:
+        columns.insert(0, Column("host", drop=6))
+    drills = any(r.drill_objective_seconds or r.drill_time for r in rows)
+    protection = any(r.protection for r in rows)
+    columns += [Column("drill (RTO)", drop=2)] if drills else []
+    columns += [Column("protection", drop=1)] if protection else []
+    cells = []
     for r in rows:
-        names = (r.host, r.workload) if all_hosts else (r.workload,)
-        cells = {"drill (RTO)": _drill_cell(r), "protection": escape(r.protection)}
-        table.add_row(*names, r.target, r.newest.strftime("%Y-%m-%d %H:%M") if r.newest else "-",
-                      _age(r.age_seconds), _age(r.objective_seconds), "?" if r.points is None else str(r.points),
-                      "?" if r.bytes is None else format_size(r.bytes), _status_cell(r), *(cells[e] for e in extra))
-    return table
+        cells.append([*((r.host,) if all_hosts else ()), r.workload, r.target,
+                      r.newest.strftime("%Y-%m-%d %H:%M") if r.newest else "-", _age(r.age_seconds),
+                      _age(r.objective_seconds), "?" if r.points is None else str(r.points),
+                      "?" if r.bytes is None else format_size(r.bytes), _status_cell(r),
+                      *([_drill_cell(r)] if drills else []), *([escape(r.protection)] if protection else [])])
+    return fitted_table(columns, cells, width)
 
 
 def _drill_cell(row: StatusRow) -> str:

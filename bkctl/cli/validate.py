@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
-from bkctl.cli.console import out
+from bkctl.cli import console
+from bkctl.cli.options import JsonOption, ManifestArgument, ManifestOption, chosen_manifest
 from bkctl.errors import ManifestError
 from bkctl.manifest import find_manifest, load_manifest
 
@@ -16,28 +13,28 @@ __all__ = ["command"]
 
 
 def command(
-    path: Annotated[
-        Path | None, typer.Argument(help="Manifest file or directory (default: bkctl.yaml or bkctl/).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    path: ManifestArgument = None,
+    manifest: ManifestOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Validate a manifest. Exit 0 when valid, 1 when not."""
-    manifest_path = find_manifest(path)
+    console.use_json(as_json)
+    manifest_path = find_manifest(chosen_manifest(manifest, path))
     try:
         loaded = load_manifest(manifest_path)
     except ManifestError as error:
         if not as_json:
             raise
-        out.print_json(json.dumps({"valid": False, "manifest": str(manifest_path),
-                                   "diagnostics": [d.as_dict() for d in error.diagnostics]}))
+        console.emit_json({"valid": False, "manifest": str(manifest_path),
+                           "diagnostics": [d.as_dict() for d in error.diagnostics]})
         raise typer.Exit(1) from None
     m = loaded.manifest
     if as_json:
-        out.print_json(json.dumps({
+        console.emit_json({
             "valid": True, "manifest": str(manifest_path), "files": [str(f) for f in loaded.files],
             "digest": loaded.digest, "targets": sorted(m.targets), "workloads": sorted(m.workloads),
             "policies": sorted(m.policies), "diagnostics": [],
-        }))
+        })
         return
-    out.print(f"[green]✓[/] {manifest_path} is valid: {len(m.targets)} target(s), "
-              f"{len(m.workloads)} workload(s), {len(m.policies)} polic{'y' if len(m.policies) == 1 else 'ies'}")
+    console.summary(f"✓ {manifest_path} is valid: {len(m.targets)} target(s), {len(m.workloads)} workload(s), "
+                    f"{len(m.policies)} polic{'y' if len(m.policies) == 1 else 'ies'}")

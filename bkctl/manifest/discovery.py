@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from bkctl.errors import NotFoundError
 
-__all__ = ["DEFAULT_NAMES", "find_manifest", "manifest_files", "policy_dirs", "library_dir"]
+__all__ = ["DEFAULT_NAMES", "MANIFEST_ENVIRONMENT", "find_manifest", "manifest_files", "policy_dirs", "library_dir"]
 
 DEFAULT_NAMES = ("bkctl.yaml", "bkctl.yml", "bkctl")
+MANIFEST_ENVIRONMENT = "BKCTL_MANIFEST"
 
 
 def find_manifest(path: str | Path | None) -> Path:
-    """The manifest path given, or ``bkctl.yaml``/``bkctl/`` in the current directory."""
+    """The manifest path given, else ``$BKCTL_MANIFEST``, else ``bkctl.yaml``/``bkctl/`` here.
+
+    The one place every command resolves its manifest, so the order is the same for all:
+    ``-m``/the positional path (the caller passes whichever was given), the environment
+    variable, the current directory.
+    """
     if path is not None:
         candidate = Path(path)
         if not candidate.exists():
             raise NotFoundError(f"manifest {candidate} does not exist")
         return candidate
+    named = os.environ.get(MANIFEST_ENVIRONMENT)
+    if named:
+        if not Path(named).exists():
+            raise NotFoundError(f"manifest {named} (from {MANIFEST_ENVIRONMENT}) does not exist",
+                                hint=f"fix or unset {MANIFEST_ENVIRONMENT}, or pass the manifest with -m PATH")
+        return Path(named)
     for name in DEFAULT_NAMES:
         candidate = Path(name)
         if candidate.is_file() or (candidate.is_dir() and any(candidate.glob("*.y*ml"))):

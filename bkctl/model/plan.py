@@ -211,12 +211,15 @@ class Plan(_Frozen):
     prunes more points than the manifest allows in one apply (``--allow-mass-prune``).
     ``errors`` name what the plan could not cover (a target it could not read); a plan
     with errors is incomplete and ``plan`` and ``apply`` exit with ``exit_code``.
+    ``manifest`` is the absolute path of the manifest a saved plan was made from, so
+    ``bkctl apply PLANFILE`` finds it from any directory (left out when unset).
     """
 
     format_version: int = PLAN_FORMAT_VERSION
     created: datetime
     now: datetime
     host: str = ""
+    manifest: str = Field(default="", exclude_if=lambda value: not value)
     manifest_digest: str = ""
     fingerprints: dict[str, str] = {}
     actions: tuple[Action, ...] = ()

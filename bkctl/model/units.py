@@ -180,7 +180,7 @@ def _bounded_size(count: float, text: str) -> int:
 def format_size(count: float) -> str:
     """Human size in binary units (``1.5 GiB``), for reports."""
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if abs(count) < 1024 or unit == "PiB":
+        if abs(round(count, 1)) < 1024 or unit == "PiB":  # 1023.96 KiB is 1.0 MiB, never "1024.0 KiB"
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1024
     return f"{count:.1f} PiB"

@@ -19,6 +19,7 @@ from bkctl.model.manifest import Manifest
 from bkctl.model.plan import Action, ActionKind, ErrorKind, Plan, PlanError, PlanWarning, Reason, WarningKind
 from bkctl.model.state import ActualState, PointRecord, TargetState
 from bkctl.model.target import TapeTarget
+from bkctl.model.units import format_size
 from bkctl.planner.backups import plan_backup, rpo_warning
 from bkctl.planner.copies import ReplicaJob, plan_replica, unreachable_replica_warning
 from bkctl.planner.cost import estimate_costs
@@ -191,7 +192,7 @@ def _reclaim_action(scope: _Scope, name: str, observed: TargetState, *, pruned: 
     ready = observed.reclaim_ready
     if scope.workloads is None and ready is not None and scope.now >= ready:
         return Action(kind=ActionKind.RECLAIM, target=name, reason=Reason.MARKED_DATA,
-                      detail=f"delete {observed.marked_bytes / (1 << 20):.1f} MiB marked by an earlier reclaim")
+                      detail=f"delete {format_size(observed.marked_bytes)} marked by an earlier reclaim")
     return None
 
 

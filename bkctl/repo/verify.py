@@ -52,10 +52,15 @@ class VerifyReport:
 
 
 def verify(repo: Repository, read_data_percent: float = 0.0,
-           advance: Callable[[int], None] | None = None) -> VerifyReport:
+           advance: Callable[[int], None] | None = None,
+           total: Callable[[int, int], None] | None = None,
+           started: Callable[[str], None] | None = None) -> VerifyReport:
     """Check the repository as a machine without this one's cache would see it.
 
-    ``advance(nbytes)`` is told of every pack read (a progress bar's callback).
+    ``started(pack)`` and ``advance(nbytes)`` are told of every pack read, ``total(packs,
+    nbytes)`` once of the packs about to be read (a progress display's ``file``, ``advance``
+    and ``total``; the repository layer sits below the archiver's Progress protocol, so it
+    takes the methods).
     """
     report = VerifyReport()
     with repo.lock("shared"):
@@ -77,7 +82,12 @@ def verify(repo: Repository, read_data_percent: float = 0.0,
             damaged.update((blob_id, pack) for blob_id, _ in by_pack[pack])
         candidates = sorted(set(by_pack) & stored)
         count = math.ceil(len(candidates) * min(max(read_data_percent, 0.0), 100.0) / 100.0)
-        for pack in random.sample(candidates, count):
+        chosen = random.sample(candidates, count)
+        if total is not None:
+            total(len(chosen), sum(max(entry.offset + entry.length for _, entry in by_pack[p]) for p in chosen))
+        for pack in chosen:
+            if started is not None:
+                started(pack)
             damaged |= _read_pack(repo, pack, by_pack[pack], report, advance)
         for point in points:
             _check_point(repo, point, damaged, report)

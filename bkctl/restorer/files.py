@@ -44,6 +44,8 @@ def restore_point(repo: RestorerRepository, point_id: str, to: Path, *, include:
     Raises PathTooLongError when the file system refuses a path as too long.
     """
     point = repo.get_point(point_id)
+    if progress is not None and not include:
+        progress.total(int(point.stats.get("files", 0)), int(point.stats.get("bytes", 0)))
     target = Path(os.path.realpath(to))
     target.mkdir(parents=True, exist_ok=True)
     layout = Layout.of(point.paths)

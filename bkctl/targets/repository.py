@@ -245,7 +245,10 @@ class RepositoryTarget:
         return remove_damaged_points(self.repository(), ids)
 
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult:
-        report = verify(self.repository(), read_data_percent, progress.advance if progress is not None else None)
+        if progress is None:
+            report = verify(self.repository(), read_data_percent)
+        else:
+            report = verify(self.repository(), read_data_percent, progress.advance, progress.total, progress.file)
         if report.ok:
             stamp = json.dumps({"time": datetime.now(UTC).isoformat()}).encode()
             self.store.put(VERIFY_MARKER, stamp)

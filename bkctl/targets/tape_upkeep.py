@@ -52,14 +52,24 @@ def restore_map_of(library: TapeLibrary, entry: CatalogPoint, timing: Timing) ->
 
 def verify_share(library: TapeLibrary, records: list[PointRecord], percent: float,
                  progress: Progress | None) -> VerifyResult:
-    """Re-read ``percent`` of the points; ``packs_read`` counts the cartridges loaded."""
+    """Re-read ``percent`` of the points; ``packs_read`` counts the cartridges loaded.
+
+    Progress counts what is read from the media: one "file" per cartridge load and the
+    bytes of each point's stream on tape (announced up front as the total).
+    """
     problems: list[str] = []
     damaged: list[str] = []
     chosen = random.sample(records, math.ceil(len(records) * percent / 100)) if records else []
+    streams = {entry.id: entry.stream_length for _, entry in library.points()}
+    maps = [(record, library.restore_map(record.id)) for record in chosen]
+    onsite = [(record, needs) for record, needs in maps if not any(n.offsite for n in needs)]
+    if progress is not None:
+        progress.total(sum(len(needs) for _, needs in onsite), sum(streams.get(r.id, 0) for r, _ in onsite))
     cartridges = 0
-    for record in chosen:
-        if any(n.offsite for n in library.restore_map(record.id)):
-            continue
+    for record, needs in onsite:
+        if progress is not None:
+            for need in needs:
+                progress.file(need.barcode)
         try:
             result = library.verify(record.id)
         except RepositoryCorruptError as error:
@@ -68,7 +78,7 @@ def verify_share(library: TapeLibrary, records: list[PointRecord], percent: floa
             continue
         cartridges += len(result.cartridges)
         if progress is not None:
-            progress.advance(result.bytes)
+            progress.advance(streams.get(record.id, 0))
     return VerifyResult(not problems, problems, damaged, [], cartridges)
 
 

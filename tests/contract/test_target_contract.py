@@ -56,12 +56,16 @@ class RecordingProgress:
     def __init__(self) -> None:
         self.advanced = 0
         self.files: list[str] = []
+        self.totals: list[tuple[int, int]] = []
 
     def advance(self, nbytes: int) -> None:
         self.advanced += nbytes
 
     def file(self, path: str) -> None:
         self.files.append(path)
+
+    def total(self, files: int, nbytes: int) -> None:
+        self.totals.append((files, nbytes))
 
 
 @pytest.fixture(params=sorted(WORKING))
@@ -216,6 +220,13 @@ def test_backup_and_restore_report_progress(ready: Target, data: Path, tmp_path:
     assert len(saving.files) == len(restoring.files) == 2
 
 
+def test_backup_and_restore_announce_their_total_before_the_work(ready: Target, data: Path, tmp_path: Path) -> None:
+    saving, restoring = RecordingProgress(), RecordingProgress()
+    record = ready.backup(files_job(data), saving)
+    ready.restore(record.id, tmp_path / "out", include=[], overwrite=False, progress=restoring)
+    assert saving.totals == restoring.totals == [(2, record.bytes)]
+
+
 def test_a_restore_of_an_unknown_point_is_not_found(ready: Target, tmp_path: Path) -> None:
     with pytest.raises(NotFoundError) as raised:
         ready.restore("0" * 32, tmp_path / "out", include=[], overwrite=False)
@@ -260,6 +271,8 @@ def test_verify_of_an_intact_target_reads_its_data(ready: Target, data: Path) ->
     result = ready.verify(100.0, progress)
     assert result.ok and result.problems == [] and result.damaged_points == []
     assert result.packs_read >= 1 and progress.advanced > 0
+    assert len(progress.totals) == 1 and progress.totals[0][0] == result.packs_read == len(progress.files)
+    assert 0 < progress.totals[0][1] <= progress.advanced
 
 
 def test_a_copy_keeps_the_point_ids(make_target: Callable[[str], Target], data: Path) -> None:

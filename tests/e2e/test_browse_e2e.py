@@ -25,7 +25,7 @@ COMMAND_WORKLOAD = """\
 
 
 def point_ids(bkctl: Runner) -> list[str]:
-    return [p["id"] for p in json.loads(bkctl("points", "--json").stdout)]
+    return [p["id"] for p in json.loads(bkctl("points", "--json").stdout)["points"]]
 
 
 @pytest.fixture(scope="module")

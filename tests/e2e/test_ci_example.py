@@ -76,3 +76,14 @@ def test_the_workflow_fails_every_bkctl_step_on_a_broken_secret(bkctl: Runner, c
     summary = (checkout / "summary.md").read_text()
     assert "> [!CAUTION]" in summary and "❌" in summary and "wrong or missing passphrase" in summary
     assert "No changes." not in summary
+
+
+def test_every_job_installs_bkctl_from_its_source_repository() -> None:
+    """bkctl is not on PyPI (``pip install bkctl`` would fetch nothing, or someone else's
+    package): each job installs it from ``$BKCTL_SOURCE``, which the workflow sets to a
+    git URL of the bkctl repository pinned to a tag (a path on the runner works as well)."""
+    workflow = YAML(typ="safe").load(WORKFLOW.read_text())
+    assert workflow["env"]["BKCTL_SOURCE"].startswith("git+https://") and "@v" in workflow["env"]["BKCTL_SOURCE"]
+    for name, job in workflow["jobs"].items():
+        installs = [step["run"] for step in job["steps"] if step.get("run", "").startswith("pip ")]
+        assert installs == ['pip install "$BKCTL_SOURCE"'], name

@@ -110,7 +110,7 @@ def check_outcome(runner: Runner, output: str, code: int) -> None:
                     extra_env={"BKCTL_CACHE_DIR": str(runner.cwd / "cache-verify")})
     assert verify.returncode == 0, verify.stdout + verify.stderr
     reported_good = "✓ backup b -> local" in output
-    points = json.loads(runner("points", "-m", "x.yaml", "--workload", "b", "--json").stdout)
+    points = json.loads(runner("points", "-m", "x.yaml", "--workload", "b", "--json").stdout)["points"]
     if reported_good:
         assert code == 0 and len(points) == 1, output
         restored = runner("restore", "b", "-m", "x.yaml", "--to", "out")

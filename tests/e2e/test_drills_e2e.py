@@ -54,7 +54,7 @@ def make_sqlite(path: Path) -> None:
 
 
 def status(bkctl: Runner) -> dict[str, dict[str, object]]:
-    rows = json.loads(bkctl("status", "--json").stdout)
+    rows = json.loads(bkctl("status", "--json").stdout)["workloads"]
     return {row["workload"]: row for row in rows}
 
 
@@ -105,7 +105,7 @@ def test_bkctl_drill_runs_one_on_demand_and_records_it_without_an_objective(
     drilled = bkctl("drill", "docs")
     assert drilled.returncode == 0, drilled.stdout + drilled.stderr
     assert "restored and checked" in drilled.stdout
-    rows = json.loads(bkctl("status", "--json").stdout)
+    rows = json.loads(bkctl("status", "--json").stdout)["workloads"]
     assert rows[0]["drill_ok"] is True and rows[0]["drill_objective_seconds"] is None
     missing = bkctl("drill", "nothing")
     assert missing.returncode == 66

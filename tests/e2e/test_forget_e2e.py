@@ -15,7 +15,7 @@ REPLICATED = MANIFEST.replace("    path: repo\n", "    path: repo\n    replica: 
 
 
 def points(bkctl: Runner, *args: str) -> list[dict[str, object]]:
-    return json.loads(bkctl("points", "--json", *args).stdout)
+    return json.loads(bkctl("points", "--json", *args).stdout)["points"]
 
 
 @pytest.fixture

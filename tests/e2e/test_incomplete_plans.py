@@ -66,7 +66,7 @@ def test_apply_backs_up_into_the_targets_it_can_read_and_still_fails(bkctl: Runn
     assert applied.returncode == 65, applied.stdout + applied.stderr
     assert "✓ backup docs -> local" in applied.stdout
     assert "target 'offsite' could not be read" in applied.stderr
-    listed = json.loads(bkctl("points", "--target", "local", "--json").stdout)
+    listed = json.loads(bkctl("points", "--target", "local", "--json").stdout)["points"]
     assert len(listed) == 2
 
 
@@ -76,7 +76,7 @@ def test_status_fails_on_an_unreadable_target_with_or_without_check(bkctl: Runne
         shown = bkctl(*argv, extra_env=WRONG)
         assert shown.returncode == 65, shown.stdout + shown.stderr
         assert "target 'local' could not be read" in shown.stderr
-    row = json.loads(bkctl("status", "--json", extra_env=WRONG).stdout)[0]
+    row = json.loads(bkctl("status", "--json", extra_env=WRONG).stdout)["workloads"][0]
     assert (row["reachable"], row["error_code"], row["points"], row["compliant"]) == (False, 65, None, False)
 
 

@@ -34,7 +34,7 @@ def test_restore_by_point_and_at_time(bkctl, project):
     assert bkctl("backup", "docs").returncode == 0
     (project / "data" / "a.txt").write_text("second version\n")
     assert bkctl("backup", "docs").returncode == 0
-    points = json.loads(bkctl("points", "--workload", "docs", "--json").stdout)
+    points = json.loads(bkctl("points", "--workload", "docs", "--json").stdout)["points"]
     assert len(points) == 2
     first = points[0]["id"][:10]
     assert bkctl("restore", "docs", "--point", first, "--to", "one").returncode == 0
@@ -77,7 +77,7 @@ def test_keys_add_list_and_open_with_the_new_one(bkctl, project):
     listing = bkctl("keys", "list", "--target", "local")
     assert key_id in listing.stdout and listing.stdout.count("*") == 1
     with_second = bkctl("points", "--json", extra_env={"BKCTL_PASSPHRASE": "second passphrase"})
-    assert with_second.returncode == 0 and len(json.loads(with_second.stdout)) == 1
+    assert with_second.returncode == 0 and len(json.loads(with_second.stdout)["points"]) == 1
 
 
 def test_command_workload_failure_leaves_no_point(bkctl, project):
@@ -97,7 +97,7 @@ def test_command_workload_failure_leaves_no_point(bkctl, project):
     result = bkctl("apply", "--auto-approve")
     assert result.returncode == 1
     assert "exited with status 3" in result.stdout
-    workloads = sorted(p["workload"] for p in json.loads(bkctl("points", "--json").stdout))
+    workloads = sorted(p["workload"] for p in json.loads(bkctl("points", "--json").stdout)["points"])
     assert workloads == ["docs", "working"]
     out = bkctl("restore", "working", "--to-file", "-")
     assert out.stdout == "hello\n"
@@ -124,7 +124,7 @@ def test_a_missing_source_path_fails_that_backup_only(bkctl, project):
     assert result.returncode == 66  # the failed backup's own code: not found
     assert "Warning [source-missing]" in result.stdout  # the plan shown before apply said so
     assert "path does not exist" in result.stdout and "no-such-folder" in result.stdout
-    assert [p["workload"] for p in json.loads(bkctl("points", "--json").stdout)] == ["docs"]
+    assert [p["workload"] for p in json.loads(bkctl("points", "--json").stdout)["points"]] == ["docs"]
 
 
 def test_a_target_under_a_file_fails_init_naming_the_path(bkctl, project):

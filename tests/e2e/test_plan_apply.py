@@ -16,7 +16,7 @@ def test_fresh_manifest_plans_init_and_backup_with_exit_2(bkctl, project):
 def test_apply_then_plan_is_empty_then_due_after_the_interval(bkctl, project):
     applied = bkctl("apply", "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert "Apply complete: 2 actions done." in applied.stdout
+    assert "Apply complete: 2 actions done; 2 files (16.6 KiB) backed up" in applied.stdout
     empty = bkctl("plan", "--detailed-exitcode")
     assert empty.returncode == 0 and "No changes." in empty.stdout
     later = (datetime.now(UTC) + timedelta(hours=9)).isoformat()
@@ -51,7 +51,7 @@ def test_saved_plan_applies_when_nothing_moved(bkctl, project):
     applied = bkctl("apply", "p.json")
     assert applied.returncode == 0, applied.stderr
     assert "backup docs -> local" in applied.stdout
-    points = json.loads(bkctl("points", "--json").stdout)
+    points = json.loads(bkctl("points", "--json").stdout)["points"]
     assert [p["workload"] for p in points] == ["docs"]
 
 
@@ -69,7 +69,7 @@ def test_retention_prunes_beyond_last_3_and_reclaims(bkctl, project):
     assert kinds == ["prune", "reclaim"]
     assert len(plan["actions"][0]["points"]) == 1
     assert bkctl("apply", "--auto-approve").returncode == 0
-    assert len(json.loads(bkctl("points", "--json").stdout)) == 3
+    assert len(json.loads(bkctl("points", "--json").stdout)["points"]) == 3
 
 
 def test_markdown_plan_is_fit_for_a_pull_request(bkctl, project):
@@ -82,7 +82,7 @@ def test_markdown_plan_is_fit_for_a_pull_request(bkctl, project):
 def test_status_check_fails_on_breach_and_passes_after_backup(bkctl, project):
     assert bkctl("status", "--check").returncode == 1
     assert bkctl("apply", "--auto-approve").returncode == 0
-    rows = json.loads(bkctl("status", "--json").stdout)
+    rows = json.loads(bkctl("status", "--json").stdout)["workloads"]
     assert rows[0]["compliant"] is True and rows[0]["points"] == 1
     assert bkctl("status", "--check").returncode == 0
     far = (datetime.now(UTC) + timedelta(days=2)).isoformat()
@@ -122,10 +122,10 @@ def test_mass_prune_needs_explicit_confirmation(bkctl, project):
     assert "mass-prune" in plan.stdout + plan.stderr
     refused = bkctl("apply", "--auto-approve")
     assert refused.returncode == 64 and "--allow-mass-prune" in refused.stderr
-    assert len(json.loads(bkctl("points", "--json").stdout)) == 4
+    assert len(json.loads(bkctl("points", "--json").stdout)["points"]) == 4
     allowed = bkctl("apply", "--auto-approve", "--allow-mass-prune")
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
-    assert len(json.loads(bkctl("points", "--json").stdout)) == 1
+    assert len(json.loads(bkctl("points", "--json").stdout)["points"]) == 1
 
 
 def test_policy_verify_is_planned_applied_and_then_not_due(bkctl, project):

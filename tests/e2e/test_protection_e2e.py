@@ -80,5 +80,5 @@ def test_letters_fail_with_a_disk_alone_and_pass_one_by_one_as_real_copies_are_a
 
     write(project, vault.replace("{}", ", immutable: true"))
     assert protection_messages(bkctl) == []
-    rows = json.loads(bkctl("status", "--json").stdout)
+    rows = json.loads(bkctl("status", "--json").stdout)["workloads"]
     assert {row["protection"] for row in rows} == {"3-2-1-1-0: met"}

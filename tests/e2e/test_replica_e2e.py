@@ -47,7 +47,7 @@ def test_one_apply_backs_up_then_copies_into_the_replica(bkctl, replicated):
     applied = bkctl("apply", "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "1 recovery point copied from 'primary'" in applied.stdout
-    points = json.loads(bkctl("points", "--json").stdout)
+    points = json.loads(bkctl("points", "--json").stdout)["points"]
     by_target = {p["target"]: p["id"] for p in points}
     assert by_target.keys() == {"primary", "second"} and len(set(by_target.values())) == 1
     again = bkctl("plan", "--detailed-exitcode")
@@ -86,10 +86,10 @@ def test_status_all_hosts_shows_every_host_of_a_shared_target(bkctl, replicated)
         .replace("  docs:", "  dumps:"))
     assert bkctl("apply", "--auto-approve").returncode == 0
     assert bkctl("apply", "--auto-approve", "--manifest", str(other / "bkctl.yaml")).returncode == 0
-    own = json.loads(bkctl("status", "--json").stdout)
+    own = json.loads(bkctl("status", "--json").stdout)["workloads"]
     assert {(r["host"], r["workload"], r["target"]) for r in own} == {
         ("web-01", "docs", "primary"), ("web-01", "docs", "second")}
-    central = json.loads(bkctl("status", "--all-hosts", "--json").stdout)
+    central = json.loads(bkctl("status", "--all-hosts", "--json").stdout)["workloads"]
     rows = {(r["host"], r["workload"], r["target"]): r for r in central}
     assert set(rows) == {(h, w, t) for h, w in (("web-01", "docs"), ("db-01", "dumps"))
                          for t in ("primary", "second")}

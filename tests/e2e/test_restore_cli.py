@@ -104,7 +104,7 @@ def test_a_damaged_stream_to_standard_output_exits_67_and_says_the_output_is_inc
 
 def test_a_point_1100_directories_deep_restores_through_the_cli(bkctl: Runner, project: Path):
     assert bkctl("backup", "docs").returncode == 0
-    host = json.loads(bkctl("points", "--json").stdout)[0]["host"]
+    host = json.loads(bkctl("points", "--json").stdout)["points"][0]["host"]
     deep = commit_deep_point(open_repository(project), 1_100, workload="docs", host=host)
     out = Path(tempfile.mkdtemp(prefix="bk", dir="/tmp" if os.path.isdir("/tmp") else None))
     try:

@@ -17,7 +17,7 @@ def test_stats_report_what_the_disk_holds_and_what_the_points_add_up_to(bkctl: R
     (project / "data" / "text.txt").write_text("the same line again\n" * 50_000)  # compresses well
     assert bkctl("backup", "docs").returncode == 0
     assert bkctl("backup", "docs").returncode == 0  # the same data again: dedup 2x
-    listed = json.loads(bkctl("points", "--json").stdout)
+    listed = json.loads(bkctl("points", "--json").stdout)["points"]
     first, second = listed
     assert first["bytes"] == second["bytes"] > 1_000_000
     assert first["new_bytes"] == first["bytes"] and 0 < first["stored_bytes"] < first["new_bytes"] // 10

@@ -32,7 +32,7 @@ def test_the_textfile_matches_the_json_status_to_the_second(bkctl: Runner, proje
     manifest = project / "bkctl.yaml"
     manifest.write_text(manifest.read_text() + TWO_WORKLOADS)
     assert bkctl("status", "--format", "prometheus", "--out", "bkctl.prom").returncode == 0
-    rows = json.loads(bkctl("status", "--json").stdout)
+    rows = json.loads(bkctl("status", "--json").stdout)["workloads"]
     metrics = samples((project / "bkctl.prom").read_text())
     for row in rows:
         labels = tuple(sorted({"workload": row["workload"], "target": row["target"], "host": row["host"]}.items()))

@@ -50,7 +50,7 @@ def direct(project: Path) -> Path:
 def points(bkctl: Runner, target: str) -> list[dict]:
     listed = bkctl("points", "--target", target, "--json")
     assert listed.returncode == 0, listed.stderr
-    return json.loads(listed.stdout)
+    return json.loads(listed.stdout)["points"]
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -73,7 +73,7 @@ def test_the_shipped_tape_rotation_example_applies_end_to_end(bkctl: Runner, tmp
     assert plan.returncode == 0 and "gfs-rotation" in plan.stdout
     assert "into pool 'weekly'; cartridge BK0001L8 (scratch)" in " ".join(plan.stdout.split())
     assert bkctl("apply", manifest, "--auto-approve", "--now", DAY2).returncode == 0
-    on_tape = json.loads(bkctl("points", "-m", manifest, "--target", "tape-lib", "--json").stdout)
+    on_tape = json.loads(bkctl("points", "-m", manifest, "--target", "tape-lib", "--json").stdout)["points"]
     assert [p["time"] for p in on_tape] == ["2026-01-04T20:00:00+00:00"]  # Sunday's point, the week's newest
     restored = bkctl("restore", "examples", "-m", manifest, "--target", "tape-lib", "--to", str(tmp_path / "out"))
     assert restored.returncode == 0, restored.stderr
@@ -143,7 +143,7 @@ def test_a_database_point_restores_from_tape_and_copies_back_to_disk(bkctl: Runn
 
 def test_status_verify_and_points_cover_tape_targets(bkctl: Runner, direct: Path) -> None:
     assert bkctl("apply", "--auto-approve", "--now", DAY0).returncode == 0
-    rows = json.loads(bkctl("status", "--json", "--now", DAY0).stdout)
+    rows = json.loads(bkctl("status", "--json", "--now", DAY0).stdout)["workloads"]
     assert {(r["workload"], r["target"], r["points"]) for r in rows} == {("docs", "tape", 1), ("dump", "tape", 1)}
     verified = bkctl("verify", "--target", "tape", "--read-data", "100")
     assert verified.returncode == 0 and "target tape: no problems" in verified.stdout

@@ -112,7 +112,7 @@ def test_a_cartridge_is_recycled_only_when_its_points_expired_and_a_write_needs_
     apply(bkctl, 62)
     assert placed(bkctl) == {"2026-03-02T00:00": (B, C), "2026-03-02T12:00": (C,), "2026-03-03T02:00": (C,),
                              "2026-03-03T14:00": (C, A)}
-    p1 = json.loads(bkctl("points", "--target", "tape", "--json").stdout)[0]
+    p1 = json.loads(bkctl("points", "--target", "tape", "--json").stdout)["points"][0]
     assert p1["time"].startswith("2026-03-02T00:00")
     out = rolling / "restored"
     assert bkctl("restore", "docs", "--point", p1["id"], "--to", str(out)).returncode == 0

@@ -107,7 +107,7 @@ def tree_digest(folder: Path) -> str:
 def listed(tmp_path: Path) -> dict[str, datetime]:
     code, text = cli("points", "--target", "tape", "--json")
     assert code == 0
-    return {row["id"]: datetime.fromisoformat(row["time"]) for row in json.loads(text)}
+    return {row["id"]: datetime.fromisoformat(row["time"]) for row in json.loads(text)["points"]}
 
 
 def restored_digest(tmp_path: Path, point_id: str) -> str:

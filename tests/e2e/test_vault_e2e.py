@@ -106,10 +106,10 @@ def test_stopping_the_server_mid_apply_leaves_no_point_and_a_rerun_completes(
 
         server.start(port)
         points = bkctl("points", "--json")
-        assert points.returncode == 0 and json.loads(points.stdout) == [], points.stdout + points.stderr
+        assert points.returncode == 0 and json.loads(points.stdout)["points"] == [], points.stdout + points.stderr
         rerun = bkctl("apply", "--auto-approve")
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-        assert len(json.loads(bkctl("points", "--json").stdout)) == 1
+        assert len(json.loads(bkctl("points", "--json").stdout)["points"]) == 1
         _assert_restored(bkctl, project)
     finally:
         server.stop()
@@ -134,7 +134,7 @@ def test_four_concurrent_backups_into_one_container_all_restore_and_verify(
     for run in runs:
         out, err = run.communicate(timeout=60)
         assert run.returncode == 0, out + err
-    points = json.loads(bkctl("points", "--json").stdout)
+    points = json.loads(bkctl("points", "--json").stdout)["points"]
     assert len(points) == 5
     verified = bkctl("verify", "--read-data", "100")
     assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -61,7 +61,7 @@ def test_apply_backs_up_into_one_vault_and_copies_into_the_other(
     applied = bkctl("apply", "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert bkctl("plan", "--detailed-exitcode").returncode == 0
-    points = json.loads(bkctl("points", "--json").stdout)
+    points = json.loads(bkctl("points", "--json").stdout)["points"]
     assert sorted(p["target"] for p in points) == ["primary", "secondary"]
     assert len({p["id"] for p in points}) == 1  # the copy keeps the point's identity
     restored = bkctl("restore", "docs", "--target", "secondary", "--to", "out")

@@ -38,7 +38,7 @@ def apply(bkctl: Runner, *extra: str) -> subprocess.CompletedProcess[str]:
 def points(bkctl: Runner, workload: str) -> list[dict[str, object]]:
     listed = bkctl("points", "--workload", workload, "--json")
     assert listed.returncode == 0, listed.stderr
-    return json.loads(listed.stdout)
+    return json.loads(listed.stdout)["points"]
 
 
 def test_sqlite_is_planned_applied_and_restored_to_a_file(bkctl, tmp_path: Path):

@@ -190,7 +190,7 @@ def check_points(base: Path, workers: list[Worker], tally: Tally) -> tuple[int, 
     retention is ``last: 3``); every existing point restores exactly what was backed up."""
     listing = bkctl(base, "points", "--json", "-m", str(workers[0].manifest))
     assert listing.returncode == 0, listing.stderr
-    points = json.loads(listing.stdout)
+    points = json.loads(listing.stdout)["points"]
     present = {p["id"][:12] for p in points}
     lost = 0
     for prefix, (workload, _, when) in tally.made.items():

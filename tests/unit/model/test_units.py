@@ -90,3 +90,9 @@ def test_bad_sizes_are_rejected(bad):
 def test_format_size_uses_binary_units():
     assert format_size(1536) == "1.5 KiB"
     assert format_size(12) == "12 B"
+
+
+def test_format_size_never_rounds_up_to_1024_of_a_unit():
+    assert format_size((1 << 20) - 40) == "1.0 MiB"
+    assert format_size(1023.96 * 1024) == "1.0 MiB"
+    assert format_size(1023.94 * 1024) == "1023.9 KiB"

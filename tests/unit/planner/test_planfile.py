@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from planner_builders import NOW, fresh_state, manifest, points, state, target
 
-from bkctl.errors import StalePlanError
-from bkctl.planfile import PlanFileError, check_stale, load_plan, save_plan
+from bkctl.errors import NotFoundError, StalePlanError
+from bkctl.planfile import PlanFileError, check_stale, load_plan, recorded_manifest, save_plan
 from bkctl.planner import make_plan
 
 
@@ -55,3 +55,27 @@ def test_a_changed_target_or_manifest_makes_the_plan_stale(tmp_path: Path) -> No
                   target("offsite", *observed.targets["offsite"].points, *points("x", [NOW - NOW])))
     with pytest.raises(StalePlanError, match=r"the manifest changed.*target 'offsite' changed"):
         check_stale(plan, "sha256:bb", grown)
+
+
+def test_a_saved_plan_records_its_manifest_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bkctl.yaml").write_text("version: 1\n")
+    plan = make_plan(manifest(), fresh_state(), NOW, manifest_digest="sha256:aa")
+    save_plan(plan, tmp_path / "plan.json", manifest=Path("bkctl.yaml"))
+    loaded = load_plan(tmp_path / "plan.json")
+    assert loaded.manifest == str(tmp_path / "bkctl.yaml")
+    assert recorded_manifest(loaded, context="plan.json") == tmp_path / "bkctl.yaml"
+    assert loaded.model_copy(update={"manifest": ""}) == plan
+
+
+def test_a_plan_without_a_recorded_manifest_leaves_the_choice_to_the_caller(tmp_path: Path) -> None:
+    plan, _ = saved(tmp_path)
+    assert "manifest" not in json.loads((tmp_path / "plan.json").read_text())
+    assert recorded_manifest(load_plan(tmp_path / "plan.json"), context="plan.json") is None
+
+
+def test_a_recorded_manifest_that_moved_is_named_with_the_way_out(tmp_path: Path) -> None:
+    plan = make_plan(manifest(), fresh_state(), NOW).model_copy(update={"manifest": str(tmp_path / "gone.yaml")})
+    with pytest.raises(NotFoundError, match=r"gone\.yaml, which no longer exists") as raised:
+        recorded_manifest(plan, context="plan.json")
+    assert "-m PATH" in raised.value.hint
