@@ -12,7 +12,6 @@ from bkctl.manifest import LoadedManifest
 from bkctl.model import DiskTarget, Encryption, TapeTarget, VaultTarget
 from bkctl.secrets import Secret, read_passphrase
 from bkctl.store.local import LocalStore
-from bkctl.store.objstore import LibcloudStore, driver_factory, env_credentials
 from bkctl.store.retry import RetryingStore
 from bkctl.targets.base import Target
 from bkctl.targets.repository import RepositoryTarget
@@ -57,7 +56,10 @@ def open_target(loaded: LoadedManifest, name: str, *, clock: Callable[[], dateti
     grace = loaded.manifest.settings.reclaim_grace.fixed()
     if isinstance(spec, VaultTarget) and spec.provider != "local":
         # libcloud's own 'local' driver is not crash-safe (docs/vault.md), so 'local'
-        # stays on LocalStore below and only real object stores go through libcloud.
+        # stays on LocalStore below and only real object stores go through libcloud,
+        # imported here: it costs a tenth of a second at every start-up that needs no vault.
+        from bkctl.store.objstore import LibcloudStore, driver_factory, env_credentials
+
         owner = f"target '{name}'"
         try:
             connect = driver_factory(spec.provider, env_credentials(spec.key_env or "", spec.secret_env or "", owner),

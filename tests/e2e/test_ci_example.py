@@ -49,7 +49,9 @@ def checkout(bkctl: Runner, project: Path) -> Path:
     tools = project / "tools"
     tools.mkdir()
     shim = tools / "bkctl"
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m bkctl "$@"\n')
+    # -P: the workflow's bkctl/ folder in the working directory must not shadow the package,
+    # as it does not for the console script pip installs.
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -P -m bkctl "$@"\n')
     shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
     bkctl.env.update(PATH=f"{tools}{os.pathsep}{bkctl.env['PATH']}", GITHUB_STEP_SUMMARY=str(project / "summary.md"))
     return project

@@ -132,10 +132,14 @@ def test_backup_after_a_concurrent_prune_and_reclaim_is_restorable(scene: Runner
 
 
 SECOND_PROCESS_POINTS = [p for p in CRASH_POINTS if not p.startswith("repair")]
+IN_THE_DEFAULT_RUN = {"reclaim-after-mark", "reclaim-mid-delete"}
+"""Two deaths inside the reclaim itself run every time; the rest of the matrix (7 s each) is
+``-m long``."""
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("crash", SECOND_PROCESS_POINTS)
+@pytest.mark.parametrize("crash", [pytest.param(p, marks=() if p in IN_THE_DEFAULT_RUN else pytest.mark.long)
+                                   for p in SECOND_PROCESS_POINTS])
 def test_the_same_holds_when_the_reclaiming_process_dies_at_a_crash_point(scene: Runner, crash: str):
     x = start_x(scene)
     wait_for_backup_of_a(x, scene.cwd)

@@ -30,7 +30,7 @@ import pytest
 
 from bkctl.cli.main import run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 MANIFEST = """\
 version: 1

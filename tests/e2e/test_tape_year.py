@@ -26,7 +26,7 @@ import pytest
 from bkctl.cli.main import run
 from bkctl.model.units import parse_duration
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 MANIFEST = """\
 version: 1

@@ -171,5 +171,6 @@ def test_sigkill_at_twenty_random_moments_of_tape_writes(source, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_sigkill_at_many_more_random_moments_of_tape_writes(source, tmp_path):
     crash_and_check(source, tmp_path, kills_wanted=60, seed=7, timer_every=4)
