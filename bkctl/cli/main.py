@@ -116,8 +116,15 @@ app.command("forget")(forget.command)
 app.command("stats")(stats.command)
 
 
+DEEPEST_TREE_FRAMES = 16_384
+"""Walks of a file tree (backup, restore, ls, find, diff, verify) recurse a few frames per
+directory level. A path a backup can open is at most PATH_MAX (4096) bytes, so no tree nests
+deeper than 2048 levels; Python's default limit of 1000 frames stopped at about 300 levels."""
+
+
 def run(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn every outcome into an exit code."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), DEEPEST_TREE_FRAMES))
     try:
         result = app(args=hoist_global_flags(sys.argv[1:] if argv is None else argv), standalone_mode=False)
     except BkctlError as error:
