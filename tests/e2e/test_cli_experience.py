@@ -29,6 +29,13 @@ REPORTING = [
     ("plan",),
     ("validate",),
     ("policy", "simulate", "every-8h", "--for", "3d"),
+    ("reclaim",),
+    ("unlock",),
+    ("repair", "index"),
+    ("repair", "points"),
+    ("stats",),
+    ("ls", "docs"),
+    ("find", "a.txt"),
 ]
 
 
@@ -37,6 +44,17 @@ def test_json_is_the_whole_stdout_and_carries_its_format_version(applied: Runner
         result = applied(*argv, "--json")
         assert result.returncode == 0, (argv, result.stdout + result.stderr)
         assert json.loads(result.stdout)["format_version"] == 1, argv
+
+
+def test_json_of_the_upkeep_commands_has_a_row_per_target_and_the_summary_goes_to_stderr(applied: Runner) -> None:
+    repaired = applied("repair", "index", "--json")
+    [row] = json.loads(repaired.stdout)["targets"]
+    assert row["target"] == "local" and row["packs_indexed"] >= 1 and row["unreadable_packs"] == []
+    assert "✓ target local: index rebuilt from" in repaired.stderr
+    [row] = json.loads(applied("reclaim", "--now", "--json").stdout)["targets"]
+    assert row["target"] == "local" and row["bytes_freed"] == 0 and row["packs_deleted"] == 0
+    [row] = json.loads(applied("unlock", "--json").stdout)["targets"]
+    assert row == {"target": "local", "removed": []}
 
 
 def test_json_of_a_backup_names_the_point_and_the_summary_goes_to_stderr(applied: Runner) -> None:
