@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from cli import Runner
+from crafted_points import remove_deep_tree
 
 PATH_MAX = 4096
 
@@ -26,35 +27,12 @@ def nest(top: Path, length: int) -> Path:
     return here
 
 
-def remove_tree(top: Path) -> None:
-    """Delete ``top`` without recursion and without long paths (each folder is opened relative
-    to its parent): shutil.rmtree, which pytest's clean-up of old temporary folders uses, recurses
-    once per level and fails on these trees."""
-    stack = [(os.open(top, os.O_RDONLY | os.O_DIRECTORY), "")]
-    while stack:
-        fd, name = stack[-1]
-        with os.scandir(fd) as entries:
-            children = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
-        for child, is_dir in children:
-            if not is_dir:
-                os.unlink(child, dir_fd=fd)
-        folders = [child for child, is_dir in children if is_dir]
-        if folders:
-            stack.append((os.open(folders[0], os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd), folders[0]))
-            continue
-        os.close(fd)
-        stack.pop()
-        if stack:
-            os.rmdir(name, dir_fd=stack[-1][0])
-    os.rmdir(top)
-
-
 @pytest.fixture
 def deep_project(project: Path) -> Iterator[Path]:
     yield project
     for top in (project / "data", project / "r"):
         if top.exists():
-            remove_tree(top)
+            remove_deep_tree(top)  # shutil.rmtree, and so pytest's own clean-up, recurses per level
 
 
 def test_a_tree_nested_1900_levels_deep_backs_up_and_restores(bkctl: Runner, deep_project: Path) -> None:
