@@ -242,7 +242,8 @@ def _copy(workspace: Workspace, action: Action, progress: Progress | None, made:
     stats = source.copy_points_to(replica, ids)
     count = stats.points_copied
     return (f"{count} recovery point{'s' if count != 1 else ''} copied from '{action.source}' "
-            f"({stats.blobs_new} new blobs, {stats.blobs_present} already there)")
+            f"({stats.blobs_new} new blobs, {stats.blobs_present} already there; "
+            f"{stats.chunks_read} chunks read from the source)")
 
 
 def _prune(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:

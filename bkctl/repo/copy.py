@@ -8,6 +8,10 @@ destination index first, so a chunk the replica already holds is never uploaded 
 a Merkle rewrite, memoised per source id so a subtree shared by several copied points is
 rewritten once.
 
+Reading every chunk again for every new point would make a copy of an unchanged point cost a
+full read of the source: ``copymap`` records which source chunk became which replica chunk,
+so a chunk the replica still indexes is neither read nor decrypted again (only trees are).
+
 The copy keeps the point's id, time, host, workload, paths, stats and meta, so both
 targets list the same recovery point. Order of writes is a backup's: packs, index, then
 the point document, each checked at commit like a backup's (the destination is written
@@ -19,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from bkctl.repo.copymap import append_copy_map, read_copy_map
 from bkctl.repo.points import PointInfo
 from bkctl.repo.repository import Repository
 from bkctl.repo.tree import Node, encode_tree
@@ -35,6 +40,7 @@ class CopyStats:
     blobs_new: int = 0
     blobs_present: int = 0
     bytes_stored: int = 0
+    chunks_read: int = 0
 
 
 class _PointCopier:
@@ -47,6 +53,8 @@ class _PointCopier:
         self._compression = compression
         self._stats = stats
         self._ids: dict[str, str] = {}  # source id (hex) -> destination id (hex)
+        self._known = read_copy_map(destination, source.id)  # from earlier copies
+        self.learned: dict[bytes, bytes] = {}  # chunk pairs to record once committed
 
     def references(self) -> set[bytes]:
         """Every destination id this copier produced: a superset of what its points need."""
@@ -70,9 +78,24 @@ class _PointCopier:
 
     def _chunk(self, chunk_id: str) -> str:
         if chunk_id not in self._ids:
-            data = self._source.load_blob(bytes.fromhex(chunk_id), "d")
-            self._ids[chunk_id] = self._save("d", data)
+            self._ids[chunk_id] = self._known_chunk(chunk_id) or self._read_and_save(chunk_id)
         return self._ids[chunk_id]
+
+    def _known_chunk(self, chunk_id: str) -> str | None:
+        """The replica's id of a chunk an earlier copy stored, while the replica still indexes it."""
+        known = self._known.get(bytes.fromhex(chunk_id))
+        if known is None or known not in self._destination.index:
+            return None
+        self._stats.blobs_present += 1
+        return known.hex()
+
+    def _read_and_save(self, chunk_id: str) -> str:
+        source_id = bytes.fromhex(chunk_id)
+        data = self._source.load_blob(source_id, "d")
+        self._stats.chunks_read += 1
+        saved = self._save("d", data)
+        self.learned[source_id] = bytes.fromhex(saved)
+        return saved
 
     def _save(self, kind: str, data: bytes) -> str:
         result = self._destination.save_blob(kind, data, self._compression)
@@ -106,6 +129,8 @@ def copy_points(source: Repository, destination: Repository, ids: Iterable[str],
             destination.commit_point(document, copier.references())
             present.add(point.id)
             stats.points_copied += 1
+            append_copy_map(destination, source.id, copier.learned)  # only what committed points use
+            copier.learned = {}
     return stats
 
 

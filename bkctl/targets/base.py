@@ -101,6 +101,8 @@ class CopyResult:
     points_copied: int
     blobs_new: int
     blobs_present: int
+    chunks_read: int = 0
+    """Chunks read and decrypted from the source (a replica's copy map spares the others)."""
 
 
 class Target(Protocol):

@@ -185,7 +185,7 @@ class RepositoryTarget:
 
     def receive_points(self, source: Repository, ids: list[str]) -> CopyResult:
         stats = copy_points(source, self.repository(), ids)
-        return CopyResult(stats.points_copied, stats.blobs_new, stats.blobs_present)
+        return CopyResult(stats.points_copied, stats.blobs_new, stats.blobs_present, stats.chunks_read)
 
     def reclaim(self, *, immediate: bool = False) -> ReclaimResult:
         stats = reclaim(self.repository(), grace=self.reclaim_grace, immediate=immediate)

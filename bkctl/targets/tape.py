@@ -194,7 +194,7 @@ class TapeDriver:
                 blobs += writer.write(source, point_id, self._pool).blobs
                 held.add(point_id)
                 copied += 1
-        return CopyResult(copied, blobs, 0)
+        return CopyResult(copied, blobs, 0, chunks_read=blobs)  # a point on tape holds all its blobs
 
     def into_pool(self, pool: str) -> Target:
         if pool not in self._rules:
@@ -249,7 +249,7 @@ class TapeDriver:
         if not isinstance(replica, CopyDestination):
             raise UsageError(f"target '{replica.name}' cannot take copies from tape target '{self.name}'")
         present = {p.id for p in replica.points()} if replica.initialized() else set()
-        copied = blobs = held = 0
+        copied = blobs = held = read = 0
         for wanted in ids:
             point_id = self._entry(wanted).id
             if point_id in present:
@@ -259,7 +259,8 @@ class TapeDriver:
                 self._staged(point_id, staging)
                 result = replica.receive_points(staging, [point_id])
             copied, blobs = copied + result.points_copied, blobs + result.blobs_new
-        return CopyResult(copied, blobs, held)
+            read += result.chunks_read
+        return CopyResult(copied, blobs, held, chunks_read=read)
 
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult:
         """Re-read a share of the points from tape, authenticating every blob (off-site ones are skipped)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,14 @@ def test_one_apply_backs_up_then_copies_into_the_replica(bkctl, replicated):
     assert by_target.keys() == {"primary", "second"} and len(set(by_target.values())) == 1
     again = bkctl("plan", "--detailed-exitcode")
     assert again.returncode == 0 and "No changes." in again.stdout, again.stdout
+
+
+def test_a_copy_of_an_unchanged_backup_reads_no_chunk_from_the_source(bkctl, replicated):
+    first = bkctl("apply", "--auto-approve")
+    assert re.search(r"copied from 'primary' \(\d+ new blobs, \d+ already there; [1-9]\d* chunks read", first.stdout)
+    second = bkctl("apply", "--auto-approve", "--now", "+9h")  # due again, nothing changed
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "; 0 chunks read from the source)" in second.stdout, second.stdout
 
 
 def test_restore_from_the_replica_gives_back_the_same_files(bkctl, replicated):

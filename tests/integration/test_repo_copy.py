@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 from bkctl.archiver import backup_paths, backup_stream
 from bkctl.repo import KdfParams, Repository
 from bkctl.repo.copy import copy_points
+from bkctl.repo.copymap import COMPACT_AT
+from bkctl.repo.reclaim import reclaim
 from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point, restore_stream
 from bkctl.secrets import Secret
@@ -112,3 +115,76 @@ def test_a_stream_point_copies_and_restores(source, replica):
     out = io.BytesIO()
     assert restore_stream(replica, point.id, out) == len(data)
     assert out.getvalue() == data
+
+
+def test_a_copy_of_an_unchanged_point_reads_no_chunk_and_sends_none(source, replica, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    build_tree(src)
+    first = backup_paths(source, workload="w", host="h", paths=[src])
+    assert copy_points(source, replica, [first.id]).chunks_read >= 1
+    second = backup_paths(source, workload="w", host="h", paths=[src])
+    stats = copy_points(source, replica, [second.id])
+    # Only trees are new (the folders above src changed their times); no chunk was read or sent.
+    assert (stats.points_copied, stats.chunks_read) == (1, 0) and stats.bytes_stored < 4096
+    out = tmp_path / "out"
+    restore_point(replica, second.id, out)
+    assert files_of(out / src.relative_to("/")) == files_of(src)
+
+
+def test_only_changed_chunks_are_read_after_a_change(source, replica, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    build_tree(src)
+    first = backup_paths(source, workload="w", host="h", paths=[src])
+    copy_points(source, replica, [first.id])
+    (src / "new.txt").write_bytes(b"one new file\n")
+    second = backup_paths(source, workload="w", host="h", paths=[src])
+    assert copy_points(source, replica, [second.id]).chunks_read == 1
+
+
+def test_a_chunk_the_replica_reclaimed_is_read_and_stored_again(source, replica, tmp_path):
+    """The map is a hint checked against the replica's index, never trusted on its own."""
+    src = tmp_path / "src"
+    src.mkdir()
+    build_tree(src)
+    first = backup_paths(source, workload="w", host="h", paths=[src])
+    copy_points(source, replica, [first.id])
+    replica.delete_points([first.id])
+    reclaim(replica, grace=timedelta(0), immediate=True)
+    replica.reload_index()
+    again = copy_points(source, replica, [first.id])
+    assert again.chunks_read >= 1 and again.blobs_new >= 3
+    out = tmp_path / "out"
+    restore_point(replica, first.id, out)
+    assert files_of(out / src.relative_to("/")) == files_of(src)
+    assert verify(replica, read_data_percent=100).ok
+
+
+def test_a_damaged_copy_map_costs_a_read_not_a_wrong_chunk(source, replica, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    build_tree(src)
+    first = backup_paths(source, workload="w", host="h", paths=[src])
+    copy_points(source, replica, [first.id])
+    [name] = list(replica.store.list(f"copymaps/{source.id}/"))
+    raw = bytearray(replica.store.get(name))
+    raw[-1] ^= 1
+    replica.store.put(name, bytes(raw))
+    replica.cache.delete(name)
+    second = backup_paths(source, workload="w", host="h", paths=[src])
+    stats = copy_points(source, replica, [second.id])
+    assert stats.chunks_read >= 1 and stats.bytes_stored < 4096  # read again, deduplicated by the replica
+
+
+def test_copy_maps_are_compacted_without_losing_a_pair(source, replica, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    points = []
+    for n in range(COMPACT_AT + 2):
+        (src / f"file-{n}.bin").write_bytes(os.urandom(4096))
+        points.append(backup_paths(source, workload="w", host="h", paths=[src]))
+        copy_points(source, replica, [points[-1].id])
+    assert len(list(replica.store.list(f"copymaps/{source.id}/"))) <= COMPACT_AT
+    again = backup_paths(source, workload="w", host="h", paths=[src])
+    assert copy_points(source, replica, [again.id]).chunks_read == 0
