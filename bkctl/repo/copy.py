@@ -108,13 +108,14 @@ class _PointCopier:
 
 
 def copy_points(source: Repository, destination: Repository, ids: Iterable[str], *,
-                compression: int | None = 3) -> CopyStats:
+                compression: int | None = 3, remember: bool = True) -> CopyStats:
     """Copy the points ``ids`` (full ids or unique prefixes) from ``source`` into ``destination``.
 
     Idempotent: a point whose id the destination already lists is left alone, so a copy
     interrupted and run again finishes the job without duplicating anything. A missing
     source point raises NotFoundError; damaged source data raises RepositoryCorruptError
     and leaves the destination without that point (its packs become unreferenced data).
+    ``remember=False`` writes no copy map: the source is thrown away after this copy.
     """
     stats = CopyStats()
     with destination.session(), source.lock("shared"):
@@ -129,7 +130,8 @@ def copy_points(source: Repository, destination: Repository, ids: Iterable[str],
             destination.commit_point(document, copier.references())
             present.add(point.id)
             stats.points_copied += 1
-            append_copy_map(destination, source.id, copier.learned)  # only what committed points use
+            if remember:
+                append_copy_map(destination, source.id, copier.learned)  # only what committed points use
             copier.learned = {}
     return stats
 

@@ -158,7 +158,10 @@ class CopyDestination(Protocol):
     points onto cartridges joins as a destination by implementing this one method.
     """
 
-    def receive_points(self, source: Repository, ids: list[str]) -> CopyResult: ...
+    def receive_points(self, source: Repository, ids: list[str], *, remember: bool = True) -> CopyResult:
+        """Copy ``ids`` from ``source``; ``remember=False`` for a throw-away source (a tape's
+        staging repository), whose chunk pairs no later copy could use."""
+        ...
 
 
 @runtime_checkable

@@ -183,8 +183,8 @@ class RepositoryTarget:
             raise UsageError(f"copies go between disk and vault targets ('{self.name}' -> '{replica.name}')")
         return replica.receive_points(self.repository(), ids)
 
-    def receive_points(self, source: Repository, ids: list[str]) -> CopyResult:
-        stats = copy_points(source, self.repository(), ids)
+    def receive_points(self, source: Repository, ids: list[str], *, remember: bool = True) -> CopyResult:
+        stats = copy_points(source, self.repository(), ids, remember=remember)
         return CopyResult(stats.points_copied, stats.blobs_new, stats.blobs_present, stats.chunks_read)
 
     def reclaim(self, *, immediate: bool = False) -> ReclaimResult:

@@ -180,7 +180,7 @@ class TapeDriver:
             writer = library.writer(self._rules, self._clock(), library.expired_ids())
             return record_of(writer.write(staging, point.id, self._pool))
 
-    def receive_points(self, source: Repository, ids: list[str]) -> CopyResult:
+    def receive_points(self, source: Repository, ids: list[str], *, remember: bool = True) -> CopyResult:
         """Write points from ``source`` into this driver's pool; a point the pool holds is skipped."""
         library = self._writable()
         writer = library.writer(self._rules, self._clock(), library.expired_ids())
@@ -257,7 +257,7 @@ class TapeDriver:
                 continue
             with staging_repository(self.path) as staging:
                 self._staged(point_id, staging)
-                result = replica.receive_points(staging, [point_id])
+                result = replica.receive_points(staging, [point_id], remember=False)
             copied, blobs = copied + result.points_copied, blobs + result.blobs_new
             read += result.chunks_read
         return CopyResult(copied, blobs, held, chunks_read=read)

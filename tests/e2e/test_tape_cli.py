@@ -135,6 +135,7 @@ def test_a_database_point_restores_from_tape_and_copies_back_to_disk(bkctl: Runn
     copied = bkctl("tape", "copy", "tape", dump["id"][:10], "--to", "back")
     assert copied.returncode == 0 and "1 recovery point(s) copied from 'tape' into 'back'" in copied.stdout
     assert [p["id"] for p in points(bkctl, "back")] == [dump["id"]]
+    assert not list(direct.rglob("copymaps")), "a tape's throw-away staging copy left a copy map behind"
     again = bkctl("restore", "dump", "--target", "back", "--to-file", str(direct / "again.sql"))
     assert again.returncode == 0 and (direct / "again.sql").read_bytes() == dumped
     twice = bkctl("tape", "copy", "tape", dump["id"], "--to", "back")
