@@ -117,12 +117,19 @@ def test_a_stream_point_copies_and_restores(source, replica):
     assert out.getvalue() == data
 
 
-def test_a_copy_of_an_unchanged_point_reads_no_chunk_and_sends_none(source, replica, tmp_path):
+@pytest.fixture
+def copied_once(source, replica, tmp_path):
+    """A tree backed up once into ``source`` and that point copied into ``replica``."""
     src = tmp_path / "src"
     src.mkdir()
     build_tree(src)
     first = backup_paths(source, workload="w", host="h", paths=[src])
     assert copy_points(source, replica, [first.id]).chunks_read >= 1
+    return src, first
+
+
+def test_a_copy_of_an_unchanged_point_reads_no_chunk_and_sends_none(source, replica, copied_once, tmp_path):
+    src, _ = copied_once
     second = backup_paths(source, workload="w", host="h", paths=[src])
     stats = copy_points(source, replica, [second.id])
     # Only trees are new (the folders above src changed their times); no chunk was read or sent.
@@ -132,24 +139,16 @@ def test_a_copy_of_an_unchanged_point_reads_no_chunk_and_sends_none(source, repl
     assert files_of(out / src.relative_to("/")) == files_of(src)
 
 
-def test_only_changed_chunks_are_read_after_a_change(source, replica, tmp_path):
-    src = tmp_path / "src"
-    src.mkdir()
-    build_tree(src)
-    first = backup_paths(source, workload="w", host="h", paths=[src])
-    copy_points(source, replica, [first.id])
+def test_only_changed_chunks_are_read_after_a_change(source, replica, copied_once):
+    src, _ = copied_once
     (src / "new.txt").write_bytes(b"one new file\n")
     second = backup_paths(source, workload="w", host="h", paths=[src])
     assert copy_points(source, replica, [second.id]).chunks_read == 1
 
 
-def test_a_chunk_the_replica_reclaimed_is_read_and_stored_again(source, replica, tmp_path):
+def test_a_chunk_the_replica_reclaimed_is_read_and_stored_again(source, replica, copied_once, tmp_path):
     """The map is a hint checked against the replica's index, never trusted on its own."""
-    src = tmp_path / "src"
-    src.mkdir()
-    build_tree(src)
-    first = backup_paths(source, workload="w", host="h", paths=[src])
-    copy_points(source, replica, [first.id])
+    src, first = copied_once
     replica.delete_points([first.id])
     reclaim(replica, grace=timedelta(0), immediate=True)
     replica.reload_index()
@@ -161,12 +160,8 @@ def test_a_chunk_the_replica_reclaimed_is_read_and_stored_again(source, replica,
     assert verify(replica, read_data_percent=100).ok
 
 
-def test_a_damaged_copy_map_costs_a_read_not_a_wrong_chunk(source, replica, tmp_path):
-    src = tmp_path / "src"
-    src.mkdir()
-    build_tree(src)
-    first = backup_paths(source, workload="w", host="h", paths=[src])
-    copy_points(source, replica, [first.id])
+def test_a_damaged_copy_map_costs_a_read_not_a_wrong_chunk(source, replica, copied_once):
+    src, _ = copied_once
     [name] = list(replica.store.list(f"copymaps/{source.id}/"))
     raw = bytearray(replica.store.get(name))
     raw[-1] ^= 1
