@@ -1,8 +1,10 @@
 """Saving blobs concurrently: dedup, compress, seal, gather into packs, upload.
 
 Worker threads call :meth:`BlobWriter.save` (BLAKE3, zstd and AES-GCM all release the
-GIL, so this scales with cores). Finished packs go to one uploader thread through a
-queue of one, which bounds memory to about three packs (open, queued, uploading). Entries join the index only once
+GIL, so this scales with cores). Finished packs go to uploader threads (the store's
+``parallel_puts``: one for a local disk, two for an object store, where uploads wait on
+round trips) through a queue of one, which bounds memory to the open pack, the queued one
+and one per uploader. Entries join the index only once
 their pack is stored, and :meth:`flush` writes them as an index object: data first,
 index second, recovery point last. Long backups also write an index object every
 ``CHECKPOINT_PACKS`` packs, so a crash does not make the next run upload everything again.
@@ -49,8 +51,9 @@ class BlobWriter:
         self._unsaved: list[tuple[bytes, IndexEntry]] = []
         self._unsaved_packs = 0
         self._failure: BaseException | None = None
-        self._uploader: threading.Thread | None = None
-        self._uploader_lock = threading.Lock()  # workers race to start the one uploader
+        self._uploaders: list[threading.Thread] = []
+        self._uploader_lock = threading.Lock()  # workers race to start the uploaders
+        self._stored_lock = threading.Lock()  # uploaders record stored packs and write checkpoints
 
     def save(self, kind: str, data: bytes | memoryview, compression: int | None) -> SaveResult:
         """Store ``data`` unless a blob with its id exists; thread-safe."""
@@ -105,10 +108,11 @@ class BlobWriter:
 
     def _enqueue(self, pack: FinishedPack) -> None:
         with self._uploader_lock:
-            if self._uploader is None:
-                self._uploader = threading.Thread(target=self._upload_loop,
-                                                  name="bkctl-upload", daemon=True)
-                self._uploader.start()
+            if not self._uploaders:
+                self._uploaders = [threading.Thread(target=self._upload_loop, name=f"bkctl-upload-{n}", daemon=True)
+                                   for n in range(max(1, self._store.parallel_puts))]
+                for uploader in self._uploaders:
+                    uploader.start()
         while True:
             self._raise_failure()
             try:
@@ -119,9 +123,10 @@ class BlobWriter:
 
     def _stop_uploader(self) -> None:
         with self._uploader_lock:
-            uploader, self._uploader = self._uploader, None
-        if uploader is not None:
+            uploaders, self._uploaders = self._uploaders, []
+        for _ in uploaders:
             self._queue.put(None)
+        for uploader in uploaders:
             uploader.join()
 
     def _upload_loop(self) -> None:
@@ -131,11 +136,12 @@ class BlobWriter:
             try:
                 self._store.put(pack.name, pack.data)
                 crash_point("after-pack-upload")
-                self._index.add(pack.entries)
-                self._unsaved.extend(pack.entries)
-                self._unsaved_packs += 1
-                if self._unsaved_packs >= CHECKPOINT_PACKS:
-                    self._write_index()
+                with self._stored_lock:
+                    self._index.add(pack.entries)
+                    self._unsaved.extend(pack.entries)
+                    self._unsaved_packs += 1
+                    if self._unsaved_packs >= CHECKPOINT_PACKS:
+                        self._write_index()
             except BaseException as exc:  # re-raised in the caller's thread
                 self._failure = exc
 

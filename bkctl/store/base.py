@@ -30,6 +30,12 @@ class BlobStore(Protocol):
     ``delete`` of a missing name is not an error, so retries are idempotent.
     """
 
+    @property
+    def parallel_puts(self) -> int:
+        """Packs a backup uploads at once: 1 where a put is a local write, more where each put
+        waits on a network round trip that another can overlap."""
+        ...
+
     def put(self, name: str, data: bytes) -> None: ...
 
     def get(self, name: str) -> bytes: ...

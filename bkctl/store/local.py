@@ -28,6 +28,8 @@ _OPEN_PER_THREAD = 4  # read handles each thread keeps open (restore reads packs
 class LocalStore:
     """Objects are files below ``root``; '/' in names becomes directories."""
 
+    parallel_puts = 1  # a write to the local disk: a second writer only adds seeks
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root).absolute()
         # get_range keeps a few read handles per thread (pread is position-free), so a

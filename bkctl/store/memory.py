@@ -14,6 +14,8 @@ __all__ = ["MemoryStore"]
 class MemoryStore:
     """Thread-safe dict of name -> bytes with the same contract as every other store."""
 
+    parallel_puts = 1
+
     def __init__(self) -> None:
         self._objects: dict[str, bytes] = {}
         self._lock = threading.Lock()

@@ -119,6 +119,8 @@ class LibcloudStore:
     reader sees the old object or the new one, as the BlobStore contract requires.
     """
 
+    parallel_puts = 2  # a second upload overlaps the first's round trips (one driver per thread)
+
     def __init__(self, connect: DriverFactory, container_name: str, prefix: str = "", *,
                  description: str = "") -> None:
         self._connect = connect

@@ -59,6 +59,10 @@ class RetryingStore:
         self.policy = policy or RetryPolicy.default()
         self._sleep = sleep
 
+    @property
+    def parallel_puts(self) -> int:
+        return self.inner.parallel_puts
+
     def _call(self, operation: Callable[[], T]) -> T:
         delays = self.policy.delays()
         while True:

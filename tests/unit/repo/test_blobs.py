@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import pytest
 
@@ -39,3 +41,49 @@ def test_index_checkpoints_keep_uploaded_packs_usable_after_an_abort(repo, tmp_p
     assert all(reopened.load_blob(i) == blobs[ids.index(i)] for i in stored)
     for blob_id, blob in zip(ids, blobs, strict=True):  # the next backup reuses them
         assert repo.save_blob("d", blob, None).new == (blob_id not in stored)
+
+
+class SlowRemoteStore(MemoryStore):
+    """A store whose puts wait like network round trips, counting how many overlap."""
+
+    parallel_puts = 2
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = self.most = 0
+        self._count = threading.Lock()
+
+    def put(self, name: str, data: bytes) -> None:
+        if name.startswith("data/"):
+            with self._count:
+                self.running += 1
+                self.most = max(self.most, self.running)
+            time.sleep(0.2)
+            with self._count:
+                self.running -= 1
+        super().put(name, data)
+
+
+def test_an_object_store_gets_two_packs_at_once_and_every_blob_is_indexed(tmp_path, monkeypatch):
+    monkeypatch.setattr("bkctl.repo.pack.PACK_TARGET_SIZE", 256 << 10)
+    monkeypatch.setattr("bkctl.repo.blobs.CHECKPOINT_PACKS", 3)  # checkpoints from both uploaders
+    store = SlowRemoteStore()
+    repo = Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path)
+    blobs = [os.urandom(128 << 10) for _ in range(24)]
+    ids = [repo.save_blob("d", blob, None).blob_id for blob in blobs]
+    repo.flush()
+    assert store.most == 2
+    reopened = Repository.open(store, Secret("pw"), cache_dir=tmp_path / "other")
+    assert [reopened.load_blob(blob_id) for blob_id in ids] == blobs
+    assert len(list(store.list("data/"))) == 12
+
+
+def test_a_local_disk_keeps_one_upload_at_a_time(tmp_path, monkeypatch):
+    monkeypatch.setattr("bkctl.repo.pack.PACK_TARGET_SIZE", 256 << 10)
+    store = SlowRemoteStore()
+    store.parallel_puts = 1
+    repo = Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path)
+    for _ in range(8):
+        repo.save_blob("d", os.urandom(128 << 10), None)
+    repo.flush()
+    assert store.most == 1
