@@ -32,13 +32,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rich.console import Console  # noqa: E402
+from rich.console import Console
 
-from bkctl.model.manifest import Manifest  # noqa: E402
-from bkctl.model.plan import Plan  # noqa: E402
-from bkctl.model.state import ActualState, PointRecord, TargetState, fingerprint_points  # noqa: E402
-from bkctl.planner import make_plan  # noqa: E402
-from bkctl.render import render_json, render_text  # noqa: E402
+from bkctl.model.manifest import Manifest
+from bkctl.model.plan import Plan
+from bkctl.model.state import ActualState, PointRecord, TargetState, fingerprint_points
+from bkctl.planner import make_plan
+from bkctl.render import render_json, render_text
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 HOST = "bench-host"

@@ -215,7 +215,7 @@ def _plan_workloads(scope: _Scope, name: str, observed: TargetState, draft: _Dra
             continue
         policy = scope.manifest.policy_for(workload)
         owner = scope.owner(workload)
-        points = [p for p in observed.points if p.workload == workload and p.host == owner]
+        points = observed.points_of(workload, owner)
         forced = workload in scope.replace
         draft.history[(name, workload)] = len(points)
         definition = definition_digest(scope.manifest.workloads[workload])
@@ -294,8 +294,7 @@ def _replica_job(scope: _Scope, workload: str, source: str, replica: str, draft:
     retention = manifest.policies[override].retention if override else policy.retention
 
     def mine(target: str) -> list[PointRecord]:
-        points = scope.state.targets[target].points
-        return [p for p in points if p.workload == workload and p.host == owner]
+        return list(scope.state.targets[target].points_of(workload, owner))
 
     def planned(kind: ActionKind) -> list[Action]:
         return [a for a in draft.actions if (a.kind, a.target, a.workload) == (kind, source, workload)]
