@@ -9,8 +9,10 @@ Cost estimates come with the plan when the manifest prices a target.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Set
+from collections.abc import Iterator, Set
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -90,7 +92,33 @@ def make_plan(
     workloads; ``prune_orphans`` deletes points of workloads the manifest no longer
     stores in a target (otherwise they are only warned about).
     """
-    scope = _Scope(manifest, state, now, workloads, frozenset(replace), prune_orphans)
+    with _collector_paused():
+        scope = _Scope(manifest, state, now, workloads, frozenset(replace), prune_orphans)
+        return _make_plan(scope, targets, manifest_digest)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while planning; it changes when memory is freed, never the plan.
+
+    A plan of 100,000 pruned points allocates some 10 objects per point, and every few
+    hundred allocations the collector rescanned the observed state (also hundreds of
+    thousands of objects): 75 % of planning time (bench/planner_bench.py: 3.7 s -> 0.95 s
+    for 1,000 workloads x 3 targets x 100 points). Planning makes few reference cycles,
+    and those are collected once the collector runs again.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _make_plan(scope: _Scope, targets: Set[str] | None, manifest_digest: str) -> Plan:
+    manifest, state, now = scope.manifest, scope.state, scope.now
     draft = _Draft()
     chosen = sorted(t for t in manifest.targets if targets is None or t in targets)
     for name in chosen:
