@@ -54,6 +54,13 @@ class _Scope:
     workloads: Set[str] | None
     replace: Set[str]
     prune_orphans: bool
+    definitions: dict[str, str] = field(default_factory=dict)
+
+    def definition(self, workload: str) -> str:
+        """The digest of a workload's definition, made once per plan rather than once per target."""
+        if workload not in self.definitions:
+            self.definitions[workload] = definition_digest(self.manifest.workloads[workload])
+        return self.definitions[workload]
 
     def owner(self, workload: str) -> str:
         """The host whose points belong to a workload (its own host, else this host)."""
@@ -246,7 +253,7 @@ def _plan_workloads(scope: _Scope, name: str, observed: TargetState, draft: _Dra
         points = observed.points_of(workload, owner)
         forced = workload in scope.replace
         draft.history[(name, workload)] = len(points)
-        definition = definition_digest(scope.manifest.workloads[workload])
+        definition = scope.definition(workload)
         spec = scope.manifest.targets[name]
         prunes: list[Action | None]
         if isinstance(spec, TapeTarget):
