@@ -1,4 +1,9 @@
-"""A loaded manifest with its target drivers, opened lazily and closed together."""
+"""A loaded manifest with its target drivers, opened lazily and closed together.
+
+The drivers' modules are imported when the first driver is opened: every command module
+imports this one, and the drivers bring the repository engine, archiver, restorer and
+source readers, which ``bkctl --help`` and ``validate`` never use.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,14 @@ import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from bkctl.errors import NotFoundError
 from bkctl.manifest import LoadedManifest, find_manifest, load_manifest
 from bkctl.model.definition import definition_digest
-from bkctl.sources.registry import source_for
-from bkctl.targets.base import BackupJob, Target
-from bkctl.targets.registry import open_target
+
+if TYPE_CHECKING:
+    from bkctl.targets.base import BackupJob, Target
 
 __all__ = ["Workspace"]
 
@@ -38,6 +44,8 @@ class Workspace:
             raise NotFoundError(f"no target named '{name}' in the manifest",
                                 hint=f"targets: {', '.join(sorted(self.manifest.targets)) or 'none'}")
         if name not in self._drivers:
+            from bkctl.targets.registry import open_target  # the engine loads with the first driver
+
             self._drivers[name] = open_target(self.loaded, name, clock=self.now)
         return self._drivers[name]
 
@@ -57,6 +65,9 @@ class Workspace:
         return self.manifest.workloads[workload].host or self.host
 
     def backup_job(self, workload: str) -> BackupJob:
+        from bkctl.sources.registry import source_for  # with the drivers: see the module's docstring
+        from bkctl.targets.base import BackupJob
+
         spec = self.manifest.workloads[workload]
         compression = None if spec.compression == "off" else int(spec.compression)
         return BackupJob(workload=workload, host=self.host_of(workload), source=source_for(self.loaded, workload),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -20,10 +20,12 @@ from bkctl.cli.options import JsonOption, ManifestOption, chosen_manifest, now_o
 from bkctl.cli.reporter import ConsoleReporter, apply_document, apply_summary
 from bkctl.errors import UsageError
 from bkctl.model.plan import Plan, combined_exit_code
-from bkctl.operations import ApplyResult
 from bkctl.planfile import load_plan, recorded_manifest
 from bkctl.render import render_json, render_text
 from bkctl.workspace import Workspace
+
+if TYPE_CHECKING:  # annotations only: bkctl.operations loads its submodules on first use
+    from bkctl.operations import ApplyResult
 
 __all__ = ["command"]
 
@@ -68,7 +70,7 @@ def command(
             render_text(plan, console.report())
         if not plan.has_changes:
             if plan.errors or as_json:
-                return _finish(ApplyResult(), plan, reporter, as_json)
+                return _finish(operations.ApplyResult(), plan, reporter, as_json)
             if console.verbosity() == Verbosity.QUIET:
                 console.summary(plan.summary())
             return 0

@@ -10,9 +10,10 @@ import json
 import stat
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bkctl.operations import PointEntry, PointRow
+if TYPE_CHECKING:  # annotations only: bkctl.operations loads its submodules on first use
+    from bkctl.operations import PointEntry, PointRow
 
 __all__ = ["point_label", "entry_line", "mode_text", "print_json", "write_line"]
 

@@ -21,11 +21,13 @@ import os
 import stat
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bkctl.cli.console import err
 from bkctl.errors import BkctlError, NotFoundError
-from bkctl.operations import PointBrowser, PointEntry, PointFile, PointRow
+
+if TYPE_CHECKING:  # annotations only: bkctl.operations loads its submodules on first use
+    from bkctl.operations import PointBrowser, PointEntry, PointFile, PointRow
 
 __all__ = ["PointsView", "folder_names"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
@@ -13,7 +13,9 @@ from bkctl.cli import console
 from bkctl.cli.progress_view import ProgressView, format_seconds, open_view
 from bkctl.model.plan import Action, ActionKind
 from bkctl.model.units import format_size
-from bkctl.operations import ApplyResult
+
+if TYPE_CHECKING:  # annotations only: bkctl.operations loads its submodules on first use
+    from bkctl.operations import ApplyResult
 
 __all__ = ["ConsoleReporter", "describe", "points_made", "apply_summary", "apply_document"]
 

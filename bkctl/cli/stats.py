@@ -10,7 +10,7 @@ and makes the exit code that error's.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -22,8 +22,10 @@ from bkctl.cli.listing import print_json
 from bkctl.cli.options import ManifestOption
 from bkctl.model.plan import combined_exit_code
 from bkctl.model.units import format_size
-from bkctl.operations import TargetStats
 from bkctl.workspace import Workspace
+
+if TYPE_CHECKING:  # annotations only: bkctl.operations loads its submodules on first use
+    from bkctl.operations import TargetStats
 
 __all__ = ["command"]
 

@@ -6,7 +6,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -20,10 +20,12 @@ from bkctl.cli.options import JsonOption, ManifestOption, NowOption, now_or
 from bkctl.errors import ExitCode
 from bkctl.model.plan import combined_exit_code
 from bkctl.model.units import format_size
-from bkctl.operations import StatusRow
 from bkctl.render.status_prometheus import render_prometheus
 from bkctl.render.tables import Column, fitted_table
 from bkctl.workspace import Workspace
+
+if TYPE_CHECKING:  # annotations only: bkctl.operations loads its submodules on first use
+    from bkctl.operations import StatusRow
 
 __all__ = ["command", "prometheus_text"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -14,8 +14,10 @@ from bkctl.cli.options import JsonOption, ManifestOption
 from bkctl.cli.progress_view import format_seconds, watching
 from bkctl.errors import ExitCode
 from bkctl.model.units import format_size
-from bkctl.operations import VerifyResult
 from bkctl.workspace import Workspace
+
+if TYPE_CHECKING:  # annotations only: bkctl.operations loads its submodules on first use
+    from bkctl.operations import VerifyResult
 
 __all__ = ["command"]
 

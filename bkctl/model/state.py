@@ -107,6 +107,32 @@ class TargetState(_Frozen):
             return hashlib.sha256(f"{self.fingerprint}\n{self.tape.digest()}".encode()).hexdigest()
         return self.fingerprint
 
+    def points_of(self, workload: str, host: str) -> tuple[PointRecord, ...]:
+        """The points of one workload of one host, in the order the target listed them.
+
+        The planner asks this for every (workload, target) and the protection, drill and
+        cost checks again; filtering all points each time made a plan of 1,000 workloads
+        in 3 targets of 100,000 points take 30 s (bench/planner_bench.py). The points are
+        grouped once per target instead. The grouping is kept outside the fields (so it
+        is neither compared, dumped nor hashed) and remembers the ``points`` it was built
+        from, so a ``model_copy`` with other points builds its own.
+        """
+        built = self.__dict__.get(_BY_OWNER)
+        if built is None or built[0] is not self.points:
+            built = (self.points, _group_by_owner(self.points))
+            self.__dict__[_BY_OWNER] = built  # a cache, not state: frozen fields stay untouched
+        return built[1].get((workload, host), ())
+
+
+_BY_OWNER = "_points_by_owner"
+
+
+def _group_by_owner(points: tuple[PointRecord, ...]) -> dict[tuple[str, str], tuple[PointRecord, ...]]:
+    groups: dict[tuple[str, str], list[PointRecord]] = {}
+    for point in points:
+        groups.setdefault((point.workload, point.host), []).append(point)
+    return {key: tuple(found) for key, found in groups.items()}
+
 
 class ActualState(_Frozen):
     """Every observed target, by name, and the host this run acts for."""

@@ -33,7 +33,7 @@ def drill(workspace: Workspace, workload: str, reporter: Reporter, *, target: st
         observed = state.targets[name]
         if not observed.reachable:
             raise observation_error(observed)
-        points = [p for p in observed.points if p.workload == workload and p.host == workspace.host_of(workload)]
+        points = observed.points_of(workload, workspace.host_of(workload))
         point = pick_point(points, policy.pick if policy else "latest", workload, now)
         if point is not None:
             action = Action(kind=ActionKind.DRILL, target=name, workload=workload, reason=Reason.FORCED,

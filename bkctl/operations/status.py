@@ -101,7 +101,7 @@ def _status_row(workspace: Workspace, workload: str, observed: TargetState, now:
     if not observed.reachable:
         return StatusRow(workload, observed.name, host, None, None, interval.total_seconds(), None, None, False,
                          f"unreachable: {observed.error}", reachable=False, error_code=observed.error_code or 1)
-    points = [p for p in observed.points if p.workload == workload and p.host == host]
+    points = observed.points_of(workload, host)
     newest = max((p.time for p in points if not p.partial), default=None)
     interval = objective or interval_of(schedule, newest or now)
     due = newest if objective else next_due(schedule, newest)

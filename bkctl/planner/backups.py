@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter
 
 from bkctl.model.plan import Action, ActionKind, PlanWarning, Reason, WarningKind
 from bkctl.model.policy import Schedule
@@ -18,8 +19,10 @@ RPO_FACTOR = 2  # a newest good point older than twice the interval breaches the
 
 def newest_good(points: Sequence[PointRecord]) -> PointRecord | None:
     """The newest complete point; a partial point never makes a backup not due."""
-    good = [p for p in points if not p.partial]
-    return max(good, key=lambda p: (p.time, p.id)) if good else None
+    return max((p for p in points if not p.partial), key=_NEWNESS, default=None)
+
+
+_NEWNESS = attrgetter("time", "id")  # in C: newest_good runs three times per workload and target
 
 
 def describe_schedule(schedule: Schedule) -> str:

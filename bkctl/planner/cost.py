@@ -151,6 +151,6 @@ def holdings_of(manifest: Manifest, target: str, observed: TargetState,
         policy = manifest.policy_for(workload)
         override = manifest.targets[sources[0]].replica_policy if sources and target not in spec.targets else None
         retention = manifest.policies[override].retention if override else policy.retention
-        points = [p for p in observed.points if p.workload == workload and p.host == owner_of[workload]]
+        points = observed.points_of(workload, owner_of[workload])
         found.append(Holding(points, policy.schedule, retention))
     return found

@@ -109,7 +109,7 @@ def plan_drills(manifest: Manifest, state: ActualState, now: datetime, chosen: S
         targets = [state.targets[t] for t in manifest.workloads[workload].targets if t in state.targets]
         newest = newest_drill(targets, workload)
         warnings += drill_warnings(workload, drill, newest)
-        candidates = [(t.name, [p for p in t.points if p.workload == workload and p.host == owner])
+        candidates = [(t.name, t.points_of(workload, owner))
                       for t in targets if t.name in chosen and t.reachable]
         action = plan_drill(workload, drill, candidates, newest, now)
         if action is not None:

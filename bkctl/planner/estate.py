@@ -64,7 +64,7 @@ def _targets_of(manifest: Manifest, workload: str) -> list[str]:
 
 
 def _mine(observed: TargetState, workload: str, owner: str) -> list[PointRecord]:
-    return sorted((p for p in observed.points if p.workload == workload and p.host == owner),
+    return sorted(observed.points_of(workload, owner),
                   key=lambda p: (p.time, p.id))
 
 

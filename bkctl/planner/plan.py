@@ -9,8 +9,10 @@ Cost estimates come with the plan when the manifest prices a target.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Set
+from collections.abc import Iterator, Set
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -52,6 +54,13 @@ class _Scope:
     workloads: Set[str] | None
     replace: Set[str]
     prune_orphans: bool
+    definitions: dict[str, str] = field(default_factory=dict)
+
+    def definition(self, workload: str) -> str:
+        """The digest of a workload's definition, made once per plan rather than once per target."""
+        if workload not in self.definitions:
+            self.definitions[workload] = definition_digest(self.manifest.workloads[workload])
+        return self.definitions[workload]
 
     def owner(self, workload: str) -> str:
         """The host whose points belong to a workload (its own host, else this host)."""
@@ -90,7 +99,33 @@ def make_plan(
     workloads; ``prune_orphans`` deletes points of workloads the manifest no longer
     stores in a target (otherwise they are only warned about).
     """
-    scope = _Scope(manifest, state, now, workloads, frozenset(replace), prune_orphans)
+    with _collector_paused():
+        scope = _Scope(manifest, state, now, workloads, frozenset(replace), prune_orphans)
+        return _make_plan(scope, targets, manifest_digest)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while planning; it changes when memory is freed, never the plan.
+
+    A plan of 100,000 pruned points allocates some 10 objects per point, and every few
+    hundred allocations the collector rescanned the observed state (also hundreds of
+    thousands of objects): 75 % of planning time (bench/planner_bench.py: 3.7 s -> 0.95 s
+    for 1,000 workloads x 3 targets x 100 points). Planning makes few reference cycles,
+    and those are collected once the collector runs again.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _make_plan(scope: _Scope, targets: Set[str] | None, manifest_digest: str) -> Plan:
+    manifest, state, now = scope.manifest, scope.state, scope.now
     draft = _Draft()
     chosen = sorted(t for t in manifest.targets if targets is None or t in targets)
     for name in chosen:
@@ -215,10 +250,10 @@ def _plan_workloads(scope: _Scope, name: str, observed: TargetState, draft: _Dra
             continue
         policy = scope.manifest.policy_for(workload)
         owner = scope.owner(workload)
-        points = [p for p in observed.points if p.workload == workload and p.host == owner]
+        points = observed.points_of(workload, owner)
         forced = workload in scope.replace
         draft.history[(name, workload)] = len(points)
-        definition = definition_digest(scope.manifest.workloads[workload])
+        definition = scope.definition(workload)
         spec = scope.manifest.targets[name]
         prunes: list[Action | None]
         if isinstance(spec, TapeTarget):
@@ -294,8 +329,7 @@ def _replica_job(scope: _Scope, workload: str, source: str, replica: str, draft:
     retention = manifest.policies[override].retention if override else policy.retention
 
     def mine(target: str) -> list[PointRecord]:
-        points = scope.state.targets[target].points
-        return [p for p in points if p.workload == workload and p.host == owner]
+        return list(scope.state.targets[target].points_of(workload, owner))
 
     def planned(kind: ActionKind) -> list[Action]:
         return [a for a in draft.actions if (a.kind, a.target, a.workload) == (kind, source, workload)]

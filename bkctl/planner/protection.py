@@ -69,8 +69,7 @@ def protection_warnings(manifest: Manifest, state: ActualState, owners: Mapping[
 
 
 def _holds(target: TargetState, workload: str, owner: str) -> bool:
-    return target.reachable and any(p.workload == workload and p.host == owner and not p.partial
-                                    for p in target.points)
+    return target.reachable and any(not p.partial for p in target.points_of(workload, owner))
 
 
 def _letter(name: str, required: int, found: int, why: str) -> ProtectionLetter:
@@ -99,7 +98,7 @@ def _immutable(manifest: Manifest, copies: Sequence[TargetState], workload: str,
     found = []
     for target in copies:
         declared = target.name in manifest.targets and manifest.targets[target.name].placement.immutable
-        mine = {p.id for p in target.points if p.workload == workload and p.host == owner and not p.partial}
+        mine = {p.id for p in target.points_of(workload, owner) if not p.partial}
         observed = mine & (set(target.offline_points) | set(target.immutable_points))
         if declared or observed:
             found.append(target.name)

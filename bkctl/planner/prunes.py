@@ -22,11 +22,10 @@ def plan_prune(
     zone: tzinfo,
 ) -> Action | None:
     """Prune the points no rule keeps, never the newest good (complete) point."""
-    by_id = {p.id: p for p in points}
     verdicts = apply_retention(retention, [(p.time, p.id) for p in points], zone)
     keep_anyway = newest_good(points)
     pruned = tuple(
-        PrunedPoint(id=v.key, time=by_id[v.key].time, rules_not_keeping=v.reasons)
+        PrunedPoint(id=v.key, time=v.time, rules_not_keeping=v.reasons)
         for v in verdicts
         if not v.kept and (keep_anyway is None or v.key != keep_anyway.id)
     )

@@ -63,40 +63,54 @@ def rule_names(retention: Retention) -> tuple[str, ...]:
     return tuple(names)
 
 
+# Period identities, equal exactly when BUCKET_RULES gives the same period: comparing
+# ints costs a tenth of strftime, which is then called only for the periods a rule keeps
+# (a history of 100,000 points spent 0.8 s formatting periods it did not keep). ISO weeks
+# run Monday to Sunday and day 1 of the proleptic calendar is a Monday, so
+# ``(ordinal - 1) // 7`` numbers them.
+_PERIOD_KEYS: dict[str, Callable[[datetime], int]] = {
+    "hourly": lambda t: t.toordinal() * 24 + t.hour,
+    "daily": lambda t: t.toordinal(),
+    "weekly": lambda t: (t.toordinal() - 1) // 7,
+    "monthly": lambda t: t.year * 12 + t.month,
+    "yearly": lambda t: t.year,
+}
+
+
 def _bucket_reasons(
-    rule: str, count: int, period_of: PeriodOf, times: Sequence[datetime], zone: tzinfo
-) -> list[str | None]:
-    """Per point (newest first), ``'daily 2026-11-24'`` when this rule keeps it, else None."""
-    reasons: list[str | None] = []
-    seen: set[str] = set()
-    for moment in times:
-        period = period_of(moment.astimezone(zone))
-        if period not in seen and len(seen) < count:
-            seen.add(period)
-            reasons.append(f"{rule} {period}")
-        else:
-            reasons.append(None)
-    return reasons
+    rule: str, count: int, period_of: PeriodOf, local: Sequence[datetime], reasons: dict[int, list[str]]
+) -> None:
+    """Add ``'daily 2026-11-24'`` to the points (newest first, in local time) this rule keeps."""
+    key_of = _PERIOD_KEYS[rule]
+    seen: set[int] = set()
+    for index, moment in enumerate(local):
+        key = key_of(moment)
+        if key not in seen:
+            seen.add(key)
+            reasons.setdefault(index, []).append(f"{rule} {period_of(moment)}")
+            if len(seen) == count:
+                return  # every later period is beyond the count
 
 
 def _reasons_per_point(
     retention: Retention, times: Sequence[datetime], zone: tzinfo
-) -> list[list[str]]:
-    reasons: list[list[str]] = [[] for _ in times]
+) -> dict[int, list[str]]:
+    """Reasons by the index of each kept point (newest first); points no rule keeps are absent."""
+    reasons: dict[int, list[str]] = {}
     if retention.last is not None:
         for index in range(min(retention.last, len(times))):
-            reasons[index].append(f"last {retention.last}")
+            reasons.setdefault(index, []).append(f"last {retention.last}")
     if retention.within is not None and times:
         start = retention.within.before(times[0])
         for index, moment in enumerate(times):
-            if moment >= start:
-                reasons[index].append(f"within {retention.within}")
-    for rule, period_of in BUCKET_RULES:
-        count = getattr(retention, rule)
-        if count is not None:
-            for index, reason in enumerate(_bucket_reasons(rule, count, period_of, times, zone)):
-                if reason is not None:
-                    reasons[index].append(reason)
+            if moment < start:
+                break  # newest first: every later point is older still
+            reasons.setdefault(index, []).append(f"within {retention.within}")
+    rules = [(rule, count, period_of) for rule, period_of in BUCKET_RULES
+             if (count := getattr(retention, rule)) is not None]
+    local = [moment.astimezone(zone) for moment in times] if rules else []
+    for rule, count, period_of in rules:
+        _bucket_reasons(rule, count, period_of, local, reasons)
     return reasons
 
 
@@ -107,21 +121,22 @@ def apply_retention(
 
     Pure and deterministic; ``key`` is an opaque id the caller uses to find its points.
     """
-    ordered = sorted(points, key=lambda p: (p[0], p[1]), reverse=True)
+    ordered = sorted(points, reverse=True)  # by time, then key: the pairs' own order
     times = [moment for moment, _ in ordered]
     reasons = _reasons_per_point(retention, times, zone)
-    if reasons and not reasons[0]:
-        reasons[0].append("newest")
+    if times and 0 not in reasons:
+        reasons[0] = ["newest"]
     floor = retention.min_points
-    kept = sum(1 for r in reasons if r)
-    for index in range(len(reasons)):
+    kept = len(reasons)
+    for index in range(len(times)):
         if kept >= floor:
             break
-        if not reasons[index]:
-            reasons[index].append(f"min_points {floor}")
+        if index not in reasons:
+            reasons[index] = [f"min_points {floor}"]
             kept += 1
     not_keeping = rule_names(retention)
     return [
-        Verdict(moment, key, bool(why), tuple(why) if why else not_keeping)
-        for (moment, key), why in zip(ordered, reasons, strict=True)
+        Verdict(moment, key, True, tuple(reasons[index])) if index in reasons
+        else Verdict(moment, key, False, not_keeping)
+        for index, (moment, key) in enumerate(ordered)
     ]

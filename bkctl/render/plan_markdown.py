@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from typing import TYPE_CHECKING
 
 from bkctl.model.plan import Plan
 from bkctl.model.units import format_size
 from bkctl.render.symbols import SYMBOLS
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 __all__ = ["render_markdown"]
 
@@ -17,6 +20,9 @@ def _cell(value: object) -> str:
 
 
 def _environment() -> Environment:
+    # jinja2 loads only for the views that use it, not at every start-up
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     environment = Environment(
         loader=PackageLoader("bkctl.render", "templates"),
         undefined=StrictUndefined,

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING
 
 from bkctl.model.report import Report, StorageSeries, Timeline
 from bkctl.model.units import format_size
 from bkctl.render.report_words import RULE_CLASSES, duration, money, rule_class, timestamp
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 __all__ = ["render_report_html", "TIMELINE_WIDTH", "CHART_WIDTH"]
 
@@ -84,6 +86,9 @@ def _chart(series: StorageSeries, end: datetime) -> Chart | None:
 
 
 def _environment() -> Environment:
+    # jinja2 loads only for the views that use it, not at every start-up
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
     environment = Environment(loader=PackageLoader("bkctl.render", "templates"), undefined=StrictUndefined,
                               autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
 from bkctl.model.report import Report
 from bkctl.model.units import format_size
 from bkctl.render.report_words import duration, money, timestamp
@@ -16,6 +14,9 @@ def _cell(value: object) -> str:
 
 
 def render_report_markdown(report: Report) -> str:
+    # jinja2 loads only for the views that use it, not at every start-up
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     environment = Environment(loader=PackageLoader("bkctl.render", "templates"), undefined=StrictUndefined,
                               keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False)
     environment.filters.update(cell=_cell, size=format_size, duration=duration, time=timestamp, money=money)

@@ -15,7 +15,6 @@ from bkctl.store.local import LocalStore
 from bkctl.store.retry import RetryingStore
 from bkctl.targets.base import Target
 from bkctl.targets.repository import RepositoryTarget
-from bkctl.targets.tape import TapeDriver
 from bkctl.targets.unavailable import UnavailableTarget
 
 __all__ = ["open_target", "cache_dir_of"]
@@ -49,6 +48,8 @@ def open_target(loaded: LoadedManifest, name: str, *, clock: Callable[[], dateti
     spec = loaded.manifest.targets[name]
     secret, problem = _passphrase(loaded, name, spec.encryption)
     if isinstance(spec, TapeTarget):
+        from bkctl.targets.tape import TapeDriver  # the tape stack loads only for tape targets, as libcloud for vaults
+
         vaults = {vault: str(loaded.resolve_path("targets", name, place.path)) for vault, place in spec.vaults.items()}
         return TapeDriver(name, spec, loaded.resolve_path("targets", name, spec.library), vaults, secret,
                           passphrase_error=problem, clock=clock)
