@@ -36,8 +36,13 @@ def _environment() -> Environment:
     return environment
 
 
+POINTS_SHOWN = 100
+"""Pruned points listed per action: a fleet's plan prunes hundreds of thousands, and a GitHub
+job summary holds 1 MiB; the JSON plan names every one."""
+
+
 def render_markdown(plan: Plan) -> str:
-    text = _environment().get_template("plan.md.j2").render(plan=plan, symbols=SYMBOLS)
+    text = _environment().get_template("plan.md.j2").render(plan=plan, symbols=SYMBOLS, points_shown=POINTS_SHOWN)
     collapsed: list[str] = []
     for line in text.splitlines():  # optional sections leave runs of blank lines
         if line.strip() or (collapsed and collapsed[-1].strip()):

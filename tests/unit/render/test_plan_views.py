@@ -3,14 +3,16 @@
 Set BKCTL_UPDATE_GOLDEN=1 to rewrite them after an intended change, then review the diff.
 """
 
+import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from render_fixture import NOW, incomplete_plan, sample_plan
 from rich.console import Console
 
-from bkctl.model.plan import Plan
+from bkctl.model.plan import Action, ActionKind, Plan, PrunedPoint, Reason
 from bkctl.planfile import parse_plan
 from bkctl.render import render_json, render_markdown, render_text
 
@@ -79,3 +81,38 @@ def test_an_incomplete_plan_never_says_just_no_changes() -> None:
 
 def test_the_json_view_of_an_incomplete_plan_reads_back_with_its_errors() -> None:
     assert parse_plan(render_json(incomplete_plan())) == incomplete_plan()
+
+
+def a_prune_of(count: int) -> Plan:
+    base = sample_plan()
+    points = tuple(PrunedPoint(id=f"{n:064x}", time=NOW - timedelta(hours=n), rules_not_keeping=("last 3",))
+                   for n in range(count))
+    prune = Action(kind=ActionKind.PRUNE, target="local", workload="etc", reason=Reason.RETENTION,
+                   detail=f"{count} recovery points kept by no retention rule", points=points)
+    return base.model_copy(update={"actions": (prune,)})
+
+
+def test_a_huge_prune_lists_its_first_points_and_counts_the_rest_in_text_and_markdown() -> None:
+    plan = a_prune_of(5000)
+    text = text_of(plan)
+    assert text.count("not kept by: last 3") == 20
+    assert "and 4980 more points (--json lists every one)" in text
+    markdown = render_markdown(plan)
+    assert markdown.count("| last 3 |") == 100
+    assert "| … | 4900 more | `bkctl plan --json` lists every one |" in markdown
+    assert len(json.loads(render_json(plan))["actions"][0]["points"]) == 5000
+
+
+def test_a_prune_at_the_limit_lists_every_point_and_no_remainder() -> None:
+    text = text_of(a_prune_of(20))
+    assert text.count("not kept by: last 3") == 20 and "more points" not in text
+
+
+def test_a_fleet_sized_plan_lists_at_most_two_hundred_point_rows_and_says_how_many_actions_it_left_out() -> None:
+    prune = a_prune_of(30).actions[0]
+    plan = sample_plan().model_copy(update={"actions": tuple(
+        prune.model_copy(update={"workload": f"w{n}"}) for n in range(15))})
+    text = text_of(plan)
+    assert text.count("not kept by: last 3") == 200  # ten actions of twenty
+    assert text.count("and 10 more points") == 10
+    assert "The points of 5 more actions are not listed here; `bkctl plan --json` names every one." in text
