@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,11 +45,15 @@ OPEN_FILES = 256  # descriptors held by files being filled (the default soft lim
 class OpenFile:
     """A file being filled: where it is written, and how many jobs still write into it."""
 
-    __slots__ = ("error", "fd", "jobs", "length", "node", "path", "replace", "stored", "written_path")
+    __slots__ = ("complete", "error", "fd", "jobs", "length", "node", "path", "replace", "skipped", "stored",
+                 "written_path")
 
-    def __init__(self, path: str, stored: str, node: Node, fd: int, written_path: str, replace: bool) -> None:
+    def __init__(self, path: str, stored: str, node: Node, replace: bool) -> None:
         self.path, self.stored, self.node, self.replace = path, stored, node, replace
-        self.fd, self.written_path = fd, written_path
+        self.written_path = partial_name(path) if replace else path
+        self.fd = -1  # created by the first job that runs for it
+        self.skipped = False  # it existed (and ``replace`` is off): left alone
+        self.complete = False
         self.jobs = 0
         self.length = 0  # content bytes (holes of a sparse file not counted)
         self.error: RepositoryCorruptError | None = None
@@ -78,56 +83,60 @@ class PackJob:
 
 
 Finished = Callable[[OpenFile], None]
+Outcome = list[OpenFile]  # files a job completed (written, damaged or skipped)
 
 
 class ContentWriter:
-    """Creates files, fills them in pack order, and reports each one written or damaged."""
+    """Fills files in pack order and reports each one written, damaged or left alone.
 
-    def __init__(self, repo: RestorerRepository, *, written: Finished, damaged: Finished,
+    Jobs create their files (the first job of a file does) and complete them (its last
+    job does): the walk's thread only plans, so it never waits for the file system. One
+    lock serialises creations: two threads creating in one folder make the kernel spin
+    on the folder's lock, which burned a core when the walk and the pool both created.
+    """
+
+    def __init__(self, repo: RestorerRepository, *, written: Finished, damaged: Finished, skipped: Finished,
                  workers: int | None = None) -> None:
-        self._repo, self._written, self._damaged = repo, written, damaged
+        self._repo, self._written, self._damaged, self._skipped = repo, written, damaged, skipped
         count = workers or max(2, min(8, os.cpu_count() or 2))
         self._pool = ThreadPoolExecutor(count, thread_name_prefix="bkctl-restore")
         self._jobs_in_flight = 2 * count
         self._batch: dict[str, PackJob] = {}
         self._batch_files = self._batch_bytes = 0
-        self._running: deque[tuple[PackJob, Future[list[tuple[RepositoryCorruptError, list[Target]]]]]] = deque()
-        self._open: set[OpenFile] = set()
+        self._running: deque[Future[tuple[Outcome, BaseException | None]]] = deque()
+        self._open: set[OpenFile] = set()  # handed over and not yet reported
+        self._lock = threading.Lock()  # creations, and the job counts and errors of files
 
     def create(self, path: str, stored: str, node: Node, *, replace: bool) -> None:
-        """Create the file (FileExistsError when it exists) and queue its content.
-
-        With ``replace`` the content goes to a short temporary name beside ``path`` and is
-        renamed over it only when complete, so a damaged stored copy never costs the local file.
+        """Queue one file. With ``replace`` its content goes to a short temporary name beside
+        ``path``, renamed over it only when complete: a damaged stored copy never costs the local file.
         """
-        while len(self._open) >= OPEN_FILES:
+        while len(self._open) >= OPEN_FILES and (self._batch or self._running):
             self._flush()
-            if not self._running:
-                break
             self._resolve_oldest()
-        written_path = partial_name(path) if replace else path
-        fd = os.open(written_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-        file = OpenFile(path, stored, node, fd, written_path, replace)
+        file = OpenFile(path, stored, node, replace)
         self._open.add(file)
         if not self._place(file):  # no content (or its first chunk is not indexed): done now
-            self._complete(file)
+            self._report(self._settle([file], []))
         elif self._batch_files >= BATCH_FILES or self._batch_bytes >= BATCH_BYTES:
             self._flush()
 
     def finish(self) -> None:
-        """Fill every queued file; returns once each one is written or reported damaged."""
+        """Fill every queued file; returns once each one is reported."""
         self._flush()
         while self._running:
             self._resolve_oldest()
 
     def close(self) -> None:
-        """Stop: drop queued work and remove every file not yet complete (after an error)."""
-        for _, future in self._running:
+        """Stop: drop queued work and remove every file not complete (after an error)."""
+        for future in self._running:
             future.cancel()
         self._pool.shutdown(wait=True)
         self._running.clear()
         for file in list(self._open):
-            self._discard(file)
+            if not file.complete:
+                self._discard(file)
+        self._open.clear()
 
     # -- planning ---------------------------------------------------------------------------
     def _place(self, file: OpenFile) -> int:
@@ -170,21 +179,61 @@ class ContentWriter:
         return job
 
     def _flush(self) -> None:
-        """Start the batch's jobs; every file learns how many jobs it waits for before any ends."""
+        """Start the batch's jobs; every file learns how many jobs it waits for before any runs."""
         jobs = list(self._batch.values())
         self._batch, self._batch_files, self._batch_bytes = {}, 0, 0
         for job in jobs:
             for file in job.files:
                 file.jobs += 1
         for job in jobs:
-            self._running.append((job, self._pool.submit(self._fill, job)))
+            self._running.append(self._pool.submit(self._run, job))
             while len(self._running) > self._jobs_in_flight:
                 self._resolve_oldest()
 
+    def _resolve_oldest(self) -> None:
+        completed, failure = self._running.popleft().result()
+        self._report(completed)
+        if failure is not None:
+            raise failure
+
+    def _report(self, completed: Outcome) -> None:
+        for file in completed:
+            self._open.discard(file)
+            if file.skipped:
+                self._skipped(file)
+            elif file.error is not None:
+                self._damaged(file)
+            else:
+                self._written(file)
+
     # -- in the pool --------------------------------------------------------------------------
-    def _fill(self, job: PackJob) -> list[tuple[RepositoryCorruptError, list[Target]]]:
-        """Read, decode and write one pack's blobs; returns the damaged ones with their targets."""
+    def _run(self, job: PackJob) -> tuple[Outcome, BaseException | None]:
+        """Fill one job, then settle its files; a failure is handed back with what did complete."""
         damaged: list[tuple[RepositoryCorruptError, list[Target]]] = []
+        try:
+            for file in job.files:
+                self._open_file(file)
+            self._fill(job, damaged)
+        except BaseException as exc:  # a full disk, a path too long: the caller stops the restore
+            return [], exc
+        try:
+            return self._settle(job.files, damaged), None
+        except BaseException as exc:
+            return [], exc
+
+    def _open_file(self, file: OpenFile) -> None:
+        with self._lock:
+            if file.fd >= 0 or file.skipped or file.error is not None:
+                return
+            try:
+                file.fd = os.open(file.written_path, _CREATE, 0o600)
+            except FileExistsError:
+                if file.replace:
+                    raise
+                file.skipped = True
+
+    def _fill(self, job: PackJob, damaged: list[tuple[RepositoryCorruptError, list[Target]]]) -> None:
+        """Read, decode and write one pack's blobs; damaged ones are collected with their targets."""
         blobs = job.blobs
         for blob_id, plain in self._repo.read_pack(job.pack, [(b, wanted[0]) for b, wanted in blobs.items()]):
             targets = blobs[blob_id][1]
@@ -195,8 +244,8 @@ class ContentWriter:
                     continue
             view = memoryview(plain)
             for file, offset, start, length in targets:
-                _write_all(file.fd, view[start:start + length], offset)
-        return damaged
+                if file.fd >= 0:
+                    _write_all(file.fd, view[start:start + length], offset)
 
     def _other_copy(self, blob_id: bytes, error: RepositoryCorruptError) -> bytes | RepositoryCorruptError:
         """A blob stored in more than one pack (after a repack) is read from another copy."""
@@ -207,45 +256,54 @@ class ContentWriter:
         except RepositoryCorruptError as other:
             return other
 
-    # -- completing files -------------------------------------------------------------------
-    def _resolve_oldest(self) -> None:
-        job, future = self._running.popleft()
-        for error, targets in future.result():
-            for file, *_ in targets:
-                if file.error is None:
-                    file.error = error
-        for file in job.files:
-            file.jobs -= 1
-            if file.jobs == 0:
-                self._complete(file)
+    def _settle(self, files: list[OpenFile], damaged: list[tuple[RepositoryCorruptError, list[Target]]]) -> Outcome:
+        """Record damage and count the job off its files; complete those it was the last job of."""
+        with self._lock:
+            for error, targets in damaged:
+                for file, *_ in targets:
+                    file.error = file.error or error
+            last = []
+            for file in files:
+                file.jobs -= 1
+                if file.jobs <= 0:
+                    last.append(file)
+        for file in last:
+            self._complete(file)
+        return last
 
     def _complete(self, file: OpenFile) -> None:
+        """Metadata through the descriptor (no further path lookups), then the final name."""
         if file.error is not None:
             self._discard(file)
-            self._damaged(file)
+            return
+        self._open_file(file)  # a file without content has no job to create it
+        if file.skipped:
             return
         try:
             size = int(file.node.get("size", file.length))
             if "extents" in file.node or size != file.length:
                 os.ftruncate(file.fd, size)  # a sparse file's trailing hole
-            apply_file_metadata(file.fd, file.node)  # through the descriptor: no further path lookups
+            apply_file_metadata(file.fd, file.node)
             os.close(file.fd)
-            self._open.discard(file)
+            file.fd = -1
             if file.replace:
                 os.replace(file.written_path, file.path)
         except BaseException:
             self._discard(file)
             raise
-        self._written(file)
+        file.complete = True
 
     def _discard(self, file: OpenFile) -> None:
         """Close and remove a file that is not complete: a partly written file must not look restored."""
-        if file in self._open:
-            self._open.discard(file)
+        if file.fd >= 0:
             with contextlib.suppress(OSError):
                 os.close(file.fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(file.written_path)
+            file.fd = -1
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(file.written_path)
+
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def partial_name(path: str) -> str:

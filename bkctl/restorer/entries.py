@@ -25,7 +25,8 @@ class EntryWriter:
     def __init__(self, repo: RestorerRepository, stats: RestoreStats, *, overwrite: bool,
                  progress: Progress | None) -> None:
         self.repo, self.stats, self.overwrite, self.progress = repo, stats, overwrite, progress
-        self.content = ContentWriter(repo, written=self._count, damaged=self._lose)
+        self.content = ContentWriter(repo, written=self._count, damaged=self._lose,
+                                     skipped=lambda file: self.stats.skip(file.path))
         self.hardlinks: dict[str, str] = {}  # "dev:inode" -> the path restored first
         self.deferred_links: list[tuple[str, str, str, bool]] = []  # source, path, stored, replace
         self.lost: set[str] = set()  # files not written because their data is damaged
