@@ -1,21 +1,22 @@
 """Filling restored files in pack order: each pack read once, its blobs written wherever they belong.
 
-The walk creates each file (one thread creates, so the folder's lock is never fought
-over) and hands it here. Files are gathered into batches; a batch's chunks are grouped
-by the pack that holds them, and each pack becomes one job on a small pool. A job reads
-its pack in a few ranged reads, decodes every blob once (AES-GCM, zstd and BLAKE3 release
-the GIL) and ``pwrite``s it at every place it appears, in any file of the batch: a chunk
-repeated within or across files is read and decoded once. Before this, every chunk was
-one job and every small file a task of its own; the thread hand-offs (futex wake-ups)
-cost more than the work (docs/performance.md, "Restore").
+The walk hands each file over; files are gathered into batches (``BATCH_FILES`` files or
+``BATCH_BYTES`` of content), a batch's chunks are grouped by the pack that holds them,
+and each pack becomes one job on a small pool. A job creates the files it is the first
+to touch, reads its pack in a few ranged reads, decodes every blob once (AES-GCM, zstd
+and BLAKE3 release the GIL), ``pwrite``s it at every place it appears in any file of the
+batch (a chunk repeated within or across files is read and decoded once), and completes
+the files it is the last job of. Before this, every chunk was a task and every small
+file another; the thread hand-offs cost more than the work (docs/performance.md, "Restore").
 
-Bounds: at most ``OPEN_FILES`` files are open at once and ``2 * workers`` jobs are in
-flight; a running job holds one ranged read (``RUN_BYTES``) and the blob it decodes.
+Bounds: at most ``OPEN_FILES`` files are handed over and not yet reported, at most
+``2 * workers`` jobs are queued or running, and a running job holds one ranged read
+(``RUN_BYTES``) and the blob it decodes.
 
-A file is complete when every job that writes into it has finished; only then does it
-get its metadata (through the descriptor) and, with ``replace``, its final name. A file
-any of whose chunks is damaged is removed, never left partly written; so are all open
-files when the restore stops on an error that is not damage (a full disk).
+A file any of whose chunks is damaged is removed, never left partly written; so is every
+file not complete when the restore stops on an error that is not damage (a full disk).
+With ``replace`` the content is written under a temporary name and renamed over the
+local file only when complete.
 """
 
 from __future__ import annotations
