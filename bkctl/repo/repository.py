@@ -44,6 +44,7 @@ from bkctl.repo.keys import KdfParams, KeyInfo
 from bkctl.repo.lock import LockKind, RepositoryLock
 from bkctl.repo.marks import MarkSet, read_marks
 from bkctl.repo.pack import IndexEntry
+from bkctl.repo.pack_reader import read_pack_blobs
 from bkctl.repo.points import PointInfo, decode_point, encode_point
 from bkctl.repo.tree import Node, decode_tree
 from bkctl.secrets import Secret
@@ -313,6 +314,11 @@ class Repository:
                 failure = error
         assert failure is not None
         raise failure
+
+    def read_pack(self, pack: str, blobs: list[tuple[bytes, IndexEntry]]
+                  ) -> Iterator[tuple[bytes, bytes | RepositoryCorruptError]]:
+        """Many blobs of one pack in a few ranged reads; damage comes back per blob (see pack_reader)."""
+        return read_pack_blobs(self.store, self.key, pack, blobs)
 
     def check_stored(self, blob_ids: Iterable[bytes]) -> None:
         """RepositoryCorruptError unless every blob is indexed and its pack exists.

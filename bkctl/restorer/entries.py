@@ -1,27 +1,22 @@
 """Creating restored files, links and special files; damaged files are named, never written.
 
-Small files (one chunk) are restored whole on a pool so latency overlaps across files;
-big files stream in the caller's thread with chunk prefetch. Hard links are made last,
-once the file they point to is complete; a link to a damaged file is damaged too.
+Files are created here, in the walk's thread, and filled in pack order by
+:class:`~bkctl.restorer.content.ContentWriter`. Hard links are made last, once the file
+they point to is complete; a link to a damaged file is damaged too.
 """
 
 from __future__ import annotations
 
 import os
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from bkctl.archiver.progress import Progress
-from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.tree import Node
-from bkctl.restorer.content import ChunkReader, partial_name, write_file
+from bkctl.restorer.content import ContentWriter, OpenFile, partial_name
 from bkctl.restorer.metadata import apply_metadata
 from bkctl.restorer.outcome import RestoreStats
 from bkctl.restorer.repository import RestorerRepository
 
 __all__ = ["EntryWriter"]
-
-WRITES_IN_FLIGHT = 64  # small files queued on the pool before the walk waits for the oldest
 
 
 class EntryWriter:
@@ -30,10 +25,8 @@ class EntryWriter:
     def __init__(self, repo: RestorerRepository, stats: RestoreStats, *, overwrite: bool,
                  progress: Progress | None) -> None:
         self.repo, self.stats, self.overwrite, self.progress = repo, stats, overwrite, progress
-        self.reader = ChunkReader(repo)
-        self.small_files = ThreadPoolExecutor(max(4, 2 * (os.cpu_count() or 2)),
-                                              thread_name_prefix="bkctl-restore-file")
-        self.pending: deque[tuple[str, str, Future[int | None]]] = deque()
+        self.content = ContentWriter(repo, written=self._count, damaged=self._lose,
+                                     skipped=lambda file: self.stats.skip(file.path))
         self.hardlinks: dict[str, str] = {}  # "dev:inode" -> the path restored first
         self.deferred_links: list[tuple[str, str, str, bool]] = []  # source, path, stored, replace
         self.lost: set[str] = set()  # files not written because their data is damaged
@@ -79,23 +72,11 @@ class EntryWriter:
         return True
 
     def _file(self, node: Node, path: str, stored: str, replace: bool) -> None:
-        content = node.get("content", [])
-        if len(content) > 1:
-            try:
-                self._count(write_file(path, node, self.reader.chunks(content), replace=replace))
-            except RepositoryCorruptError as exc:
-                self._lose(path, stored, exc)
-            return
-        chunks = (self.repo.load_blob(bytes.fromhex(chunk)) for chunk in content)
-        self.pending.append((path, stored, self.small_files.submit(write_file, path, node, chunks,
-                                                                   replace=replace)))
-        while len(self.pending) > WRITES_IN_FLIGHT:
-            self._resolve_oldest()
+        self.content.create(path, stored, node, replace=replace)
 
     def finish(self) -> None:
         """Wait for every file, then make the hard links (their files are complete by now)."""
-        while self.pending:
-            self._resolve_oldest()
+        self.content.finish()
         for source, path, stored, replace in self.deferred_links:
             if source in self.lost:
                 self.lost.add(path)
@@ -104,10 +85,7 @@ class EntryWriter:
                 self._link(source, path, replace)
 
     def close(self) -> None:
-        for _, _, future in self.pending:
-            future.cancel()
-        self.small_files.shutdown(wait=True)
-        self.reader.close()
+        self.content.close()
 
     def _link(self, source: str, path: str, replace: bool) -> None:
         try:
@@ -121,27 +99,16 @@ class EntryWriter:
         except FileExistsError:
             self._skip(path)
 
-    def _resolve_oldest(self) -> None:
-        path, stored, future = self.pending.popleft()
-        try:
-            written = future.result()
-        except RepositoryCorruptError as exc:
-            self._lose(path, stored, exc)
-            return
-        self._count(written)
+    def _lose(self, file: OpenFile) -> None:
+        assert file.error is not None
+        self.lost.add(file.path)
+        self.stats.damage(file.path, file.stored, file.error.message)
 
-    def _lose(self, path: str, stored: str, error: RepositoryCorruptError) -> None:
-        self.lost.add(path)
-        self.stats.damage(path, stored, error.message)
-
-    def _count(self, written: int | None) -> None:
-        if written is None:
-            self.stats.skipped_existing += 1  # the writer logged the path
-            return
+    def _count(self, file: OpenFile) -> None:
         self.stats.files += 1
-        self.stats.bytes += written
+        self.stats.bytes += file.length
         if self.progress is not None:
-            self.progress.advance(written)
+            self.progress.advance(file.length)
 
     def _skip(self, path: str) -> int:
         self.stats.skip(path)

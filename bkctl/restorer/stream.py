@@ -11,13 +11,16 @@ writes a temporary file renamed only when complete; ``--into`` stops the tool).
 
 from __future__ import annotations
 
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO
 
 from bkctl.errors import RepositoryCorruptError, UsageError
-from bkctl.restorer.content import ChunkReader
 from bkctl.restorer.repository import RestorerRepository
 
-__all__ = ["StreamDamagedError", "restore_stream"]
+__all__ = ["ChunkReader", "StreamDamagedError", "restore_stream"]
 
 
 class StreamDamagedError(RepositoryCorruptError):
@@ -57,3 +60,33 @@ def restore_stream(repo: RestorerRepository, point_id: str, out: BinaryIO) -> in
     finally:
         reader.close()
     return total
+
+
+class ChunkReader:
+    """Loads a stream's chunks in order on a small pool; ``repo.load_blob`` does GCM and id checks.
+
+    A stream goes out in order (a pipe has no offsets), so it is read chunk by chunk with a
+    short prefetch window rather than in pack order.
+    """
+
+    def __init__(self, repo: RestorerRepository, workers: int | None = None) -> None:
+        self._repo = repo
+        count = workers or max(2, min(8, os.cpu_count() or 2))
+        self._pool = ThreadPoolExecutor(count, thread_name_prefix="bkctl-restore")
+        self._window = 2 * count
+
+    def chunks(self, content: list[str]) -> Iterator[bytes]:
+        pending: deque[Future[bytes]] = deque()
+        try:
+            for chunk in content:
+                pending.append(self._pool.submit(self._repo.load_blob, bytes.fromhex(chunk)))
+                if len(pending) >= self._window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
