@@ -93,6 +93,7 @@ class BlobWriter:
         stay; a later run reuses them or a reclaim removes them.
         """
         with self._builder_lock:
+            self._builder.discard()
             self._builder = PackBuilder()
         self._stop_uploader()
         self._failure = None
@@ -132,9 +133,10 @@ class BlobWriter:
     def _upload_loop(self) -> None:
         while (pack := self._queue.get()) is not None:
             if self._failure is not None:
+                pack.close()
                 continue  # drain so producers never block on a dead uploader
             try:
-                self._store.put(pack.name, pack.data)
+                pack.store(self._store)
                 crash_point("after-pack-upload")
                 with self._stored_lock:
                     self._index.add(pack.entries)

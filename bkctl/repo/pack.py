@@ -3,17 +3,24 @@
 Layout: ``blob_1 || ... || blob_n || sealed(header) || u32le(len(sealed header))``. The
 header repeats the index entries of the pack so an index can be rebuilt from packs
 alone. The pack name is the BLAKE3 hash of its bytes: ``data/<2 hex>/<64 hex>``.
+
+A pack being built is spooled to an anonymous temporary file (``TMPDIR``), hashed as it
+grows, and uploaded from there: a backup holds no pack in memory, only the blobs its
+workers are sealing. The file has no name, so a killed process leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import struct
+import tempfile
 from dataclasses import dataclass, field
+from typing import IO
 
 import blake3
 
-from bkctl.errors import RepositoryCorruptError
+from bkctl.errors import RepositoryCorruptError, StorageFullError
 from bkctl.repo.crypto import MasterKey
 from bkctl.store.base import BlobStore
 
@@ -37,23 +44,49 @@ class IndexEntry:
 
 @dataclass
 class FinishedPack:
+    """A pack ready to upload: its bytes in ``file`` (from offset 0), until :meth:`close`."""
+
     name: str
-    data: bytes
+    file: IO[bytes]
+    size: int
     entries: list[tuple[bytes, IndexEntry]]
+
+    def store(self, store: BlobStore) -> None:
+        """Upload, then drop the spooled bytes (also when the upload fails)."""
+        try:
+            store.put_file(self.name, self.file)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.file.close()
 
 
 @dataclass
 class PackBuilder:
-    """Collects sealed blobs until the pack is big enough to upload."""
+    """Collects sealed blobs, spooled to a temporary file, until the pack is big enough."""
 
-    parts: list[bytes] = field(default_factory=list)
     blobs: list[tuple[bytes, str, int, int, int]] = field(default_factory=list)
     size: int = 0
+    _file: IO[bytes] | None = None
+    _hasher: blake3.blake3 = field(default_factory=blake3.blake3)
 
-    def add(self, blob_id: bytes, kind: str, sealed: bytes, raw_length: int) -> None:
-        self.parts.append(sealed)
+    def add(self, blob_id: bytes, kind: str, sealed: bytes | memoryview, raw_length: int) -> None:
+        self._write(sealed)
         self.blobs.append((blob_id, kind, self.size, len(sealed), raw_length))
         self.size += len(sealed)
+
+    def _write(self, data: bytes | memoryview) -> None:
+        try:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix="bkctl-pack-")  # noqa: SIM115 (closed by FinishedPack or discard)
+            self._file.write(data)
+        except OSError as error:
+            if error.errno != errno.ENOSPC:
+                raise
+            raise StorageFullError(f"no space left to spool a pack in {tempfile.gettempdir()}",
+                                   hint="free space there, or set TMPDIR to a folder with room") from None
+        self._hasher.update(data)
 
     def full(self) -> bool:
         return self.size >= PACK_TARGET_SIZE
@@ -64,17 +97,25 @@ class PackBuilder:
             separators=(",", ":"),
         ).encode()
         sealed_header = key.seal(header, _HEADER_AD)
-        self.parts.append(sealed_header)
-        self.parts.append(struct.pack("<I", len(sealed_header)))
-        data = b"".join(self.parts)
-        self.parts.clear()  # the sealed blobs now live once, in ``data``
-        digest = blake3.blake3(data).hexdigest()
+        self._write(sealed_header)
+        self._write(struct.pack("<I", len(sealed_header)))
+        assert self._file is not None
+        file, self._file = self._file, None
+        file.flush()
+        file.seek(0)
+        digest = self._hasher.hexdigest()
         name = f"data/{digest[:2]}/{digest}"
         entries = [
             (blob_id, IndexEntry(name, offset, length, raw, kind))
             for blob_id, kind, offset, length, raw in self.blobs
         ]
-        return FinishedPack(name, data, entries)
+        return FinishedPack(name, file, self.size + len(sealed_header) + 4, entries)
+
+    def discard(self) -> None:
+        """Drop what was collected (an aborted backup)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 def pack_name_matches(name: str, data: bytes) -> bool:

@@ -179,7 +179,7 @@ def _repack(repo: Repository, survey: _Survey, packs: dict[str, Items]) -> None:
 
 def _store_pack(repo: Repository, builder: PackBuilder) -> Items:
     finished = builder.finish(repo.key)
-    repo.store.put(finished.name, finished.data)
+    finished.store(repo.store)
     return finished.entries
 
 

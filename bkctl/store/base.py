@@ -8,7 +8,7 @@ that no store can be talked into touching something outside its root.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
+from typing import IO, Protocol, runtime_checkable
 
 from bkctl.errors import BkctlError
 
@@ -37,6 +37,10 @@ class BlobStore(Protocol):
         ...
 
     def put(self, name: str, data: bytes) -> None: ...
+
+    def put_file(self, name: str, file: IO[bytes]) -> None:
+        """``put`` of the bytes of ``file`` from offset 0, without holding them in memory."""
+        ...
 
     def get(self, name: str) -> bytes: ...
 

@@ -13,8 +13,9 @@ import os
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 from bkctl.errors import BkctlError, NotFoundError, StorageFullError
 from bkctl.store.base import validate_name, validate_prefix
@@ -47,13 +48,20 @@ class LocalStore:
         return path
 
     def put(self, name: str, data: bytes) -> None:
+        self._put(name, lambda fd: _write_all(fd, data))
+
+    def put_file(self, name: str, file: IO[bytes]) -> None:
+        self._put(name, lambda fd: _copy_file(file, fd))
+
+    def _put(self, name: str, write: Callable[[int], None]) -> None:
+        """Write a temporary file, fsync it, rename it into place, fsync the folder."""
         path = self._path(name)
         self._generation += 1
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.parent / f"{_TEMP_PREFIX}{secrets.token_hex(8)}"
             try:
-                _write_synced(temp, data)
+                _write_synced(temp, write)
                 os.replace(temp, path)
             except BaseException:
                 temp.unlink(missing_ok=True)
@@ -147,16 +155,39 @@ def segment_is_temp(segment: str) -> bool:
     return segment.startswith(_TEMP_PREFIX)
 
 
-def _write_synced(path: Path, data: bytes) -> None:
+def _write_synced(path: Path, write: Callable[[int], None]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        write(fd)
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _copy_file(file: IO[bytes], fd: int) -> None:
+    """The whole of ``file`` into ``fd``, in the kernel where it can (sendfile), else in 1 MiB steps."""
+    file.flush()
+    size = os.fstat(file.fileno()).st_size
+    offset = 0
+    try:
+        while offset < size:
+            sent = os.sendfile(fd, file.fileno(), offset, size - offset)
+            if sent == 0:
+                break
+            offset += sent
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.ENOSYS) or offset:
+            raise
+        file.seek(0)
+        while block := file.read(1 << 20):
+            _write_all(fd, block)
 
 
 def _fsync_directory(path: Path) -> None:

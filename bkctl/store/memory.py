@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import IO
 
 from bkctl.errors import NotFoundError
 from bkctl.store.base import validate_name, validate_prefix
@@ -24,6 +25,10 @@ class MemoryStore:
         validate_name(name)
         with self._lock:
             self._objects[name] = bytes(data)
+
+    def put_file(self, name: str, file: IO[bytes]) -> None:
+        file.seek(0)
+        self.put(name, file.read())
 
     def get(self, name: str) -> bytes:
         validate_name(name)

@@ -17,7 +17,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from http.client import HTTPException
-from typing import Any
+from typing import IO, Any
 
 from libcloud.common.types import InvalidCredsError, LibcloudError
 from libcloud.storage.base import Container, Object, StorageDriver
@@ -155,6 +155,14 @@ class LibcloudStore:
         validate_name(name)
         try:
             self._driver().upload_object_via_stream(io.BytesIO(data), self._container(), self._prefix + name)
+        except Exception as exc:
+            raise self._translate(exc, name, writing=True) from exc
+
+    def put_file(self, name: str, file: IO[bytes]) -> None:
+        validate_name(name)
+        file.seek(0)
+        try:
+            self._driver().upload_object_via_stream(file, self._container(), self._prefix + name)
         except Exception as exc:
             raise self._translate(exc, name, writing=True) from exc
 

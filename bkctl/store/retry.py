@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import IO, TypeVar
 
 from bkctl.errors import TargetUnreachableError, TransientStorageError
 from bkctl.store.base import BlobStore
@@ -80,6 +80,9 @@ class RetryingStore:
 
     def put(self, name: str, data: bytes) -> None:
         self._call(lambda: self.inner.put(name, data))
+
+    def put_file(self, name: str, file: IO[bytes]) -> None:
+        self._call(lambda: self.inner.put_file(name, file))  # each store reads from offset 0
 
     def get(self, name: str) -> bytes:
         return self._call(lambda: self.inner.get(name))

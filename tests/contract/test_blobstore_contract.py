@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
 def test_put_then_get_returns_the_same_bytes(store: BlobStore) -> None:
     store.put("data/ab/abcdef", b"hello")
     assert store.get("data/ab/abcdef") == b"hello"
+
+
+def test_put_file_stores_the_whole_file_wherever_it_is_positioned(store: BlobStore) -> None:
+    content = bytes(range(256)) * (12 << 10)  # 3 MiB: more than one read or sendfile step
+    with tempfile.TemporaryFile() as spooled:
+        spooled.write(content)  # left at its end, as a pack's builder leaves it
+        store.put_file("data/cd/cdef01", spooled)
+        store.put_file("data/cd/cdef02", spooled)  # a retry reads it again from the start
+    assert store.get("data/cd/cdef01") == content == store.get("data/cd/cdef02")
+    assert store.size("data/cd/cdef01") == len(content)
 
 
 def test_put_overwrites_an_existing_object(store: BlobStore) -> None:

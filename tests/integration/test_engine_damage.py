@@ -114,7 +114,11 @@ def test_storage_full_fails_the_backup_and_keeps_existing_points(repo, tmp_path,
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_write(fd, data)
 
+    def full_for_spooled_packs(out: int, spooled: int, offset: int, count: int) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
     monkeypatch.setattr("bkctl.store.local.os.write", full_for_packs)
+    monkeypatch.setattr("bkctl.store.local.os.sendfile", full_for_spooled_packs)
     with pytest.raises(StorageFullError):
         backup_paths(repo, workload="w", host="h", paths=[src])
     monkeypatch.undo()

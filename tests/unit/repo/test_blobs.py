@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import threading
 import time
 
 import pytest
 
+from bkctl.errors import StorageFullError
 from bkctl.repo import KdfParams, Repository
 from bkctl.secrets import Secret
 from bkctl.store import MemoryStore
@@ -87,3 +90,28 @@ def test_a_local_disk_keeps_one_upload_at_a_time(tmp_path, monkeypatch):
         repo.save_blob("d", os.urandom(128 << 10), None)
     repo.flush()
     assert store.most == 1
+
+
+def test_a_full_spool_folder_is_a_storage_full_error_naming_it(repo, monkeypatch):
+    class FullSpool(io.BytesIO):
+        def write(self, data: object) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("bkctl.repo.pack.tempfile.TemporaryFile", lambda **_: FullSpool())
+    with pytest.raises(StorageFullError) as raised:
+        repo.save_blob("d", os.urandom(1000), None)
+    assert "no space left to spool a pack in" in raised.value.message and "TMPDIR" in (raised.value.hint or "")
+    repo.abort()
+    monkeypatch.undo()
+    saved = repo.save_blob("d", b"after room was made", None)
+    repo.flush()
+    assert saved.new and repo.load_blob(saved.blob_id) == b"after room was made"
+
+
+def test_a_pack_is_spooled_not_held_in_memory(repo, monkeypatch):
+    monkeypatch.setattr("bkctl.repo.pack.PACK_TARGET_SIZE", 1 << 30)
+    for _ in range(4):
+        repo.save_blob("d", os.urandom(1 << 20), None)
+    spooled = repo.writer._builder._file  # the open pack, 4 MiB of sealed blobs
+    assert spooled is not None and spooled.tell() >= 4 << 20
+    assert repo.writer._builder.size == spooled.tell()

@@ -6,6 +6,7 @@ import json
 import struct
 import threading
 
+import blake3
 import pytest
 
 from bkctl.errors import RepositoryCorruptError
@@ -47,8 +48,10 @@ def test_pack_header_lists_every_blob_at_its_offset():
     builder.add(b"\1" * 32, "d", b"A" * 40, 30)
     builder.add(b"\2" * 32, "t", b"B" * 50, 60)
     pack = builder.finish(key)
-    (header_length,) = struct.unpack("<I", pack.data[-4:])
-    header = json.loads(key.open(pack.data[-4 - header_length : -4], b"bkctl-pack-header"))
+    data = pack.file.read()
+    assert len(data) == pack.size and pack.name.endswith(blake3.blake3(data).hexdigest())
+    (header_length,) = struct.unpack("<I", data[-4:])
+    header = json.loads(key.open(data[-4 - header_length : -4], b"bkctl-pack-header"))
     assert header == [["01" * 32, "d", 0, 40, 30], ["02" * 32, "t", 40, 50, 60]]
-    assert pack.data[40:90] == b"B" * 50
+    assert data[40:90] == b"B" * 50
     assert pack.name.startswith("data/") and [e.offset for _, e in pack.entries] == [0, 40]

@@ -138,7 +138,7 @@ def test_packs_of_an_interrupted_backup_are_marked_then_deleted(first):
     builder = PackBuilder()  # a pack stored, never indexed: what a kill before the index write leaves
     builder.add(b"\x01" * 32, "d", first.key.seal(b"orphan"), 6)
     orphan = builder.finish(first.key)
-    first.store.put(orphan.name, orphan.data)
+    orphan.store(first.store)
     assert reclaim(first, grace=NO_GRACE).packs_marked == 1
     assert reclaim(first, grace=NO_GRACE).packs_deleted == 1
     assert list(first.store.list("data/")) == []
