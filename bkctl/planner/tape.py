@@ -112,12 +112,12 @@ def plan_tape_media(manifest: Manifest, state: ActualState, name: str, actions: 
     writes = [i for i, a in enumerate(actions) if a.target == name and a.kind in (ActionKind.BACKUP, ActionKind.COPY)]
     first = LibraryModel(library, spec, now, pruned)
     for index in writes:
-        first.write(_pool(actions[index], spec), write_size(actions[index], state, name))
+        first.write(_pool(actions[index], spec), write_size(actions[index], state, name, first))
     model = LibraryModel(library, spec, now, pruned, first.recycles)
     outcomes: list[Outcome] = []
     updated = list(actions)
     for index in writes:
-        size = write_size(actions[index], state, name)
+        size = write_size(actions[index], state, name, model)
         taken, found = model.write(_pool(actions[index], spec), size)
         updated[index] = write_detail(actions[index], taken, size, spec)
         outcomes.append((updated[index], taken, found, size))

@@ -1,8 +1,12 @@
 """The cartridge actions of a plan, and how large a planned tape write is assumed to be.
 
 Sizes: a copy writes its points whole (their logical size, an upper bound: tape keeps
-the source's compression); a backup is assumed as large as the workload's newest point
-on this tape, else its newest point anywhere, else unknown (0).
+the source's compression); a backup is assumed as large as the workload's newest full
+point on this tape (in the pool written to, when it has one), else its newest point
+anywhere, else unknown (0). With ``format: incremental``, a backup that will extend a chain (the newest point of the
+workload in the pool's open media set, nothing in its chain expired: the engine's rule)
+is assumed as large as the workload's newest incremental (else as its full: an upper
+bound until one was written); any other is a full.
 """
 
 from __future__ import annotations
@@ -20,15 +24,22 @@ from bkctl.planner.wording import format_time
 __all__ = ["cartridge_actions", "write_size"]
 
 
-def write_size(action: Action, state: ActualState, name: str) -> int:
+def write_size(action: Action, state: ActualState, name: str, model: LibraryModel) -> int:
+    """Bytes the write is assumed to put on tape, ``model`` being the library just before it."""
     if action.kind == ActionKind.COPY and action.source is not None:
         source = state.targets.get(action.source)
         sizes = {p.id: p.bytes for p in source.points} if source is not None else {}
         return sum(sizes.get(p.id, 0) for p in action.points)
+    pool = action.pool or model.spec.pool
     tape = state.targets[name].tape
-    mine = sorted((p for p in tape.placements if p.workload == action.workload), key=lambda p: p.time) if tape else []
-    if mine:
-        return mine[-1].stored_bytes
+    theirs = sorted((p for p in tape.placements if p.workload == action.workload), key=lambda p: p.time) if tape else []
+    mine = [p for p in theirs if p.pool == pool] or theirs
+    fulls = [p for p in mine if p.base is None]
+    if mine and model.spec.format == "incremental" and model.extends_chain(pool, mine[-1]):
+        incrementals = [p for p in mine if p.base is not None]
+        return (incrementals or fulls or mine)[-1].stored_bytes
+    if fulls or mine:
+        return (fulls or mine)[-1].stored_bytes
     anywhere = [p for t in state.targets.values() for p in t.points if p.workload == action.workload]
     return max(anywhere, key=lambda p: p.time).bytes if anywhere else 0
 

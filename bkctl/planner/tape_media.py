@@ -132,6 +132,23 @@ class LibraryModel:
             return False
         return all(self.expired(p) for p in held)
 
+    def extends_chain(self, pool_name: str, placement: TapePlacement) -> bool:
+        """Whether an incremental written now would be based on ``placement`` (the engine's rule).
+
+        Its media set must be the pool's open set, and no point of its base chain may have
+        expired (else the engine starts a new chain with a full).
+        """
+        current = self._current(pool_name)
+        if current is None or current.id != placement.media_set or not self._open(current, self.pools[pool_name]):
+            return False
+        by_id = {p.id: p for p in self.placements}
+        point: TapePlacement | None = placement
+        while point is not None:
+            if self.expired(point):
+                return False
+            point = by_id.get(point.base) if point.base else None
+        return True
+
     # -- writing ----------------------------------------------------------------------
     def write(self, pool_name: str, size: int) -> tuple[list[Taken], bool]:
         """The cartridges a write of ``size`` bytes into the pool uses; False when one was missing."""
@@ -155,7 +172,7 @@ class LibraryModel:
         capacity = self.spec.capacity()
         needed = cartridges_needed(size, capacity, self.early_warning, free_first)
         while len(taken) < needed:
-            fresh = self._take(pool)
+            fresh = self._take(pool, {t.barcode for t in taken})
             if fresh is None:
                 self._fill(current, pool_name, taken, size)
                 return taken, False
@@ -188,9 +205,10 @@ class LibraryModel:
             if last.state == "append":
                 last.state = "used"
 
-    def _take(self, pool: TapePool) -> Taken | None:
+    def _take(self, pool: TapePool, taken: Set[str]) -> Taken | None:
+        """A scratch or recyclable cartridge for a write that has ``taken`` these already."""
         usable = sorted((c for c in self.cartridges.values() if c.worm == pool.worm and not c.offsite
-                         and not c.write_protected), key=lambda c: c.barcode)
+                         and not c.write_protected and c.barcode not in taken), key=lambda c: c.barcode)
         fresh = next((c for c in usable if c.state in ("scratch", "blank")), None)
         if fresh is not None:
             return Taken(fresh.barcode, "recycle" if fresh.barcode in self.recycles else "scratch")

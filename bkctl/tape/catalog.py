@@ -24,13 +24,14 @@ from typing import Any
 
 import zstandard
 
+from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.crypto import MasterKey
 from bkctl.repo.points import PointInfo
+from bkctl.tape.chunklists import ChunkLists
 from bkctl.tape.durable import canonical_json, replace_file
 
-__all__ = ["CatalogPoint", "CatalogStore", "Part", "SetCatalog", "keep_members", "newer_on_tape", "place_cartridge",
-           "point_document",
-           "point_info"]
+__all__ = ["CatalogPoint", "CatalogStore", "Part", "SetCatalog", "base_chain", "keep_members", "newer_on_tape",
+           "place_cartridge", "point_document", "point_info"]
 
 _AD = b"bkctl-tape-local-catalog"
 
@@ -113,6 +114,22 @@ class SetCatalog:
         return replace(self, points=(*self.points, point))
 
 
+def base_chain(catalog: SetCatalog, point: CatalogPoint) -> list[CatalogPoint]:
+    """The point and its bases, oldest (the full) first: what restoring the point reads.
+
+    Incrementals live in their base's media set, so the chain is found in one catalog; a
+    base it does not list means the catalog is damaged or out of date.
+    """
+    chain = [point]
+    while chain[0].base is not None:
+        base = catalog.point(chain[0].base)
+        if base is None or base in chain:
+            raise RepositoryCorruptError(f"base {chain[0].base} of tape point {chain[0].id} is not in the catalog",
+                                         hint="run `bkctl tape scan` to rebuild the catalog from the cartridges")
+        chain.insert(0, base)
+    return chain
+
+
 def keep_members(catalog: SetCatalog, members: list[str]) -> SetCatalog:
     """The catalog restricted to the cartridges still in the set, in set order.
 
@@ -191,6 +208,7 @@ class CatalogStore:
         self.folder = library / "catalog"
         self._key = key
         self.tape_digests: dict[str, str | None] = {}
+        self.chunk_lists = ChunkLists(library, key)  # what incrementals skip; see bkctl.tape.chunklists
 
     def load_all(self) -> dict[str, SetCatalog]:
         if not self.folder.is_dir():
@@ -217,3 +235,4 @@ class CatalogStore:
     def delete(self, media_set: str) -> None:
         (self.folder / media_set).unlink(missing_ok=True)
         self.tape_digests.pop(media_set, None)
+        self.chunk_lists.delete_set(media_set)

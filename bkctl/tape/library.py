@@ -121,6 +121,11 @@ class TapeLibrary:
                     return cls.open(path, passphrase, changer)
         raise NotFoundError(f"no labelled cartridge in {path} to recover the keys from")
 
+    @property
+    def chunker_seed(self) -> int:
+        """The library key's chunker seed: what direct backups chunk with (stable between runs)."""
+        return self._key.chunker_seed
+
     # -- points -------------------------------------------------------------------------
     def points(self) -> list[tuple[SetCatalog, CatalogPoint]]:
         """Every point on tape with its media set, oldest first."""
@@ -227,7 +232,7 @@ class TapeLibrary:
                 expired_ids: frozenset[str] = frozenset()) -> None:
         """Erase an expired cartridge back to scratch (see :mod:`bkctl.tape.purge`)."""
         recycle_to_scratch(self.changer, self._key, self.store, self.catalogs, barcode, rules,
-                           expiry_rule(rules, now, expired_ids | self.expired_ids()))
+                           expiry_rule(rules, now, expired_ids | self.expired_ids()), now)
 
     # -- pruned points --------------------------------------------------------------------
     def expired_ids(self) -> frozenset[str]:

@@ -16,9 +16,11 @@ the erase leaves a dirty cartridge without a media-set label, which
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from bkctl.errors import UsageError
 from bkctl.repo.crypto import MasterKey
+from bkctl.tape.allocation import set_is_open
 from bkctl.tape.catalog import CatalogStore, SetCatalog, place_cartridge
 from bkctl.tape.changer import Changer
 from bkctl.tape.labels import read_volume_label
@@ -29,10 +31,11 @@ __all__ = ["recycle_to_scratch"]
 
 
 def recycle_to_scratch(changer: Changer, key: MasterKey, store: CatalogStore, catalogs: dict[str, SetCatalog],
-                       barcode: str, rules: Mapping[str, PoolRule], expired: Expiry) -> None:
+                       barcode: str, rules: Mapping[str, PoolRule], expired: Expiry, now: datetime) -> None:
     """Erase ``barcode`` after its volume label; refused (64) when it is not recyclable."""
     with changer.session():
         recover_dirty(changer, key, store, catalogs)
+        _close_ended_set(changer, catalogs, barcode, rules, now)
         verdict = assess(changer.attributes(barcode), catalogs, rules, expired)
         if not verdict.recyclable:
             raise UsageError(f"cartridge {barcode} cannot be recycled: {verdict.reason}")
@@ -45,6 +48,24 @@ def recycle_to_scratch(changer: Changer, key: MasterKey, store: CatalogStore, ca
             attributes = drive.attributes
             attributes.state, attributes.media_set, attributes.set_index = "scratch", None, None
             attributes.pool, attributes.catalog_digest = None, None
+
+
+def _close_ended_set(changer: Changer, catalogs: Mapping[str, SetCatalog], barcode: str,
+                     rules: Mapping[str, PoolRule], now: datetime) -> None:
+    """The writable end of a set its pool's allocation has closed becomes ``used``, as the next write would make it.
+
+    The plan sees a set closed when the run's write into its pool starts a new one, and may
+    recycle its last cartridge before that write: e.g. when recycling a full's first
+    cartridge took the whole expired chain out of the catalog and left the last one empty.
+    """
+    attributes = changer.attributes(barcode)
+    catalog = catalogs.get(attributes.media_set or "")
+    rule = rules.get(catalog.pool) if catalog is not None else None
+    if catalog is None or rule is None or attributes.state != "append" or catalog.cartridges[-1:] != (barcode,):
+        return
+    if not set_is_open(catalog, rule, now, set()):
+        attributes.state = "used"
+        changer.save_attributes(attributes)
 
 
 def _store(changer: Changer, store: CatalogStore, catalogs: dict[str, SetCatalog], changed: SetCatalog) -> None:

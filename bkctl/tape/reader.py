@@ -3,7 +3,8 @@
 A point copied back from tape becomes an ordinary repository point (packs, index, point
 document, same id, time and workload), so bkctl's restorer handles it like any other:
 restoring files or a database from tape is "copy into a staging repository, restore from
-there". Blobs are authenticated with the library key, re-hashed to check their ids, then
+there". An incremental is copied with its base chain, oldest first (see
+:func:`copy_to_repository`). Blobs are authenticated with the library key, re-hashed to check their ids, then
 saved with the destination's key; trees are rewritten bottom-up with the destination's
 ids, as :mod:`bkctl.repo.copy` does between repositories.
 
@@ -14,8 +15,9 @@ point's header; an off-site cartridge stops the restore before anything is loade
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from bkctl.errors import MediaOffsiteError, NotFoundError, RepositoryCorruptError
 from bkctl.repo.blobs import blob_associated_data
@@ -23,7 +25,7 @@ from bkctl.repo.crypto import MasterKey, decompress
 from bkctl.repo.points import PointInfo
 from bkctl.repo.repository import Repository
 from bkctl.repo.tree import decode_tree, encode_tree
-from bkctl.tape.catalog import CatalogPoint, Part, SetCatalog, point_info
+from bkctl.tape.catalog import CatalogPoint, Part, SetCatalog, base_chain, point_info
 from bkctl.tape.changer import Changer
 from bkctl.tape.documents import open_document, read_document
 from bkctl.tape.positions import locate_file
@@ -32,6 +34,8 @@ from bkctl.tape.stream import StreamReader
 
 __all__ = ["MediaNeed", "TapeVerifyResult", "copy_to_repository", "find_point", "require_onsite", "restore_map",
            "verify_point"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -58,15 +62,12 @@ def find_point(catalogs: Mapping[str, SetCatalog], point_id: str) -> tuple[SetCa
 
 
 def restore_map(changer: Changer, catalogs: Mapping[str, SetCatalog], point_id: str) -> list[MediaNeed]:
-    """Every cartridge the point needs, in reading order, each once (the bootstrap of a restore)."""
+    """Every cartridge the point needs, in reading order, each once (the bootstrap of a restore).
+
+    An incremental needs its whole base chain, read oldest first.
+    """
     catalog, point = find_point(catalogs, point_id)
-    chain = [point]
-    while chain[0].base is not None:
-        base = catalog.point(chain[0].base)
-        if base is None:
-            raise RepositoryCorruptError(f"base {chain[0].base} of tape point {chain[0].id} is not in the catalog")
-        chain.insert(0, base)
-    barcodes = list(dict.fromkeys(c for p in chain for c in p.cartridges()))
+    barcodes = list(dict.fromkeys(c for p in base_chain(catalog, point) for c in p.cartridges()))
     return [_need(changer, barcode) for barcode in barcodes]
 
 
@@ -89,10 +90,14 @@ def require_onsite(needs: list[MediaNeed]) -> None:
 
 def copy_to_repository(changer: Changer, key: MasterKey, catalogs: Mapping[str, SetCatalog], point_id: str,
                        destination: Repository, *, compression: int | None = 3) -> PointInfo:
-    """Copy a tape point into ``destination``; idempotent (a point it lists is left alone)."""
+    """Copy a tape point into ``destination``; idempotent (a point it lists is left alone).
+
+    An incremental reads its chain oldest first: the data chunks of every point of the
+    chain are saved, the trees only from the point's own stream (they name every chunk
+    the point uses, whichever stream of the chain holds it).
+    """
     catalog, entry = find_point(catalogs, point_id)
-    if entry.base is not None:
-        raise NotFoundError(f"tape point {entry.id} is incremental; this version restores full points only")
+    chain = base_chain(catalog, entry)
     require_onsite(restore_map(changer, catalogs, entry.id))
     point = replace(point_info(entry.document), root="")
     with destination.session():
@@ -100,15 +105,25 @@ def copy_to_repository(changer: Changer, key: MasterKey, catalogs: Mapping[str, 
         if entry.id in present:
             return present[entry.id]
         with changer.session():
-            blocks = _stream_blocks(changer, key, entry)
-            try:
-                root, references = _copy_blobs(key, blocks, destination, compression)
-                destination.flush()
-            finally:
-                blocks.close()  # unloads the last cartridge
+            chunks: dict[str, str] = {}
+            for base in chain[:-1]:
+                _copy_stream(changer, key, base, lambda blobs: _save_chunks(blobs, destination, compression, chunks))
+            root, references = _copy_stream(changer, key, entry,
+                                            lambda blobs: _copy_blobs(blobs, destination, compression, chunks))
+            destination.flush()
         copied = replace(point, root=root.get(entry.document["root"], ""))
         destination.commit_point(copied, references)
     return copied
+
+
+def _copy_stream(changer: Changer, key: MasterKey, entry: CatalogPoint,
+                 copy: Callable[[Iterator[tuple[str, bytes, bytes]]], _T]) -> _T:
+    """Run ``copy`` over the checked blobs of one point's stream, then unload its last cartridge."""
+    blocks = _stream_blocks(changer, key, entry)
+    try:
+        return copy(_checked_blobs(key, blocks))
+    finally:
+        blocks.close()
 
 
 def _stream_blocks(changer: Changer, key: MasterKey, entry: CatalogPoint) -> Generator[bytes, None, None]:
@@ -144,24 +159,41 @@ def _checked_blobs(key: MasterKey, blocks: Iterator[bytes]) -> Iterator[tuple[st
         yield kind, record.blob_id, plain
 
 
-def _copy_blobs(key: MasterKey, blocks: Iterator[bytes], destination: Repository,
-                compression: int | None) -> tuple[dict[str, str], set[bytes]]:
+def _save_chunks(blobs: Iterator[tuple[str, bytes, bytes]], destination: Repository, compression: int | None,
+                 chunks: dict[str, str]) -> None:
+    """A base of the chain: save its data chunks (tape id -> new id into ``chunks``), skip its trees."""
+    for kind, blob_id, plain in blobs:
+        if kind == "d":
+            chunks[blob_id.hex()] = destination.save_blob("d", plain, compression).blob_id.hex()
+
+
+def _copy_blobs(blobs: Iterator[tuple[str, bytes, bytes]], destination: Repository, compression: int | None,
+                chunks: dict[str, str]) -> tuple[dict[str, str], set[bytes]]:
     """Save data as it streams by, keep trees, then save trees bottom-up.
 
-    Returns tape tree id -> new id, and every new id (what the commit checks is stored).
+    ``chunks`` already holds the chunks of the bases. Returns tape tree id -> new id, and
+    the new ids of the trees and of every chunk they name (what the commit checks is stored).
     """
     trees: list[tuple[str, bytes]] = []
-    chunks: dict[str, str] = {}
-    for kind, blob_id, plain in _checked_blobs(key, blocks):
+    for kind, blob_id, plain in blobs:
         if kind == "t":
             trees.append((blob_id.hex(), plain))
         else:
             chunks[blob_id.hex()] = destination.save_blob("d", plain, compression).blob_id.hex()
     new_trees: dict[str, str] = {}
+    used: set[str] = set()
     for tree_id, plain in reversed(trees):  # trees came root first: reversed, children come first
-        nodes = [rewrite_node(node, chunks, new_trees) for node in decode_tree(plain, tree_id)]
+        nodes = decode_tree(plain, tree_id)
+        named = {c for node in nodes for c in node.get("content", ())}
+        missing = named - chunks.keys()
+        if missing:
+            raise RepositoryCorruptError(f"tape tree {tree_id} names {len(missing)} chunk(s) that neither the point "
+                                         f"nor its base chain holds (e.g. {min(missing)})")
+        used |= named
+        nodes = [rewrite_node(node, chunks, new_trees) for node in nodes]
         new_trees[tree_id] = destination.save_blob("t", encode_tree(nodes), compression).blob_id.hex()
-    return new_trees, {bytes.fromhex(blob_id) for blob_id in [*chunks.values(), *new_trees.values()]}
+    references = [*(chunks[c] for c in used), *new_trees.values()]
+    return new_trees, {bytes.fromhex(blob_id) for blob_id in references}
 
 
 @dataclass(frozen=True)

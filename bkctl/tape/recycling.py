@@ -33,10 +33,11 @@ class PoolRule:
     allocation: str = "continue"
     retention: Duration | str | None = None  # a Duration, "keep", or None: the policy decides
     worm: bool = False
+    format: str = "full"  # the target's: "incremental" bases a point on its media set's previous one
 
 
 def pool_rules(target: TapeTarget) -> dict[str, PoolRule]:
-    return {name: PoolRule(name, pool.allocation, pool.retention, pool.worm)
+    return {name: PoolRule(name, pool.allocation, pool.retention, pool.worm, target.format)
             for name, pool in target.effective_pools().items()}
 
 

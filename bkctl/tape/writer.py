@@ -7,6 +7,12 @@ last part, an end record (the catalog entry of the point), followed by the media
 catalog. At early warning the data file is closed, the set's catalog written, and the
 stream continues on the next cartridge after its media-set label and a new header.
 
+With the target's ``format: incremental``, a point is based on the newest point of its
+workload and host in the media set it goes to (a new set starts with a full): its trees
+are written whole, its data chunks only when the base chain does not hold them already
+(known from the chain's chunk lists, :mod:`bkctl.tape.chunklists`; one missing, and the
+point is written whole). The header and the catalog entry name the base.
+
 The point is committed when the catalog after it is on tape: a kill before that leaves a
 torn session the next write to that cartridge erases; a kill after it leaves a local
 catalog one point behind, which the next write (or ``scan``) takes from the tape.
@@ -14,8 +20,10 @@ catalog one point behind, which the next write (or ``scan``) takes from the tape
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 import zstandard
@@ -25,7 +33,7 @@ from bkctl.repo.crypto import MasterKey
 from bkctl.repo.points import PointInfo
 from bkctl.repo.repository import Repository
 from bkctl.tape.allocation import Choice, choose_cartridge, current_set, period_of, set_is_open
-from bkctl.tape.catalog import CatalogPoint, CatalogStore, Part, SetCatalog, point_document
+from bkctl.tape.catalog import CatalogPoint, CatalogStore, Part, SetCatalog, base_chain, point_document
 from bkctl.tape.changer import Changer
 from bkctl.tape.description import block_size_for
 from bkctl.tape.durable import canonical_json
@@ -38,6 +46,7 @@ from bkctl.tape.stream import StreamWriter
 __all__ = ["TRAILER_AD", "PointWriter"]
 
 TRAILER_AD = b"bkctl-tape-trailer"
+_log = logging.getLogger("bkctl")
 _NO_ID = bytes(32)
 
 
@@ -67,19 +76,46 @@ class PointWriter:
                 if found is not None:
                     return found
             blobs = plan_blobs(source, self.key, point.root)
-            sets = SetWriter(self.changer, self.key, self.store, self.catalogs, self._media_set(rule),
+            media_set = self._media_set(rule)
+            base = self._base(media_set, point, rule)
+            sets = SetWriter(self.changer, self.key, self.store, self.catalogs, media_set,
                              lambda media_set: self._choose(media_set, rule), self.now)
-            session = _PointSession(sets, self.key, point, block_size_for(self.changer.description.capacity))
+            session = _PointSession(sets, self.key, point, block_size_for(self.changer.description.capacity), base)
             try:
-                return session.run(source, blobs)
+                entry = session.run(source, blobs)
             finally:
                 if sets.drive is not None:
                     self.changer.unload(sets.drive)
+            # Only after the commit: a list never names a chunk that is not on tape.
+            self.store.chunk_lists.save(sets.catalog.media_set, entry.id, session.written)
+            return entry
 
     def _rule(self, pool: str) -> PoolRule:
         if pool not in self.rules:
             raise BkctlError(f"no pool '{pool}' in this tape library", hint=f"pools: {', '.join(sorted(self.rules))}")
         return self.rules[pool]
+
+    def _base(self, media_set: SetCatalog, point: PointInfo, rule: PoolRule) -> _Base | None:
+        """What an incremental builds on: the newest point of the workload and host in the set.
+
+        None (write a full) when the format is full, the set is new or holds no such
+        point, a point of the chain has expired (a new chain starts instead of holding the
+        expired ones' cartridges longer), or a chunk list of the chain is missing.
+        """
+        if rule.format != "incremental":
+            return None
+        same = [p for p in media_set.points if p.workload == point.workload and p.document["host"] == point.host]
+        if not same:
+            return None
+        chain = base_chain(media_set, max(same, key=lambda p: (p.time, p.written)))
+        if any(self.expired(media_set, p) for p in chain):
+            return None
+        held = self.store.chunk_lists.chain(media_set.media_set, [p.id for p in chain])
+        if held is None:
+            _log.warning("the chunk lists of tape point %s's chain are missing (catalog rebuilt by `tape scan`, "
+                         "or a kill after its commit); writing point %s whole", chain[-1].id[:12], point.id[:12])
+            return None
+        return _Base(chain[-1].id, frozenset(held))
 
     def _media_set(self, rule: PoolRule) -> SetCatalog:
         current = current_set(self.catalogs, rule.name)
@@ -101,13 +137,25 @@ class PointWriter:
                                 self.catalogs, media_set, rule, self.rules, self.expired)
 
 
+@dataclass(frozen=True)
+class _Base:
+    """The point an incremental is based on, and the data chunks its chain already holds."""
+
+    id: str
+    held: frozenset[bytes]
+
+
 class _PointSession:
     """The stream of one point, spanning cartridges through its SetWriter."""
 
-    def __init__(self, sets: SetWriter, key: MasterKey, point: PointInfo, block_size: int) -> None:
+    def __init__(self, sets: SetWriter, key: MasterKey, point: PointInfo, block_size: int,
+                 base: _Base | None = None) -> None:
         self.sets = sets
         self.key = key
         self.point = point
+        self.base = base
+        self.format = "full" if base is None else "incremental"
+        self.written: list[bytes] = []  # tape ids of the data chunks this stream holds
         self.parts: list[Part] = []
         self.stream = StreamWriter(block_size, self._emit)
         self._emitted = 0
@@ -122,8 +170,12 @@ class _PointSession:
         for tape_id, sealed, raw in sealed_trees(source, self.key, blobs):
             offset = self.stream.write_record(self.key, b"t", tape_id, sealed, raw)
             entries.append([tape_id.hex(), "t", offset, len(sealed), raw])
+        held = self.base.held if self.base is not None else frozenset()
         for chunk_id in blobs.chunks:
             tape_id = blobs.chunk_ids[chunk_id]
+            if tape_id in held:
+                continue  # trees are always whole; data the base chain holds is not written again
+            self.written.append(tape_id)
             sealed, raw = sealed_chunk(source, self.key, chunk_id, tape_id)
             offset = self.stream.write_record(self.key, b"d", tape_id, sealed, raw)
             entries.append([tape_id.hex(), "d", offset, len(sealed), raw])
@@ -141,7 +193,7 @@ class _PointSession:
         self._header_file = self.sets.write_document("header", {
             "version": 1, "point": self.point.id, "media_set": self.sets.catalog.media_set,
             "part": len(self.parts), "stream_start": self._part_start, "previous": previous,
-            "base": None, "format": "full", "block_size": self.stream.block_size})
+            "base": self.base.id if self.base else None, "format": self.format, "block_size": self.stream.block_size})
 
     def _emit(self, block: bytes) -> None:
         if self._span_due:
@@ -170,7 +222,8 @@ class _PointSession:
         document = point_document(self.point)
         document["root"] = blobs.root()
         entry = CatalogPoint(
-            id=self.point.id, document=document, format="full", base=None, written=self.sets.now_text,
+            id=self.point.id, document=document, format=self.format,
+            base=self.base.id if self.base else None, written=self.sets.now_text,
             parts=tuple(self.parts), stream_length=self._emitted, trailer=trailer, blobs=count,
             stored_bytes=self._emitted)
         self.sets.write_document("end", entry.to_json())

@@ -84,12 +84,6 @@ class TapeDriver:
             raise self._passphrase_error or BkctlError(f"target '{self.name}' has no passphrase")
         return self._passphrase
 
-    def _check_format(self) -> None:
-        if self.spec.format == "incremental":
-            raise BkctlError("format: incremental is not supported by this version of bkctl; tape points are "
-                             "written whole", context=f"target '{self.name}'",
-                             hint="set 'format: full' (or remove it); see docs/tape.md, \"Limits\"")
-
     def _open(self) -> TapeLibrary:
         """The library, read-only so far (no dirty re-check: observing changes nothing)."""
         if self._library is None:
@@ -101,7 +95,6 @@ class TapeDriver:
 
     def _writable(self) -> TapeLibrary:
         """The library grown to the manifest's description, with dirty cartridges re-checked."""
-        self._check_format()
         library = self._open()
         if not self._grown:
             library.changer.grow(describe(self.spec, self.vault_paths))
@@ -116,7 +109,6 @@ class TapeDriver:
         A library whose ``keys/`` is lost while cartridges are labelled is refused: a new
         key would leave those cartridges unreadable; ``bkctl tape scan`` recovers the old one.
         """
-        self._check_format()
         if Changer.exists(self.path) and not library_key_objects(self.path):
             changer = Changer.open(self.path)
             if any(changer.attributes(b).state != "blank" for b in changer.barcodes()):
@@ -135,7 +127,6 @@ class TapeDriver:
 
     # -- observation -------------------------------------------------------------------
     def observe(self) -> TargetState:
-        self._check_format()
         if not self.initialized():
             return TargetState(name=self.name, reachable=True, initialized=False)
         library = self._open()
@@ -173,7 +164,7 @@ class TapeDriver:
     def backup(self, job: BackupJob, progress: Progress | None = None) -> PointRecord:
         """Save into a staging repository, write the point to tape from it, drop the staging copy."""
         library = self._writable()
-        with staging_repository(self.path) as staging:
+        with staging_repository(self.path, library.chunker_seed) as staging:
             with job.source.open(job.workload) as items:
                 point = save(staging, items, workload=job.workload, host=job.host, compression=job.compression,
                              meta=job.meta, progress=progress, now=job.time)

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bkctl.repo import KdfParams, Repository
+from bkctl.repo.chunker import Chunker
 from bkctl.secrets import Secret
 from bkctl.store.local import LocalStore
 
@@ -29,11 +30,21 @@ FOLDER = "staging"
 
 
 @contextmanager
-def staging_repository(library: Path) -> Iterator[Repository]:
+def staging_repository(library: Path, chunker_seed: int | None = None) -> Iterator[Repository]:
+    """A fresh repository; ``chunker_seed`` replaces its random one (see below).
+
+    Every direct backup goes through a new staging repository, and each repository cuts
+    chunks where its own secret seed says: two backups of one unchanged file would share no
+    chunk, and an incremental point on tape would hold everything again. A backup's staging
+    repository therefore chunks with the library key's seed, which is as secret as a
+    repository's own (it is stored only wrapped by the passphrase).
+    """
     folder = library / FOLDER / f"{os.getpid()}-{secrets.token_hex(8)}"
     folder.mkdir(parents=True)
     repository = Repository.init(LocalStore(folder / "repository"), Secret(secrets.token_hex(32)),
                                  kdf=KdfParams.fast(), cache_dir=folder / "cache")
+    if chunker_seed is not None:
+        repository.chunker = Chunker(chunker_seed)
     try:
         yield repository
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 from pathlib import Path
 
@@ -150,9 +151,24 @@ def test_status_verify_and_points_cover_tape_targets(bkctl: Runner, direct: Path
     assert verified.returncode == 0 and "target tape: no problems" in verified.stdout
 
 
-def test_incremental_tape_format_is_a_clear_plan_error(bkctl: Runner, direct: Path) -> None:
+def test_incremental_points_restore_and_copy_back_through_the_cli(bkctl: Runner, direct: Path) -> None:
+    """A full, then an incremental naming it as base; `restore` and `tape copy` read the chain."""
     incremental = DIRECT.replace("    pool: daily\n", "    pool: daily\n    format: incremental\n")
     (direct / "bkctl.yaml").write_text(incremental)
-    plan = bkctl("plan")
-    assert plan.returncode == 1
-    assert "format: incremental is not supported" in " ".join((plan.stdout + plan.stderr).split())
+    (direct / "data" / "big.bin").write_bytes(random.Random(5).randbytes(3 << 20))
+    assert bkctl("apply", "--auto-approve", "--now", DAY0).returncode == 0
+    (direct / "data" / "a.txt").write_text("changed\n" * 1000)
+    applied = bkctl("apply", "--auto-approve", "--now", DAY1)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    placed = json.loads(bkctl("tape", "status", "tape", "--json").stdout)["placements"]
+    docs = sorted((p for p in placed if p["workload"] == "docs"), key=lambda p: p["time"])
+    assert [p["base"] for p in docs] == [None, docs[0]["id"]]
+    assert docs[1]["stored_bytes"] < docs[0]["stored_bytes"] / 10
+    restored = bkctl("restore", "docs", "--target", "tape", "--to", str(direct / "out"))
+    assert restored.returncode == 0, restored.stderr
+    assert files_of(direct / "out" / str(direct / "data").lstrip("/")) == files_of(direct / "data")
+    copied = bkctl("tape", "copy", "tape", docs[1]["id"], "--to", "back")
+    assert copied.returncode == 0 and "1 recovery point(s) copied" in copied.stdout
+    again = bkctl("restore", "docs", "--target", "back", "--to", str(direct / "again"))
+    assert again.returncode == 0, again.stderr
+    assert files_of(direct / "again" / str(direct / "data").lstrip("/")) == files_of(direct / "data")

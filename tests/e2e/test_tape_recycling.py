@@ -1,8 +1,8 @@
 """Chain-aware, lazy recycling, seen through `bkctl plan --now` and `bkctl apply --now`.
 
-This version writes full points only (``format: incremental`` is refused), so the chain
-is a point spanning cartridges: point P0 starts on A (BK0001TT) and ends on B, where P1
-starts and goes on to C. With a two-day pool retention:
+Here the chain is a full point spanning cartridges (incrementals holding their full's
+cartridge are in test_tape_incremental_recycling.py): point P0 starts on A (BK0001TT)
+and ends on B, where P1 starts and goes on to C. With a two-day pool retention:
 
 - while P0 lives, A is not recyclable: a write that needs more room than the library
   has gets a scratch-exhausted warning, and no recycle;

@@ -7,7 +7,9 @@ variant also kills by timer from the parent, wherever the writer is. After every
 kill the parent checks that every point the child reported committed is listed and the
 newest restores byte-identical, and that nothing else is listed except possibly the
 point in flight (committed on tape just before the kill). At the end the catalog rebuilt
-from the cartridges equals the local one, with the default and the full scan.
+from the cartridges equals the local one, with the default and the full scan. The same
+holds for ``format: incremental`` writes (a kill between a commit and the point's chunk list
+only makes the next point a full).
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ blockfile._write_fully, os.replace = torn_write, late_replace
 passphrase = Secret(os.environ["TAPE_PASSPHRASE"])
 library = TapeLibrary.open(Path(library_path), passphrase)
 repository = Repository.open(LocalStore(Path(repository_path)), passphrase, cache_dir=Path(cache))
-rules = {name: PoolRule(name, "continue") for name in POOLS}
+rules = {name: PoolRule(name, "continue", format=os.environ["TAPE_FORMAT"]) for name in POOLS}
 for point_id in points:
     library.writer(rules, datetime.fromisoformat(now)).write(repository, point_id, pool)
     print("committed", point_id, flush=True)
@@ -94,9 +96,10 @@ def source():
 
 
 def run_child(work: Path, seed: int, kill_at: int, pool: str, points: list[str],
-              kill_after: float | None = None) -> tuple[int, list[str]]:
+              kill_after: float | None = None, tape_format: str = "full") -> tuple[int, list[str]]:
     """Run one writer; it kills itself at hooked call ``kill_at``, or the parent kills it after ``kill_after`` s."""
-    env = {**os.environ, "TAPE_PASSPHRASE": PASSPHRASE.reveal(), "BKCTL_TEST_FAST_KDF": "1"}
+    env = {**os.environ, "TAPE_PASSPHRASE": PASSPHRASE.reveal(), "BKCTL_TEST_FAST_KDF": "1",
+           "TAPE_FORMAT": tape_format}
     command = [sys.executable, "-c", CHILD, str(work / "library"), str(work / "repo"), str(work / "child-cache"),
                str(seed), str(kill_at), day(60).isoformat(), pool, *points]
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
@@ -114,7 +117,8 @@ def catalogs(library: TapeLibrary) -> bytes:
     return canonical_json({m: c.to_json() for m, c in sorted(library.store.load_all().items())})
 
 
-def crash_and_check(source, tmp_path: Path, kills_wanted: int, seed: int, timer_every: int = 0) -> None:
+def crash_and_check(source, tmp_path: Path, kills_wanted: int, seed: int, timer_every: int = 0,
+                    tape_format: str = "full") -> None:
     """Kill writers until ``kills_wanted`` hooked kills happened (plus a timer kill every ``timer_every`` runs).
 
     The points go into one pool after another (a pool takes each point once), so a long
@@ -126,7 +130,8 @@ def crash_and_check(source, tmp_path: Path, kills_wanted: int, seed: int, timer_
     rng = random.Random(seed)
     state = {"kills": 0, "runs": 0}
     for pool in POOLS:
-        confirmed = crash_pool(work, folder, points, pool, rng, tmp_path, kills_wanted, timer_every, state)
+        confirmed = crash_pool(work, folder, points, pool, rng, tmp_path, kills_wanted, timer_every, state,
+                               tape_format)
         if state["kills"] >= kills_wanted:
             break
     assert state["kills"] >= kills_wanted
@@ -141,7 +146,8 @@ def crash_and_check(source, tmp_path: Path, kills_wanted: int, seed: int, timer_
 
 
 def crash_pool(work: Path, folder: Path, points: dict[str, dict[str, str]], pool: str, rng: random.Random,
-               tmp_path: Path, kills_wanted: int, timer_every: int, state: dict[str, int]) -> list[str]:
+               tmp_path: Path, kills_wanted: int, timer_every: int, state: dict[str, int],
+               tape_format: str = "full") -> list[str]:
     """Write every point into ``pool`` through killed and finished runs; check after each run."""
     pending, confirmed = list(points), []
     while pending:
@@ -151,7 +157,7 @@ def crash_pool(work: Path, folder: Path, points: dict[str, dict[str, str]], pool
         timed = killing and timer_every and state["runs"] % timer_every == 0
         kill_at = rng.randrange(1, CALLS_PER_POINT * len(batch)) if killing and not timed else 0
         code, committed = run_child(work, rng.randrange(1 << 30), kill_at, pool, batch,
-                                    rng.uniform(0.5, 3.0) if timed else None)
+                                    rng.uniform(0.5, 3.0) if timed else None, tape_format)
         state["kills"] += code == -9 and not timed
         library = TapeLibrary.open(work / "library", PASSPHRASE)
         library.sync()
@@ -168,6 +174,13 @@ def crash_pool(work: Path, folder: Path, points: dict[str, dict[str, str]], pool
 
 def test_sigkill_at_twenty_random_moments_of_tape_writes(source, tmp_path):
     crash_and_check(source, tmp_path, kills_wanted=20, seed=20240101)
+
+
+def test_sigkill_during_incremental_tape_writes_leaves_every_earlier_point_restorable(source, tmp_path):
+    """Incrementals of the shared file's chain: each kill's newest confirmed point restores through its chain."""
+    crash_and_check(source, tmp_path, kills_wanted=2, seed=20261130, tape_format="incremental")
+    library = TapeLibrary.open(source[0] / "library", PASSPHRASE)
+    assert sum(p.format == "incremental" for _, p in library.points()) > 20
 
 
 @pytest.mark.slow

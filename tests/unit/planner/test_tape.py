@@ -208,6 +208,28 @@ def test_backups_into_a_tape_target_use_its_pool_and_the_newest_size_on_tape() -
     assert backup.pool == "weekly" and backup.cartridges and "for 9.0 MiB" in backup.detail
 
 
+def incremental_plan(now: datetime) -> Action:
+    """The backup of 'logs' into an incremental tape target; set w09 holds its 9 MiB full and a 1 MiB incremental."""
+    manifest = tape_manifest().model_copy(deep=True)
+    target = manifest.targets["tape-lib"].model_copy(update={"format": "incremental"})
+    workloads = {**manifest.workloads, "logs": manifest.workloads["docs"].model_copy(update={"targets": ["tape-lib"]})}
+    manifest = manifest.model_copy(update={"workloads": workloads,
+                                           "targets": {**manifest.targets, "tape-lib": target}})
+    full = placement("2026-02-24", "weekly", "w09", "BK0004TT").model_copy(
+        update={"workload": "logs", "id": "f" * 64, "stored_bytes": 9 << 20})
+    incremental = placement("2026-02-25", "weekly", "w09", "BK0004TT").model_copy(
+        update={"workload": "logs", "id": "e" * 64, "stored_bytes": 1 << 20, "base": full.id})
+    tape = library().model_copy(update={"placements": (*library().placements, full, incremental)})
+    state = gfs_state().model_copy(update={"targets": {**gfs_state().targets, "tape-lib": tape_target(tape)}})
+    plan = make_plan(manifest, state, now)
+    return next(a for a in plan.actions if a.kind == ActionKind.BACKUP and a.target == "tape-lib")
+
+
+def test_an_incremental_is_estimated_as_the_last_one_and_a_new_chain_as_its_full() -> None:
+    assert "for 1.0 MiB" in incremental_plan(at("2026-02-27")).detail  # w09 still open: extends the chain
+    assert "for 9.0 MiB" in incremental_plan(at("2026-03-03")).detail  # a new week's set starts with a full
+
+
 def test_the_planner_names_the_barcodes_the_library_will_create() -> None:
     engine = [barcode for barcode, _ in describe(spec(), {}).barcodes()]
     assert [c.barcode for c in blank_library(spec()).cartridges] == engine
