@@ -15,18 +15,12 @@ from bkctl.errors import (
     RepositoryNotFoundError,
     StorageFullError,
 )
-from bkctl.repo import KdfParams, Repository
+from bkctl.repo import Repository
 from bkctl.repo.repair import repair_index
 from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point
 from bkctl.secrets import Secret
 from bkctl.store import LocalStore
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    store = LocalStore(tmp_path / "repo")
-    return Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "c")
 
 
 def make_source(tmp_path: Path) -> Path:

@@ -5,22 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from bkctl.archiver import backup_paths
 from bkctl.errors import BkctlError
-from bkctl.repo import KdfParams, Repository
 from bkctl.restorer import restore_point
-from bkctl.secrets import Secret
-from bkctl.store import LocalStore
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    store = LocalStore(tmp_path / "repo")
-    return Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "c")
 
 
 def test_a_single_file_can_be_a_root_and_several_roots_share_one_point(repo, tmp_path):

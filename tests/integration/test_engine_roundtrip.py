@@ -8,21 +8,12 @@ import shutil
 import stat
 from pathlib import Path
 
-import pytest
-
 from bkctl.archiver import backup_paths, backup_stream
-from bkctl.repo import KdfParams, Repository
+from bkctl.repo import Repository
 from bkctl.restorer import restore_point, restore_stream
 from bkctl.secrets import Secret
-from bkctl.store import LocalStore
 
 MARKER = b"PLAINTEXT-CANARY-7f3a9c"
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    store = LocalStore(tmp_path / "repo")
-    return Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "c")
 
 
 def build_tree(src: Path) -> None:

@@ -9,28 +9,16 @@ from pathlib import Path
 
 import pytest
 from crafted_points import MTIME_NS, flip_blob, pack_of, save_tree
+from reopen import fresh
 
 from bkctl.archiver import backup_paths, backup_stream
 from bkctl.errors import ExitCode
-from bkctl.repo import KdfParams, Repository
+from bkctl.repo import Repository
 from bkctl.repo.points import PointInfo
 from bkctl.repo.reachability import point_nodes
 from bkctl.restorer import RestoreDamagedError, StreamDamagedError, restore_point, restore_stream
-from bkctl.secrets import Secret
-from bkctl.store import LocalStore
 
 SMALL_FILES = 30
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    store = LocalStore(tmp_path / "repo")
-    return Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "c")
-
-
-def fresh(repo: Repository, tmp_path: Path) -> Repository:
-    """The repository as a new process sees it: no tree cache, no index in memory."""
-    return Repository.open(repo.store, Secret("pw"), cache_dir=tmp_path / "c")
 
 
 def make_source(tmp_path: Path) -> Path:

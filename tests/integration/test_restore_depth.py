@@ -11,18 +11,9 @@ from pathlib import Path
 import pytest
 from crafted_points import MTIME_NS, commit_deep_point, remove_deep_tree
 
-from bkctl.repo import KdfParams, Repository
 from bkctl.restorer import PathTooLongError, restore_point
-from bkctl.secrets import Secret
-from bkctl.store import LocalStore
 
 DEPTH = 2_000  # twice Python's default recursion limit; "/d" * 2000 still fits in PATH_MAX (4096)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    store = LocalStore(tmp_path / "repo")
-    return Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "c")
 
 
 @pytest.fixture

@@ -10,18 +10,9 @@ import pytest
 
 from bkctl.archiver import backup_paths
 from bkctl.errors import ExitCode, NotFoundError
-from bkctl.repo import KdfParams, Repository
 from bkctl.restorer import restore_point
-from bkctl.secrets import Secret
-from bkctl.store import LocalStore
 
 STAMP = 1_400_000_000_000_000_000
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    store = LocalStore(tmp_path / "repo")
-    return Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "c")
 
 
 @pytest.fixture

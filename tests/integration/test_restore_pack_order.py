@@ -13,26 +13,14 @@ from pathlib import Path
 
 import pytest
 from crafted_points import MTIME_NS, flip_blob, pack_of, save_tree
+from reopen import fresh
 
 from bkctl.errors import ExitCode
-from bkctl.repo import KdfParams, Repository
+from bkctl.repo import Repository
 from bkctl.repo.points import PointInfo
 from bkctl.restorer import RestoreDamagedError, restore_point
 from bkctl.restorer import content as restore_content
 from bkctl.restorer.compare import compare_restored
-from bkctl.secrets import Secret
-from bkctl.store import LocalStore
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    store = LocalStore(tmp_path / "repo")
-    return Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "c")
-
-
-def fresh(repo: Repository, tmp_path: Path) -> Repository:
-    """The repository as a new process sees it: no tree cache, no index in memory."""
-    return Repository.open(repo.store, Secret("pw"), cache_dir=tmp_path / "c")
 
 
 def store_in_packs(repo: Repository, packs: list[list[bytes]]) -> list[list[str]]:
