@@ -3,9 +3,10 @@
 Worker threads call :meth:`BlobWriter.save` (BLAKE3, zstd and AES-GCM all release the
 GIL, so this scales with cores). Finished packs go to uploader threads (the store's
 ``parallel_puts``: one for a local disk, two for an object store, where uploads wait on
-round trips) through a queue of one, which bounds memory to the open pack, the queued one
-and one per uploader. Entries join the index only once
-their pack is stored, and :meth:`flush` writes them as an index object: data first,
+round trips) through a queue of one. Packs are spooled to temporary files
+(:mod:`bkctl.repo.pack`), so the queue bounds disk space in ``TMPDIR``, not memory; an object
+store's upload reads one pack per uploader. Entries join the index only once their pack is
+stored, and :meth:`flush` writes them as an index object: data first,
 index second, recovery point last. Long backups also write an index object every
 ``CHECKPOINT_PACKS`` packs, so a crash does not make the next run upload everything again.
 """
