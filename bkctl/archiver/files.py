@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
@@ -45,10 +46,10 @@ class FilesWalker:
     """Builds nodes (dirs carry ``_children`` until their trees are saved)."""
 
     def __init__(self, *, chunker: Chunker, pipeline: ChunkPipeline,
-                 parent_files: dict[str, Node], include: list[str], exclude: list[str],
-                 one_file_system: bool, progress: Progress | None) -> None:
+                 parent_files: dict[str, Node], usable: Callable[[bytes], bool], include: list[str],
+                 exclude: list[str], one_file_system: bool, progress: Progress | None) -> None:
         self._chunker, self._pipeline = chunker, pipeline
-        self._parent = parent_files
+        self._parent, self._usable = parent_files, usable
         self._include = pathspec.GitIgnoreSpec.from_lines(include) if include else None
         self._exclude = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
         self._one_fs = one_file_system
@@ -153,9 +154,7 @@ class FilesWalker:
         key = node.get("hardlink")
         if key and key in self._hardlinks:
             node["content"] = self._hardlinks[key]["content"]
-        elif (previous := self._parent.get(stored)) and unchanged(node, previous):
-            # The parent is a live point, so its chunks are referenced and still stored
-            # (reclaim keeps them); not re-checking the index keeps this path cheap.
+        elif (previous := self._parent.get(stored)) and unchanged(node, previous) and self._stored(previous):
             node["content"] = previous.get("content", [])
             if "extents" in previous:
                 node["extents"] = previous["extents"]
@@ -183,6 +182,18 @@ class FilesWalker:
             self._progress.advance(st.st_size)
         self.files[stored] = node
         return node
+
+    def _stored(self, previous: Node) -> bool:
+        """Whether every chunk of the parent's file is indexed and not marked for deletion.
+
+        Reusing a file means trusting that its chunks are still stored; one dictionary
+        lookup per chunk checks that, and a file that fails (damaged index, data marked by
+        a reclaim) is simply read again, so the new point never depends on missing data.
+        Checked here, only for files about to be reused, rather than by filtering a copy
+        of the whole parent map first (time and memory per file).
+        """
+        usable = self._usable
+        return all(usable(bytes.fromhex(chunk)) for chunk in previous.get("content") or ())
 
     def _submit_batch(self) -> None:
         if not self._batch:

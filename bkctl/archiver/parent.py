@@ -4,6 +4,11 @@ Kept per point as ``files/<point id>`` in the cache: a sealed, zstd JSON map of 
 path -> {size, mtime_ns, ctime_ns, inode, content, extents}. With it a no-change backup
 reads no tree and no file content; without it (cache deleted) the parent's trees are
 read once, which is still far cheaper than reading the files.
+
+Beside it, ``trees/<point id>`` maps each stored folder path to its tree id and a
+fingerprint of its nodes (:class:`bkctl.archiver.point.TreeReuse`), so an unchanged
+folder's tree is neither encoded nor hashed again. Without that entry every tree is
+encoded, as before.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ from bkctl.repo.points import PointInfo
 from bkctl.repo.reachability import point_nodes
 from bkctl.repo.tree import Node
 
-__all__ = ["find_parent", "load_file_map", "save_file_map"]
+__all__ = ["find_parent", "load_file_map", "load_tree_map", "save_file_map", "save_tree_map"]
 
 logger = logging.getLogger("bkctl")
 _AD = b"bkctl-file-map"
+_TREES_AD = b"bkctl-tree-map"
 _FIELDS = ("type", "size", "mtime_ns", "ctime_ns", "inode", "content", "extents")
 
 
@@ -30,6 +36,7 @@ def find_parent(repo: ArchiverRepository, workload: str, host: str) -> PointInfo
     """Newest files point of the same workload and host; prunes stale cached file maps."""
     points = repo.list_points()
     repo.cache.prune("files/", {f"files/{point.id}" for point in points})
+    repo.cache.prune("trees/", {f"trees/{point.id}" for point in points})
     candidates = [p for p in points
                   if p.workload == workload and p.host == host and p.kind == "files"]
     return candidates[-1] if candidates else None
@@ -64,6 +71,24 @@ def save_file_map(repo: ArchiverRepository, point_id: str, files: dict[str, Node
                       separators=(",", ":")).encode()
     sealed = repo.key.seal(zstandard.ZstdCompressor(level=1).compress(body), _AD)
     repo.cache.put(f"files/{point_id}", sealed)
+
+
+def load_tree_map(repo: ArchiverRepository, point: PointInfo | None) -> dict[str, tuple[str, str]]:
+    """The parent's folder path -> (tree id, fingerprint); empty when absent or damaged."""
+    if point is None or (raw := repo.cache.get(f"trees/{point.id}")) is None:
+        return {}
+    try:
+        body = repo.key.open(raw, _TREES_AD, what="cached tree map")
+        loaded = json.loads(zstandard.ZstdDecompressor().decompress(body))
+        return {path: (tree, fingerprint) for path, (tree, fingerprint) in loaded.items()}
+    except (BkctlError, ValueError, TypeError, AttributeError, zstandard.ZstdError):
+        logger.warning("ignoring damaged cache entry trees/%s", point.id)
+        return {}
+
+
+def save_tree_map(repo: ArchiverRepository, point_id: str, trees: dict[str, tuple[str, str]]) -> None:
+    body = json.dumps(trees, separators=(",", ":")).encode()
+    repo.cache.put(f"trees/{point_id}", repo.key.seal(zstandard.ZstdCompressor(level=1).compress(body), _TREES_AD))
 
 
 def _slim(node: Node) -> Node:
