@@ -97,14 +97,14 @@ class FilesWalker:
 
     def _walk_dir(self, path: str, relative: str, stored: str, device: int) -> list[Node]:
         try:
-            with os.scandir(path) as entries:
-                names = sorted(entry.name for entry in entries)
+            names = sorted(os.listdir(path))  # names only: no DirEntry per file
         except OSError as exc:
             self._error(stored or "/", exc)
             return []
         nodes = []
+        prefix = path if path.endswith("/") else f"{path}/"  # os.path.join, without a call per file
         for name in names:
-            child_path = os.path.join(path, name)
+            child_path = prefix + name
             try:
                 st = os.lstat(child_path)
             except OSError as exc:
@@ -192,8 +192,7 @@ class FilesWalker:
         Checked here, only for files about to be reused, rather than by filtering a copy
         of the whole parent map first (time and memory per file).
         """
-        usable = self._usable
-        return all(usable(bytes.fromhex(chunk)) for chunk in previous.get("content") or ())
+        return all(map(self._usable, map(bytes.fromhex, previous.get("content") or ())))
 
     def _submit_batch(self) -> None:
         if not self._batch:
