@@ -15,11 +15,13 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 import pathspec
 
 from bkctl.archiver.file_saver import SmallFileOutcome, read_file_content, save_small_files
 from bkctl.archiver.nodes import node_from_stat, unchanged
+from bkctl.archiver.parent import CONTENT, EXTENTS, ParentFile
 from bkctl.archiver.pipeline import ChunkPipeline
 from bkctl.archiver.progress import Progress
 from bkctl.archiver.sparse import looks_sparse
@@ -46,7 +48,7 @@ class FilesWalker:
     """Builds nodes (dirs carry ``_children`` until their trees are saved)."""
 
     def __init__(self, *, chunker: Chunker, pipeline: ChunkPipeline,
-                 parent_files: dict[str, Node], usable: Callable[[bytes], bool], include: list[str],
+                 parent_files: dict[str, ParentFile], usable: Callable[[bytes], bool], include: list[str],
                  exclude: list[str], one_file_system: bool, progress: Progress | None) -> None:
         self._chunker, self._pipeline = chunker, pipeline
         self._parent, self._usable = parent_files, usable
@@ -155,9 +157,9 @@ class FilesWalker:
         if key and key in self._hardlinks:
             node["content"] = self._hardlinks[key]["content"]
         elif (previous := self._parent.get(stored)) and unchanged(node, previous) and self._stored(previous):
-            node["content"] = previous.get("content", [])
-            if "extents" in previous:
-                node["extents"] = previous["extents"]
+            node["content"] = previous[CONTENT] or []
+            if previous[EXTENTS] is not None:
+                node["extents"] = previous[EXTENTS]
             self.counters.reused_files += 1
         elif st.st_size < MINIMUM_SIZE and not looks_sparse(st):
             node["content"] = []
@@ -183,7 +185,7 @@ class FilesWalker:
         self.files[stored] = node
         return node
 
-    def _stored(self, previous: Node) -> bool:
+    def _stored(self, previous: ParentFile) -> bool:
         """Whether every chunk of the parent's file is indexed and not marked for deletion.
 
         Reusing a file means trusting that its chunks are still stored; one dictionary
@@ -192,7 +194,8 @@ class FilesWalker:
         Checked here, only for files about to be reused, rather than by filtering a copy
         of the whole parent map first (time and memory per file).
         """
-        return all(map(self._usable, map(bytes.fromhex, previous.get("content") or ())))
+        content = cast("list[str] | None", previous[CONTENT])
+        return all(map(self._usable, map(bytes.fromhex, content or ())))
 
     def _submit_batch(self) -> None:
         if not self._batch:
