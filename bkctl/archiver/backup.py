@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from bkctl.archiver.files import FilesWalker
-from bkctl.archiver.parent import find_parent, load_file_map, save_file_map
+from bkctl.archiver.parent import find_parent, load_file_map, load_tree_map, save_file_map, save_tree_map
 from bkctl.archiver.pipeline import ChunkPipeline, slot_setter
-from bkctl.archiver.point import PointHeader, SavedItems, commit_point, save_trees
+from bkctl.archiver.point import PointHeader, SavedItems, TreeReuse, commit_point, save_trees
 from bkctl.archiver.progress import Progress
 from bkctl.archiver.repository import ArchiverRepository
 from bkctl.archiver.scan import scan
@@ -80,24 +80,27 @@ def _save_paths(repo: ArchiverRepository, items: PathItems, header: PointHeader,
     pipeline = ChunkPipeline(repo, compression)
     parent_files = load_file_map(repo, parent)
     walker = FilesWalker(
-        chunker=repo.chunker, pipeline=pipeline, parent_files=_reusable(repo, parent_files),
+        chunker=repo.chunker, pipeline=pipeline, parent_files=parent_files, usable=repo.index.usable,
         include=list(items.include),
         exclude=list(items.exclude), one_file_system=items.one_file_system, progress=progress)
     references: set[bytes] = set()
+    reuse = TreeReuse(load_tree_map(repo, parent), repo.index.usable)
     with _abort_on_error(repo, pipeline):
         for path in items.paths:
             walker.add_root(Path(path))
         pipeline.drain()
-        root = save_trees(repo, walker.root, compression, references)
+        root = save_trees(repo, walker.root, compression, references, reuse)
         repo.flush()
     counters = walker.counters
     unchanged = parent is not None and not walker.changed and walker.files.keys() == parent_files.keys()
 
     def cache_file_map(point_id: str) -> None:
         save_file_map(repo, point_id, walker.saved_files(), same_as=parent.id if parent and unchanged else None)
+        save_tree_map(repo, point_id, reuse.saved)
 
     stats = {**asdict(pipeline.counters), "files": counters.files, "dirs": counters.dirs, "bytes": counters.bytes,
-             "bytes_read": counters.bytes_read, "reused_files": counters.reused_files, "errors": len(counters.errors)}
+             "bytes_read": counters.bytes_read, "reused_files": counters.reused_files, "reused_trees": reuse.reused,
+             "errors": len(counters.errors)}
     return SavedItems(kind="files", root=root, paths=[str(Path(p).absolute()) for p in items.paths], stats=stats,
                       references=references, errors=counters.errors, parent=parent.id if parent else None,
                       committed=cache_file_map)
@@ -125,18 +128,6 @@ def _save_stream(repo: ArchiverRepository, item: StreamItem, compression: int | 
         repo.flush()
     stats = {**asdict(pipeline.counters), "files": 1, "bytes": total, "bytes_read": total}
     return SavedItems(kind="stream", root=root, paths=[item.name], stats=stats, references=references)
-
-
-def _reusable(repo: ArchiverRepository, parent_files: dict[str, Node]) -> dict[str, Node]:
-    """The parent's files whose chunks are all indexed and not marked for deletion.
-
-    Reusing a file means trusting that its chunks are still stored; one dictionary
-    lookup per chunk checks that, and a file that fails (damaged index, data marked by
-    a reclaim) is simply read again, so the new point never depends on missing data.
-    """
-    index = repo.index
-    return {path: node for path, node in parent_files.items()
-            if all(index.usable(bytes.fromhex(chunk)) for chunk in node.get("content") or ())}
 
 
 @contextmanager

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 import pathspec
 
 from bkctl.archiver.file_saver import SmallFileOutcome, read_file_content, save_small_files
 from bkctl.archiver.nodes import node_from_stat, unchanged
+from bkctl.archiver.parent import CONTENT, EXTENTS, ParentFile
 from bkctl.archiver.pipeline import ChunkPipeline
 from bkctl.archiver.progress import Progress
 from bkctl.archiver.sparse import looks_sparse
@@ -45,10 +48,10 @@ class FilesWalker:
     """Builds nodes (dirs carry ``_children`` until their trees are saved)."""
 
     def __init__(self, *, chunker: Chunker, pipeline: ChunkPipeline,
-                 parent_files: dict[str, Node], include: list[str], exclude: list[str],
-                 one_file_system: bool, progress: Progress | None) -> None:
+                 parent_files: dict[str, ParentFile], usable: Callable[[bytes], bool], include: list[str],
+                 exclude: list[str], one_file_system: bool, progress: Progress | None) -> None:
         self._chunker, self._pipeline = chunker, pipeline
-        self._parent = parent_files
+        self._parent, self._usable = parent_files, usable
         self._include = pathspec.GitIgnoreSpec.from_lines(include) if include else None
         self._exclude = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
         self._one_fs = one_file_system
@@ -96,14 +99,14 @@ class FilesWalker:
 
     def _walk_dir(self, path: str, relative: str, stored: str, device: int) -> list[Node]:
         try:
-            with os.scandir(path) as entries:
-                names = sorted(entry.name for entry in entries)
+            names = sorted(os.listdir(path))  # names only: no DirEntry per file
         except OSError as exc:
             self._error(stored or "/", exc)
             return []
         nodes = []
+        prefix = path if path.endswith("/") else f"{path}/"  # os.path.join, without a call per file
         for name in names:
-            child_path = os.path.join(path, name)
+            child_path = prefix + name
             try:
                 st = os.lstat(child_path)
             except OSError as exc:
@@ -153,12 +156,10 @@ class FilesWalker:
         key = node.get("hardlink")
         if key and key in self._hardlinks:
             node["content"] = self._hardlinks[key]["content"]
-        elif (previous := self._parent.get(stored)) and unchanged(node, previous):
-            # The parent is a live point, so its chunks are referenced and still stored
-            # (reclaim keeps them); not re-checking the index keeps this path cheap.
-            node["content"] = previous.get("content", [])
-            if "extents" in previous:
-                node["extents"] = previous["extents"]
+        elif (previous := self._parent.get(stored)) and unchanged(node, previous) and self._stored(previous):
+            node["content"] = previous[CONTENT] or []
+            if previous[EXTENTS] is not None:
+                node["extents"] = previous[EXTENTS]
             self.counters.reused_files += 1
         elif st.st_size < MINIMUM_SIZE and not looks_sparse(st):
             node["content"] = []
@@ -183,6 +184,18 @@ class FilesWalker:
             self._progress.advance(st.st_size)
         self.files[stored] = node
         return node
+
+    def _stored(self, previous: ParentFile) -> bool:
+        """Whether every chunk of the parent's file is indexed and not marked for deletion.
+
+        Reusing a file means trusting that its chunks are still stored; one dictionary
+        lookup per chunk checks that, and a file that fails (damaged index, data marked by
+        a reclaim) is simply read again, so the new point never depends on missing data.
+        Checked here, only for files about to be reused, rather than by filtering a copy
+        of the whole parent map first (time and memory per file).
+        """
+        content = cast("list[str] | None", previous[CONTENT])
+        return all(map(self._usable, map(bytes.fromhex, content or ())))
 
     def _submit_batch(self) -> None:
         if not self._batch:

@@ -6,6 +6,7 @@ import grp
 import os
 import pwd
 import stat
+from collections.abc import Sequence
 from functools import lru_cache
 
 from bkctl.repo.tree import Node
@@ -54,11 +55,15 @@ def node_from_stat(name: str, st: os.stat_result, path: str) -> Node | None:
     return node
 
 
-def unchanged(node: Node, parent: Node | None) -> bool:
-    """The incremental test: same size, mtime, ctime and inode as in the parent point."""
+def unchanged(node: Node, parent: Sequence[object] | None) -> bool:
+    """The incremental test: same size, mtime, ctime and inode as in the parent point.
+
+    ``parent`` is the parent file's :data:`bkctl.archiver.parent.ParentFile` (the file map
+    holds files only, so the type needs no test).
+    """
     # Spelled out rather than looped: this runs once per file on every backup.
     return (
-        parent is not None and parent.get("type") == "file"
-        and node["size"] == parent.get("size") and node["mtime_ns"] == parent.get("mtime_ns")
-        and node["ctime_ns"] == parent.get("ctime_ns") and node["inode"] == parent.get("inode")
+        parent is not None
+        and node["size"] == parent[0] and node["mtime_ns"] == parent[1]
+        and node["ctime_ns"] == parent[2] and node["inode"] == parent[3]
     )

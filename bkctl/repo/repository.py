@@ -393,6 +393,7 @@ class Repository:
                 self.store.delete(f"points/{point.id}")
                 self.cache.delete(f"points/{point.id}")
                 self.cache.delete(f"files/{point.id}")
+                self.cache.delete(f"trees/{point.id}")
 
     # -- keys -------------------------------------------------------------------------
     def add_key(self, new: Secret, kdf: KdfParams | None = None) -> str:
