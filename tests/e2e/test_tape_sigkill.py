@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tape_kills import KILL_SWITCH
 
 from bkctl.cli.main import run
 
@@ -51,30 +52,12 @@ workloads:
   docs: {type: files, paths: [data], policy: daily, targets: [tape], compression: "off"}
 """
 CHILD = """
-import os, random, signal, sys
-import bkctl.tape.blockfile as blockfile
+import random, sys
 from bkctl.cli.main import run
 
 kill_at, seed, now = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 random.seed(seed)
-calls = [0]
-
-def maybe_die(before=None):
-    calls[0] += 1
-    if calls[0] == kill_at:
-        if before is not None:
-            before()
-        os.kill(os.getpid(), signal.SIGKILL)
-
-write, replace = blockfile._write_fully, os.replace
-def torn_write(descriptor, data, offset):
-    view = memoryview(data)
-    maybe_die(lambda: write(descriptor, view[:random.randrange(len(view) + 1)], offset))
-    write(descriptor, data, offset)
-def late_replace(source, destination):
-    maybe_die()
-    replace(source, destination)
-blockfile._write_fully, os.replace = torn_write, late_replace
+""" + KILL_SWITCH + """
 code = run(["apply", "--auto-approve", "--now", now])
 print("calls", calls[0], file=sys.stderr)
 sys.exit(code)

@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from tape_kills import KILL_SWITCH
 from tape_setup import PASSPHRASE, MiB, day, digests, make_library, make_repository, restored_files
 
 from bkctl.archiver import backup_paths
@@ -31,10 +32,9 @@ from bkctl.tape.durable import canonical_json
 
 POOLS = ("first", "second", "third", "fourth")
 CHILD = f"POOLS = {POOLS!r}\n" + """
-import os, random, signal, sys
+import os, random, sys
 from datetime import datetime
 from pathlib import Path
-import bkctl.tape.blockfile as blockfile
 from bkctl.repo import Repository
 from bkctl.secrets import Secret
 from bkctl.store import LocalStore
@@ -42,24 +42,7 @@ from bkctl.tape import PoolRule, TapeLibrary
 
 library_path, repository_path, cache, seed, kill_at, now, pool, *points = sys.argv[1:]
 random.seed(int(seed))
-calls = [0]
-
-def maybe_die(before=None):
-    calls[0] += 1
-    if calls[0] == int(kill_at):
-        if before is not None:
-            before()
-        os.kill(os.getpid(), signal.SIGKILL)
-
-write, replace = blockfile._write_fully, os.replace
-def torn_write(descriptor, data, offset):
-    view = memoryview(data)
-    maybe_die(lambda: write(descriptor, view[:random.randrange(len(view) + 1)], offset))
-    write(descriptor, data, offset)
-def late_replace(source, destination):
-    maybe_die()
-    replace(source, destination)
-blockfile._write_fully, os.replace = torn_write, late_replace
+""" + KILL_SWITCH + """
 
 passphrase = Secret(os.environ["TAPE_PASSPHRASE"])
 library = TapeLibrary.open(Path(library_path), passphrase)
