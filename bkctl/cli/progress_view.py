@@ -76,21 +76,20 @@ class Tally:
 
     def compact(self) -> str:
         """``8672/19436 files  89.2 MiB/200.0 MiB  22.3 MiB/s  ETA 5.0 s``: the live bar's line."""
-        files = f"{self.files}/{self.total_files}" if self.total_files is not None else f"{self.files}"
-        files += f" {self.unit}"
-        size = (f"{format_size(self.bytes)}/{format_size(self.total_bytes)}" if self.total_bytes is not None
-                else format_size(self.bytes))
-        eta = self.eta()
-        return f"{files}  {size}  {format_size(self.rate())}/s" + (f"  ETA {format_seconds(eta)}" if eta else "")
+        return self._line(of="/", between="  ")
 
     def figures(self) -> str:
         """``120 of 500 files, 12.3 MiB of 40.0 MiB, 4.1 MiB/s, ETA 7.0 s`` (parts as known)."""
-        files = f"{self.files} of {self.total_files}" if self.total_files is not None else f"{self.files}"
-        files += f" {self.unit}"
-        size = (f"{format_size(self.bytes)} of {format_size(self.total_bytes)}" if self.total_bytes is not None
+        return self._line(of=" of ", between=", ")
+
+    def _line(self, *, of: str, between: str) -> str:
+        files = f"{self.files}{of}{self.total_files}" if self.total_files is not None else f"{self.files}"
+        size = (f"{format_size(self.bytes)}{of}{format_size(self.total_bytes)}" if self.total_bytes is not None
                 else format_size(self.bytes))
-        eta = self.eta()
-        return f"{files}, {size}, {format_size(self.rate())}/s" + (f", ETA {format_seconds(eta)}" if eta else "")
+        parts = [f"{files} {self.unit}", size, f"{format_size(self.rate())}/s"]
+        if eta := self.eta():
+            parts.append(f"ETA {format_seconds(eta)}")
+        return between.join(parts)
 
 
 class ProgressView:
