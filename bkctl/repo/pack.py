@@ -1,8 +1,8 @@
 """Packs: many sealed blobs in one object, so object stores see few large writes.
 
 Layout: ``blob_1 || ... || blob_n || sealed(header) || u32le(len(sealed header))``. The
-header repeats the index entries of the pack so an index can be rebuilt from packs
-alone. The pack name is the BLAKE3 hash of its bytes: ``data/<2 hex>/<64 hex>``.
+header (zstd-compressed JSON: the hex ids halve) repeats the index entries of the pack so
+an index can be rebuilt from packs alone. The pack name is the BLAKE3 hash of its bytes: ``data/<2 hex>/<64 hex>``.
 
 A pack being built is spooled to an anonymous temporary file (``TMPDIR``), hashed as it
 grows, and uploaded from there: a backup holds no pack in memory, only the blobs its
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 import blake3
+import zstandard
 
 from bkctl.errors import RepositoryCorruptError, StorageFullError
 from bkctl.repo.crypto import MasterKey
@@ -29,6 +30,7 @@ __all__ = ["PACK_TARGET_SIZE", "IndexEntry", "PackBuilder", "FinishedPack", "pac
 
 PACK_TARGET_SIZE = 16 << 20
 _HEADER_AD = b"bkctl-pack-header"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # a JSON header starts with "[" instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,7 @@ class PackBuilder:
             [[i.hex(), kind, offset, length, raw] for i, kind, offset, length, raw in self.blobs],
             separators=(",", ":"),
         ).encode()
-        sealed_header = key.seal(header, _HEADER_AD)
+        sealed_header = key.seal(zstandard.ZstdCompressor(level=3).compress(header), _HEADER_AD)
         self._write(sealed_header)
         self._write(struct.pack("<I", len(sealed_header)))
         assert self._file is not None
@@ -148,11 +150,13 @@ def read_pack_header(store: BlobStore, key: MasterKey, name: str) -> list[tuple[
 def _decode_header(key: MasterKey, name: str, sealed: bytes, header_start: int) -> list[tuple[bytes, IndexEntry]]:
     body = key.open(sealed, _HEADER_AD, what=f"header of pack {name}")
     try:
+        if body.startswith(_ZSTD_MAGIC):  # packs written before headers were compressed hold plain JSON
+            body = zstandard.ZstdDecompressor().decompress(body)
         entries = []
         for blob_id, kind, offset, length, raw in json.loads(body):
             if offset < 0 or length < 0 or offset + length > header_start:
                 raise ValueError(f"blob {blob_id} lies outside the pack")
             entries.append((bytes.fromhex(blob_id), IndexEntry(name, int(offset), int(length), int(raw), str(kind))))
         return entries
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, zstandard.ZstdError) as exc:
         raise RepositoryCorruptError(f"header of pack {name} is unreadable: {exc}") from None

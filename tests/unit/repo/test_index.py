@@ -8,11 +8,12 @@ import threading
 
 import blake3
 import pytest
+import zstandard
 
 from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.crypto import MasterKey
 from bkctl.repo.index import Index, decode_index, encode_index
-from bkctl.repo.pack import IndexEntry, PackBuilder
+from bkctl.repo.pack import IndexEntry, PackBuilder, pack_header_entries
 
 
 def test_index_object_round_trips():
@@ -51,7 +52,30 @@ def test_pack_header_lists_every_blob_at_its_offset():
     data = pack.file.read()
     assert len(data) == pack.size and pack.name.endswith(blake3.blake3(data).hexdigest())
     (header_length,) = struct.unpack("<I", data[-4:])
-    header = json.loads(key.open(data[-4 - header_length : -4], b"bkctl-pack-header"))
+    sealed = key.open(data[-4 - header_length : -4], b"bkctl-pack-header")
+    header = json.loads(zstandard.ZstdDecompressor().decompress(sealed))
     assert header == [["01" * 32, "d", 0, 40, 30], ["02" * 32, "t", 40, 50, 60]]
     assert data[40:90] == b"B" * 50
     assert pack.name.startswith("data/") and [e.offset for _, e in pack.entries] == [0, 40]
+
+
+def test_pack_headers_are_compressed():
+    """A header repeats every blob id in hex: uncompressed it added 0.4% to a repository."""
+    key = MasterKey.generate()
+    builder = PackBuilder()
+    for number in range(200):
+        builder.add(blake3.blake3(bytes([number])).digest(), "d", b"x" * 10, 10)
+    pack = builder.finish(key)
+    data = pack.file.read()
+    (header_length,) = struct.unpack("<I", data[-4:])
+    assert header_length < 200 * (64 + 20) * 0.6
+    assert len(pack_header_entries(key, pack.name, data)) == 200
+
+
+def test_uncompressed_headers_of_older_packs_still_read():
+    key = MasterKey.generate()
+    body = json.dumps([["01" * 32, "d", 0, 4, 4]]).encode()
+    sealed = key.seal(body, b"bkctl-pack-header")
+    data = b"AAAA" + sealed + struct.pack("<I", len(sealed))
+    entries = pack_header_entries(key, "data/00/old", data)
+    assert entries == [(b"\1" * 32, IndexEntry("data/00/old", 0, 4, 4, "d"))]
