@@ -22,7 +22,7 @@ def plan_prune(
     zone: tzinfo,
 ) -> Action | None:
     """Prune the points no rule keeps, never the newest good (complete) point."""
-    verdicts = apply_retention(retention, [(p.time, p.id) for p in points], zone)
+    verdicts = apply_retention(retention, [(p.time, p.id) for p in points], zone, explain=False)
     keep_anyway = newest_good(points)
     pruned = tuple(
         PrunedPoint(id=v.key, time=v.time, rules_not_keeping=v.reasons)

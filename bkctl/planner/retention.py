@@ -39,7 +39,7 @@ BUCKET_RULES: tuple[tuple[str, PeriodOf], ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """One point's fate: kept with the reasons, or pruned with the rules that did not keep it."""
 
@@ -78,22 +78,27 @@ _PERIOD_KEYS: dict[str, Callable[[datetime], int]] = {
 
 
 def _bucket_reasons(
-    rule: str, count: int, period_of: PeriodOf, local: Sequence[datetime], reasons: dict[int, list[str]]
+    rule: str, count: int, period_of: PeriodOf | None, local: Sequence[datetime],
+    reasons: dict[int, list[str]],
 ) -> None:
-    """Add ``'daily 2026-11-24'`` to the points (newest first, in local time) this rule keeps."""
+    """Add ``'daily 2026-11-24'`` to the points (newest first, in local time) this rule keeps.
+
+    Without ``period_of`` the reason is the rule alone (``'daily'``): a prune reads only
+    which points are kept, and formatting 100,000 periods cost a fleet plan 0.15 s.
+    """
     key_of = _PERIOD_KEYS[rule]
     seen: set[int] = set()
     for index, moment in enumerate(local):
         key = key_of(moment)
         if key not in seen:
             seen.add(key)
-            reasons.setdefault(index, []).append(f"{rule} {period_of(moment)}")
+            reasons.setdefault(index, []).append(f"{rule} {period_of(moment)}" if period_of else rule)
             if len(seen) == count:
                 return  # every later period is beyond the count
 
 
 def _reasons_per_point(
-    retention: Retention, times: Sequence[datetime], zone: tzinfo
+    retention: Retention, times: Sequence[datetime], zone: tzinfo, explain: bool
 ) -> dict[int, list[str]]:
     """Reasons by the index of each kept point (newest first); points no rule keeps are absent."""
     reasons: dict[int, list[str]] = {}
@@ -110,20 +115,22 @@ def _reasons_per_point(
              if (count := getattr(retention, rule)) is not None]
     local = [moment.astimezone(zone) for moment in times] if rules else []
     for rule, count, period_of in rules:
-        _bucket_reasons(rule, count, period_of, local, reasons)
+        _bucket_reasons(rule, count, period_of if explain else None, local, reasons)
     return reasons
 
 
 def apply_retention(
-    retention: Retention, points: Sequence[tuple[datetime, str]], zone: tzinfo = UTC
+    retention: Retention, points: Sequence[tuple[datetime, str]], zone: tzinfo = UTC, *,
+    explain: bool = True,
 ) -> list[Verdict]:
     """Verdicts for ``(time, key)`` pairs, newest first (ties broken by key, descending).
 
     Pure and deterministic; ``key`` is an opaque id the caller uses to find its points.
+    ``explain=False`` names only the rule in a kept point's reasons, not its period.
     """
     ordered = sorted(points, reverse=True)  # by time, then key: the pairs' own order
     times = [moment for moment, _ in ordered]
-    reasons = _reasons_per_point(retention, times, zone)
+    reasons = _reasons_per_point(retention, times, zone, explain)
     if times and 0 not in reasons:
         reasons[0] = ["newest"]
     floor = retention.min_points

@@ -123,3 +123,15 @@ def test_a_larger_count_never_keeps_fewer_points(times, retention) -> None:
     retention = retention.model_copy(update={"min_points": 1})
     more = retention.model_copy(update={"daily": retention.daily + 3})
     assert set(kept(retention, times)) <= set(kept(more, times))
+
+
+@settings(max_examples=100, deadline=None)
+@given(times=_times, retention=_retention)
+def test_unexplained_verdicts_keep_the_same_points_for_the_same_rules(times, retention) -> None:
+    """Prunes skip formatting periods (explain=False); what they keep must not change."""
+    points = [(t, t.isoformat()) for t in times]
+    explained = apply_retention(retention, points)
+    terse = apply_retention(retention, points, explain=False)
+    assert [(v.key, v.kept) for v in terse] == [(v.key, v.kept) for v in explained]
+    for full, short in zip(explained, terse, strict=True):
+        assert [reason.split()[0] for reason in full.reasons] == [r.split()[0] for r in short.reasons]
