@@ -17,14 +17,13 @@ from functools import partial
 from pathlib import Path
 from typing import cast
 
-import pathspec
-
 from bkctl.archiver.file_saver import SmallFileOutcome, read_file_content, save_small_files
 from bkctl.archiver.nodes import node_from_stat, unchanged
 from bkctl.archiver.parent import CONTENT, EXTENTS, ParentFile
 from bkctl.archiver.pipeline import ChunkPipeline
 from bkctl.archiver.progress import Progress
 from bkctl.archiver.sparse import looks_sparse
+from bkctl.patterns import compile_patterns
 from bkctl.repo.chunker import MINIMUM_SIZE, Chunker
 from bkctl.repo.tree import Node
 
@@ -52,8 +51,8 @@ class FilesWalker:
                  exclude: list[str], one_file_system: bool, progress: Progress | None) -> None:
         self._chunker, self._pipeline = chunker, pipeline
         self._parent, self._usable = parent_files, usable
-        self._include = pathspec.GitIgnoreSpec.from_lines(include) if include else None
-        self._exclude = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+        self._include = compile_patterns(include)
+        self._exclude = compile_patterns(exclude)
         self._one_fs = one_file_system
         self._progress = progress
         self._hardlinks: dict[str, Node] = {}

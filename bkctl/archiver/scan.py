@@ -22,10 +22,13 @@ import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
-
+from bkctl.patterns import compile_patterns
 from bkctl.sources.base import PathItems
+
+if TYPE_CHECKING:
+    from pathspec import PathSpec
 
 __all__ = ["ScanTotal", "scan"]
 
@@ -40,8 +43,8 @@ class ScanTotal:
 
 def scan(items: PathItems) -> ScanTotal:
     """Count the regular files (and their apparent bytes) a backup of ``items`` will read."""
-    exclude = pathspec.GitIgnoreSpec.from_lines(items.exclude) if items.exclude else None
-    include = pathspec.GitIgnoreSpec.from_lines(items.include) if items.include else None
+    exclude = compile_patterns(items.exclude)
+    include = compile_patterns(items.include)
     total, started = ScanTotal(), time.monotonic()
     for root in items.paths:
         path = os.path.abspath(Path(root))
@@ -58,8 +61,8 @@ def scan(items: PathItems) -> ScanTotal:
     return total
 
 
-def _walk(path: str, relative: str, device: int, one_file_system: bool, exclude: pathspec.PathSpec | None,
-          include: pathspec.PathSpec | None, total: ScanTotal) -> None:
+def _walk(path: str, relative: str, device: int, one_file_system: bool, exclude: PathSpec | None,
+          include: PathSpec | None, total: ScanTotal) -> None:
     """Iterative, as the walk is: a deep tree must not exhaust Python's recursion limit."""
     pending = [(path, relative)]
     while pending:

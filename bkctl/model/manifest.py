@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 from bkctl.model.base import Name, Strict, described
+from bkctl.model.fields import DurationField
 from bkctl.model.policy import Policy
 from bkctl.model.protection import ProtectionRule
 from bkctl.model.target import Encryption, Target
-from bkctl.model.units import DurationField, parse_duration
+from bkctl.model.units import parse_duration
 from bkctl.model.workload import Workload
 
 __all__ = ["Settings", "Manifest", "MANIFEST_VERSION"]

@@ -8,7 +8,7 @@ from croniter import croniter
 from pydantic import field_validator, model_validator
 
 from bkctl.model.base import Strict, described
-from bkctl.model.units import DurationField
+from bkctl.model.fields import DurationField
 
 __all__ = ["Schedule", "Retention", "VerifySchedule", "DrillSchedule", "Policy", "MAX_YEARLY"]
 

@@ -15,7 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 from bkctl.model.base import Strict, described
-from bkctl.model.units import DURATION_PATTERN, Duration, DurationField, SizeField, parse_duration
+from bkctl.model.fields import DurationField, SizeField
+from bkctl.model.units import DURATION_PATTERN, Duration, parse_duration
 
 __all__ = [
     "ALLOCATIONS", "GFS_LEVELS", "MEDIA_TYPES", "MediaName", "MediaType", "PoolRetention", "TapePool",

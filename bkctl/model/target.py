@@ -7,10 +7,10 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from bkctl.model.base import Name, Strict, described
+from bkctl.model.fields import SizeField
 from bkctl.model.pricing import PRICING_PRESETS, Pricing, PricingPreset
 from bkctl.model.protection import HOME_LOCATION, MediaClass, Placement
 from bkctl.model.tape import MEDIA_TYPES, MediaName, MediaType, TapePool, TapeTiming, TapeVault
-from bkctl.model.units import SizeField
 
 __all__ = ["Encryption", "DiskTarget", "VaultTarget", "TapeTarget", "Target", "TARGET_TYPES"]
 

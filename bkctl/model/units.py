@@ -13,12 +13,10 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
-
-__all__ = ["Duration", "DurationField", "parse_duration", "parse_size", "SizeField", "format_size",
-           "DURATION_PATTERN", "MAX_DURATION"]
+__all__ = ["Duration", "parse_duration", "parse_size", "format_size", "DURATION_PATTERN", "MAX_DURATION",
+           "SIZE_PATTERN"]
 
 _UNITS: dict[str, str] = {
     "s": "seconds",
@@ -134,13 +132,6 @@ def _shown(text: str) -> str:
     return repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
 
 
-DurationField = Annotated[
-    Duration,
-    BeforeValidator(parse_duration),
-    PlainSerializer(str, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN, "examples": ["8h", "7d"]}),
-]
-
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgtpe]?i?b?)$", re.IGNORECASE)
 _SIZE_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
 MAX_SIZE = 2**63 - 1
@@ -184,18 +175,3 @@ def format_size(count: float) -> str:
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1024
     return f"{count:.1f} PiB"
-
-
-SizeField = Annotated[
-    int,
-    BeforeValidator(parse_size),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "integer", "minimum": 0},
-                {"type": "string", "pattern": SIZE_PATTERN},
-            ],
-            "examples": ["800GB", "512MiB"],
-        }
-    ),
-]

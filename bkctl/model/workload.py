@@ -9,8 +9,9 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bkctl.model.base import Name, Strict, described
+from bkctl.model.fields import DurationField
 from bkctl.model.protection import ProtectionRule
-from bkctl.model.units import DurationField, parse_duration
+from bkctl.model.units import parse_duration
 
 __all__ = [
     "Hooks",

@@ -21,16 +21,21 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bkctl.archiver.progress import Progress
 from bkctl.errors import NotFoundError, RepositoryCorruptError
+from bkctl.patterns import compile_patterns
 from bkctl.repo.tree import Node
 from bkctl.restorer.entries import EntryWriter
 from bkctl.restorer.layout import Layout
 from bkctl.restorer.metadata import apply_folder_metadata
 from bkctl.restorer.outcome import PathTooLongError, RestoreDamagedError, RestoreStats
 from bkctl.restorer.repository import RestorerRepository
-from bkctl.restorer.walk import Frame, IncludeSpec, walk
+from bkctl.restorer.walk import Frame, walk
+
+if TYPE_CHECKING:
+    from pathspec import PathSpec
 
 __all__ = ["RestoreStats", "restore_point"]
 
@@ -82,7 +87,7 @@ class _Restore:
     def __init__(self, repo: RestorerRepository, target: Path, layout: Layout, include: list[str], *,
                  overwrite: bool, progress: Progress | None) -> None:
         self.repo, self.target, self.layout, self.progress = repo, target, layout, progress
-        self.spec: IncludeSpec | None = IncludeSpec.from_lines(include) if include else None
+        self.spec: PathSpec | None = compile_patterns(include)
         self.stats = RestoreStats()
         self.entries = EntryWriter(repo, self.stats, overwrite=overwrite, progress=progress)
         self.directory_metadata: list[tuple[str, Node]] = []

@@ -16,16 +16,15 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
-
-import pathspec
+from typing import TYPE_CHECKING, Protocol
 
 from bkctl.errors import BkctlError
 from bkctl.repo.tree import Node
 
-__all__ = ["Frame", "IncludeSpec", "Visitor", "walk"]
+if TYPE_CHECKING:
+    from pathspec import PathSpec
 
-IncludeSpec = pathspec.GitIgnoreSpec
+__all__ = ["Frame", "Visitor", "walk"]
 
 
 @dataclass
@@ -36,14 +35,14 @@ class Frame:
     stored: str  # its path in the point, without slashes at either end ("" for the point's root)
     nodes: Iterator[Node]
     node: Node | None  # its own node; None for the point's root (the target folder)
-    spec: IncludeSpec | None  # patterns still in force below it; None selects everything
+    spec: PathSpec | None  # patterns still in force below it; None selects everything
     created: bool  # made by this restore (so it may be removed again when left empty)
     restored: int = 0  # entries restored below it
 
 
 class Visitor(Protocol):
     target: Path
-    spec: IncludeSpec | None
+    spec: PathSpec | None
 
     def load(self, tree_id: str, path: str, stored: str) -> list[Node] | None:
         """A directory's entries, or None when its listing cannot be read (and that was reported)."""
@@ -108,7 +107,7 @@ def _make_folder(path: str) -> bool:
 
 
 def _open(visitor: Visitor, tree_id: str, path: str, stored: str, node: Node | None,
-          spec: IncludeSpec | None, *, created: bool) -> Frame | None:
+          spec: PathSpec | None, *, created: bool) -> Frame | None:
     nodes = visitor.load(tree_id, path, stored) if tree_id else []
     if nodes is None:
         if created:

@@ -33,7 +33,7 @@ ONLY_STORE_IMPORTS = {"libcloud": "bkctl.store", "ruamel": "bkctl.manifest"}
 # Lowest first. A module may import its own tier and those below it, never one above.
 LAYERS = [
     ["", "errors"],  # "" is the bkctl package itself (its version)
-    ["secrets", "model"],
+    ["secrets", "model", "patterns"],
     ["manifest", "planner", "planfile", "render"],
     ["store", "sources"],
     ["repo"],

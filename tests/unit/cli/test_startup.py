@@ -38,3 +38,14 @@ def test_operations_still_offers_every_use_case_by_name() -> None:
     loaded = _loaded_after("from bkctl import operations\nfrom bkctl.operations import plan, restore, ApplyResult")
     assert {"bkctl.operations.planning", "bkctl.operations.points", "bkctl.reconcile"} <= loaded
     assert "bkctl.operations.tape" not in loaded
+
+
+def test_the_engine_loads_neither_the_manifest_models_nor_pattern_matching() -> None:
+    """A backup or restore through the engine alone (bench/run_bench.py) skips pydantic's
+    models (0.1 s) and pathspec, which imports asyncio (25 ms), unless patterns are used."""
+    loaded = _loaded_after("import bkctl.archiver, bkctl.restorer, bkctl.repo, bkctl.store")
+    assert "bkctl.model.units" in loaded
+    assert sorted(m for m in loaded if m in {"bkctl.model.manifest", "pydantic", "pathspec", "asyncio"}) == []
+    assert {"bkctl.model.manifest", "pathspec"} <= _loaded_after(
+        "import bkctl.model\nbkctl.model.Manifest\nfrom bkctl.patterns import compile_patterns\n"
+        "compile_patterns(['*.tmp'])")

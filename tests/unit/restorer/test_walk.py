@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from bkctl.errors import BkctlError
+from bkctl.patterns import compile_patterns
 from bkctl.repo.tree import Node
-from bkctl.restorer.walk import Frame, IncludeSpec, walk
+from bkctl.restorer.walk import Frame, walk
 
 
 def folder(name: str, subtree: str = "") -> Node:
@@ -31,7 +32,7 @@ class Recorder:
 
     def __init__(self, target: Path, include: list[str] | None = None, unreadable: str = "") -> None:
         self.target = target
-        self.spec = IncludeSpec.from_lines(include) if include else None
+        self.spec = compile_patterns(include)
         self.unreadable = unreadable
         self.entries: list[str] = []
         self.closed_folders: list[str] = []
