@@ -17,6 +17,7 @@ __all__ = [
     "RepositoryCorruptError",
     "RepositoryLockedError",
     "StorageFullError",
+    "KeyRoleError",
     "TargetUnreachableError",
     "CredentialsRejectedError",
     "TransientStorageError",
@@ -50,6 +51,7 @@ class ExitCode(IntEnum):
     STORAGE_FULL = 71
     STALE_PLAN = 72
     MEDIA_OFFSITE = 73
+    KEY_ROLE = 77
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,13 @@ class MediaOffsiteError(BkctlError):
         super().__init__(message, context=context, hint=hint)
         self.barcodes = barcodes
         self.vaults = vaults
+
+
+class KeyRoleError(BkctlError):
+    """The repository key's role does not allow this (a writer restoring, a manager deleting keys)."""
+
+    reference = "key-role"
+    exit_code = ExitCode.KEY_ROLE
 
 
 class CredentialsRejectedError(TargetUnreachableError):

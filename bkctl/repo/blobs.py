@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from bkctl.errors import BkctlError
 from bkctl.repo.crashpoints import crash_point
-from bkctl.repo.crypto import MasterKey, compress
+from bkctl.repo.crypto import BlobCipher, MasterKey, compress
 from bkctl.repo.index import Index, encode_index, new_index_name
 from bkctl.repo.pack import FinishedPack, IndexEntry, PackBuilder
 from bkctl.store.base import BlobStore
@@ -42,9 +42,10 @@ class SaveResult:
 
 
 class BlobWriter:
-    def __init__(self, store: BlobStore, key: MasterKey, index: Index) -> None:
+    def __init__(self, store: BlobStore, key: MasterKey, index: Index, cipher: BlobCipher | None = None) -> None:
         self._store = store
-        self._key = key
+        self._key = key  # seals pack headers
+        self._cipher: BlobCipher = cipher or key  # seals blobs and keys their ids
         self._index = index
         self._builder = PackBuilder()
         self._builder_lock = threading.Lock()
@@ -58,12 +59,12 @@ class BlobWriter:
 
     def save(self, kind: str, data: bytes | memoryview, compression: int | None) -> SaveResult:
         """Store ``data`` unless a blob with its id exists; thread-safe."""
-        blob_id = self._key.blob_id(data)
+        blob_id = self._cipher.blob_id(data)
         if not self._index.claim(blob_id):
             return SaveResult(blob_id, False, 0)
         self._raise_failure()
         payload = compress(data, compression)
-        sealed = self._key.seal(payload, blob_associated_data(kind, blob_id))
+        sealed = self._cipher.seal_blob(kind, blob_id, payload)
         finished = None
         with self._builder_lock:
             self._builder.add(blob_id, kind, sealed, len(data))

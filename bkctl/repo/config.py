@@ -21,8 +21,8 @@ from bkctl.repo.crypto import MasterKey
 
 __all__ = ["FORMAT_VERSION", "READABLE_VERSIONS", "authenticate", "new_config", "parse", "encode"]
 
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3  # 3: key roles (bkctl.repo.roles); 2: one master key, authenticated config
+READABLE_VERSIONS = (1, 2, 3)
 _AD_PREFIX = b"bkctl-config\x00"
 
 
@@ -48,10 +48,10 @@ def parse(raw: bytes) -> dict[str, Any]:
     return document
 
 
-def encode(key: MasterKey, fields: dict[str, Any]) -> bytes:
-    """The format 2 config with its ``mac``."""
+def encode(key: MasterKey, fields: dict[str, Any], version: int = FORMAT_VERSION) -> bytes:
+    """The config with its ``mac`` (format 2 or later)."""
     body = {name: value for name, value in fields.items() if name != "mac"}
-    body["version"] = FORMAT_VERSION
+    body["version"] = version
     tag = key.seal(b"", _canonical(body))
     return json.dumps({**body, "mac": base64.b64encode(tag).decode()}, indent=1).encode()
 

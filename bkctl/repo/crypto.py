@@ -11,6 +11,7 @@ import os
 import threading
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 import blake3
 import zstandard
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from bkctl.errors import RepositoryCorruptError
 
-__all__ = ["MasterKey", "NONCE_SIZE", "OVERHEAD", "compress", "decompress"]
+__all__ = ["BlobCipher", "MasterKey", "NONCE_SIZE", "OVERHEAD", "compress", "decompress"]
 
 NONCE_SIZE = 12
 OVERHEAD = NONCE_SIZE + 16
@@ -68,6 +69,45 @@ class MasterKey:
                 f"{what or 'object'} failed authentication (damaged or tampered)",
                 hint="run 'verify' to list the affected recovery points",
             ) from None
+
+
+    # -- the blob cipher of a format 2 repository (bkctl.repo.roles.SessionCipher in format 3) --
+    def seal_blob(self, kind: str, blob_id: bytes, payload: bytes | memoryview) -> bytes:
+        return self.seal(payload, kind.encode() + blob_id)
+
+    def open_payload(self, kind: str, blob_id: bytes, sealed: bytes | memoryview, what: str) -> bytes:
+        """Decrypt only: the stored payload, compressed or not (tape re-seals it as it is)."""
+        return self.open(sealed, kind.encode() + blob_id, what)
+
+    def open_blob(self, kind: str, blob_id: bytes, sealed: bytes | memoryview, raw_length: int, what: str) -> bytes:
+        """Decrypt, decompress and check the id; damage raises RepositoryCorruptError."""
+        plain = decompress(self.open(sealed, kind.encode() + blob_id, what), raw_length)
+        if self.blob_id(plain) != blob_id:
+            raise RepositoryCorruptError(f"{what} does not match its id")
+        return plain
+
+    def can_read(self, kind: str) -> bool:
+        return True
+
+    def new_session(self) -> None:
+        """Nothing to renew: a format 2 repository seals every blob with the master key."""
+
+
+class BlobCipher(Protocol):
+    """Seals and opens data and tree blobs: the master key (format 2) or a role's sessions (format 3)."""
+
+    def blob_id(self, data: bytes | memoryview) -> bytes: ...
+
+    def seal_blob(self, kind: str, blob_id: bytes, payload: bytes | memoryview) -> bytes: ...
+
+    def open_payload(self, kind: str, blob_id: bytes, sealed: bytes | memoryview, what: str) -> bytes: ...
+
+    def open_blob(self, kind: str, blob_id: bytes, sealed: bytes | memoryview, raw_length: int,
+                  what: str) -> bytes: ...
+
+    def can_read(self, kind: str) -> bool: ...
+
+    def new_session(self) -> None: ...
 
 
 def compress(data: bytes | memoryview, level: int | None) -> bytes | memoryview:

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from bkctl.errors import BkctlError, NotFoundError, PassphraseError
-from bkctl.repo.crypto import MasterKey
-from bkctl.repo.keys import KdfParams, KeyInfo, KeyObject, create_key_object, unwrap
+from bkctl.repo.keys import (
+    Endorsement,
+    KdfParams,
+    KeyInfo,
+    KeyObject,
+    create_key_object,
+    unwrap_payload,
+)
+from bkctl.repo.roles import RoleKeys, public_bytes, verify_signature
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
 
-__all__ = ["add_key", "find_key", "list_keys", "load_keys", "remove_key"]
+__all__ = ["add_key", "add_role_key", "rewrap_key", "endorsed_keys", "find_key", "list_keys", "load_keys", "remove_key"]
+
+Payload = dict[str, object]
 
 
 def load_keys(store: BlobStore) -> list[KeyObject]:
@@ -24,27 +35,56 @@ def load_keys(store: BlobStore) -> list[KeyObject]:
 
 
 def find_key(store: BlobStore, passphrase: Secret, repository_id: str, *,
-             accept: Callable[[MasterKey], bool] = lambda master: True) -> tuple[str, MasterKey]:
-    """The id of the key object the passphrase opens, and the master key.
+             accept: Callable[[Payload], bool] = lambda payload: True) -> tuple[KeyObject, Payload]:
+    """The key object the passphrase opens, and what it wraps.
 
     ``accept`` picks among several keys the passphrase opens (a leftover of a crashed or
     raced init wraps another master key): the one the repository's config authenticates.
     """
     for key in load_keys(store):
-        master = unwrap(key, passphrase)
-        if master is not None and accept(master):
-            return key.info.id, master
+        payload = unwrap_payload(key, passphrase)
+        if payload is not None and accept(payload):
+            return key, payload
     raise PassphraseError(
         f"wrong passphrase for repository {repository_id}",
         hint="check the passphrase environment variable or file of this target",
     )
 
 
-def add_key(store: BlobStore, master: MasterKey, passphrase: Secret,
-            kdf: KdfParams | None) -> str:
-    key = create_key_object(master, passphrase, kdf or KdfParams.default())
+def add_key(store: BlobStore, payload: Payload, passphrase: Secret, kdf: KdfParams | None,
+            info: KeyInfo | None = None, endorsement: Endorsement | None = None) -> str:
+    key = create_key_object(payload, passphrase, kdf or KdfParams.default(), info, endorsement)
     store.put(f"keys/{key.info.id}", key.to_bytes())
     return key.info.id
+
+
+def rewrap_key(store: BlobStore, key_id: str, payload: Payload, passphrase: Secret,
+               kdf: KdfParams | None) -> None:
+    """Replace key object ``key_id`` by one with the same secrets, info and endorsement under
+    ``passphrase`` (one atomic put: the key never disappears)."""
+    current = next((key for key in load_keys(store) if key.info.id == key_id), None)
+    if current is None:
+        raise NotFoundError(f"no key {key_id} in this repository")
+    key = create_key_object(payload, passphrase, kdf or KdfParams.default(), current.info, current.endorsement)
+    store.put(f"keys/{key_id}", key.to_bytes())
+
+
+def add_role_key(store: BlobStore, owner: RoleKeys, keys: RoleKeys, info: KeyInfo, passphrase: Secret,
+                 kdf: KdfParams | None) -> str:
+    """Store ``keys`` under ``passphrase``, its public part endorsed by ``owner``."""
+    endorsement = Endorsement(public_bytes(keys.signing.public_key()), b"")
+    endorsement = Endorsement(endorsement.signing, owner.signing.sign(endorsement.message(info)))
+    return add_key(store, keys.to_payload(), passphrase, kdf, info, endorsement)
+
+
+def endorsed_keys(store: BlobStore, owner_verify: Ed25519PublicKey) -> dict[str, tuple[KeyInfo, bytes]]:
+    """Key id -> (info, signing public key) of every key the owner endorsed; others are ignored."""
+    found = {}
+    for key in load_keys(store):
+        if key.endorsement is not None and verify_signature(
+                owner_verify, key.endorsement.signature, key.endorsement.message(key.info)):
+            found[key.info.id] = (key.info, key.endorsement.signing)
+    return found
 
 
 def list_keys(store: BlobStore) -> list[KeyInfo]:
@@ -52,12 +92,13 @@ def list_keys(store: BlobStore) -> list[KeyInfo]:
 
 
 def remove_key(store: BlobStore, key_id: str, in_use: str) -> None:
-    ids = {key.info.id for key in load_keys(store)}
-    if key_id not in ids:
+    keys = {key.info.id: key for key in load_keys(store)}
+    if key_id not in keys:
         raise NotFoundError(f"no key {key_id} in this repository")
     if key_id == in_use:
         raise BkctlError(f"key {key_id} is the one in use",
                          hint="open the repository with another key to remove this one")
-    if len(ids) == 1:
-        raise BkctlError("refusing to remove the last key; the repository would be lost")
+    owners = [k for k in keys.values() if k.info.role == "owner"]
+    if len(keys) == 1 or (keys[key_id].info.role == "owner" and len(owners) == 1):
+        raise BkctlError("refusing to remove the last owner key; the repository would be lost")
     store.delete(f"keys/{key_id}")

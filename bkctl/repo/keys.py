@@ -1,6 +1,9 @@
-"""Key objects: the master key wrapped by a key derived from a passphrase (Argon2id).
+"""Key objects: a repository's secrets wrapped by a key derived from a passphrase (Argon2id).
 
-Every ``keys/<id>`` object wraps the same :class:`MasterKey`, so adding or removing a
+In a format 2 repository every ``keys/<id>`` object wraps the same :class:`MasterKey`. In
+format 3 each wraps the secrets of its role (:mod:`bkctl.repo.roles`) and carries, in
+plain text, its role, host and signing public key, endorsed (signed) by the owner: a
+reader verifies point signatures against endorsed keys only. Adding or removing a
 passphrase never re-encrypts data. The KDF parameters live in each key object, so the
 cost can be raised later without breaking old keys.
 """
@@ -22,7 +25,8 @@ from bkctl.errors import PassphraseError, RepositoryCorruptError
 from bkctl.repo.crypto import MasterKey
 from bkctl.secrets import Secret
 
-__all__ = ["KdfParams", "KeyInfo", "KeyObject", "create_key_object", "unwrap"]
+__all__ = ["Endorsement", "KdfParams", "KeyInfo", "KeyObject", "create_key_object", "master_from_payload",
+           "master_payload", "new_key_info", "unwrap_payload"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,19 @@ class KeyInfo:
     created: datetime
     host: str
     user: str
+    role: str = "owner"
+
+
+@dataclass(frozen=True)
+class Endorsement:
+    """The public part of a format 3 key, signed by the owner: ``signing`` verifies its points."""
+
+    signing: bytes  # Ed25519 public key
+    signature: bytes
+
+    def message(self, info: KeyInfo) -> bytes:
+        body = {"id": info.id, "role": info.role, "host": info.host, "signing": _b64(self.signing)}
+        return b"bkctl-key-endorsement\x00" + json.dumps(body, sort_keys=True).encode()
 
 
 @dataclass(frozen=True)
@@ -59,16 +76,20 @@ class KeyObject:
     kdf: KdfParams
     salt: bytes
     wrapped: bytes
+    endorsement: Endorsement | None = None
 
     def to_bytes(self) -> bytes:
-        document = {
-            "version": 1,
+        document: dict[str, object] = {
+            "version": 1 if self.endorsement is None else 2,
             "created": self.info.created.isoformat(),
             "host": self.info.host,
             "user": self.info.user,
             "kdf": {"algorithm": "argon2id", **asdict(self.kdf), "salt": _b64(self.salt)},
             "data": _b64(self.wrapped),
         }
+        if self.endorsement is not None:
+            document.update(role=self.info.role, signing=_b64(self.endorsement.signing),
+                            endorsement=_b64(self.endorsement.signature))
         return json.dumps(document, indent=1).encode()
 
     @classmethod
@@ -77,9 +98,11 @@ class KeyObject:
             doc = json.loads(raw)
             kdf = doc["kdf"]
             info = KeyInfo(key_id, datetime.fromisoformat(doc["created"]), doc["host"],
-                           doc["user"])
+                           doc["user"], str(doc.get("role", "owner")))
             params = KdfParams(kdf["time_cost"], kdf["memory_cost"], kdf["parallelism"])
-            return cls(info, params, base64.b64decode(kdf["salt"]), base64.b64decode(doc["data"]))
+            endorsement = (Endorsement(base64.b64decode(doc["signing"]), base64.b64decode(doc["endorsement"]))
+                           if doc.get("version") == 2 else None)
+            return cls(info, params, base64.b64decode(kdf["salt"]), base64.b64decode(doc["data"]), endorsement)
         except (ValueError, KeyError, TypeError) as exc:
             raise RepositoryCorruptError(f"key object keys/{key_id} is unreadable: {exc}") from None
 
@@ -97,29 +120,38 @@ def derive(passphrase: Secret, kdf: KdfParams, salt: bytes) -> MasterKey:
     return MasterKey(raw, b"", 0)
 
 
-def create_key_object(master: MasterKey, passphrase: Secret, kdf: KdfParams) -> KeyObject:
+def new_key_info(role: str = "owner", host: str | None = None) -> KeyInfo:
+    return KeyInfo(secrets.token_hex(16), datetime.now(UTC).replace(microsecond=0),
+                   host or socket.gethostname(), _user(), role)
+
+
+def master_payload(master: MasterKey) -> dict[str, object]:
+    """What a format 2 key object wraps: the one master key."""
+    return {"encryption": _b64(master.encryption), "identity": _b64(master.identity),
+            "chunker_seed": master.chunker_seed}
+
+
+def create_key_object(payload: dict[str, object], passphrase: Secret, kdf: KdfParams,
+                      info: KeyInfo | None = None, endorsement: Endorsement | None = None) -> KeyObject:
     salt = os.urandom(16)
-    payload = json.dumps({
-        "encryption": _b64(master.encryption),
-        "identity": _b64(master.identity),
-        "chunker_seed": master.chunker_seed,
-    }).encode()
-    wrapped = derive(passphrase, kdf, salt).seal(payload, b"bkctl-key")
-    info = KeyInfo(secrets.token_hex(16), datetime.now(UTC).replace(microsecond=0),
-                   socket.gethostname(), _user())
-    return KeyObject(info, kdf, salt, wrapped)
+    wrapped = derive(passphrase, kdf, salt).seal(json.dumps(payload).encode(), b"bkctl-key")
+    return KeyObject(info or new_key_info(), kdf, salt, wrapped, endorsement)
 
 
-def unwrap(key: KeyObject, passphrase: Secret) -> MasterKey | None:
-    """The master key, or None when this key object does not match the passphrase."""
+def unwrap_payload(key: KeyObject, passphrase: Secret) -> dict[str, object] | None:
+    """What the key object wraps, or None when it does not match the passphrase."""
     kek = derive(passphrase, key.kdf, key.salt)
     try:
         payload = kek.open(key.wrapped, b"bkctl-key")
     except RepositoryCorruptError:
         return None
-    doc = json.loads(payload)
-    return MasterKey(base64.b64decode(doc["encryption"]), base64.b64decode(doc["identity"]),
-                     int(doc["chunker_seed"]))
+    document: dict[str, object] = json.loads(payload)
+    return document
+
+
+def master_from_payload(doc: dict[str, object]) -> MasterKey:
+    return MasterKey(base64.b64decode(str(doc["encryption"])), base64.b64decode(str(doc["identity"])),
+                     int(str(doc["chunker_seed"])))
 
 
 def wrong_passphrase(repository_id: str) -> PassphraseError:

@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bkctl.errors import NotFoundError, RepositoryCorruptError
-from bkctl.repo.blobs import blob_associated_data
-from bkctl.repo.crypto import MasterKey, decompress
+from bkctl.repo.crypto import BlobCipher
 from bkctl.repo.pack import IndexEntry
 from bkctl.store.base import BlobStore
 
@@ -46,7 +45,7 @@ def runs(blobs: list[Blob]) -> list[list[Blob]]:
     return grouped
 
 
-def read_pack_blobs(store: BlobStore, key: MasterKey, pack: str, blobs: list[Blob],
+def read_pack_blobs(store: BlobStore, key: BlobCipher, pack: str, blobs: list[Blob],
                     kind: str = "d") -> Iterator[tuple[bytes, bytes | RepositoryCorruptError]]:
     """Each of ``blobs`` (in ``pack``) as plaintext, or the error that kept it from being read.
 
@@ -69,13 +68,9 @@ def read_pack_blobs(store: BlobStore, key: MasterKey, pack: str, blobs: list[Blo
             yield blob_id, _open_blob(key, pack, blob_id, entry, sealed, kind)
 
 
-def _open_blob(key: MasterKey, pack: str, blob_id: bytes, entry: IndexEntry, sealed: memoryview,
+def _open_blob(key: BlobCipher, pack: str, blob_id: bytes, entry: IndexEntry, sealed: memoryview,
                kind: str) -> bytes | RepositoryCorruptError:
-    what = f"blob {blob_id.hex()} in pack {pack}"
     try:
-        plain = decompress(key.open(sealed, blob_associated_data(kind, blob_id), what), entry.raw_length)
+        return key.open_blob(kind, blob_id, sealed, entry.raw_length, f"blob {blob_id.hex()} in pack {pack}")
     except RepositoryCorruptError as error:
         return error
-    if key.blob_id(plain) != blob_id:
-        return RepositoryCorruptError(f"{what} does not match its id")
-    return plain

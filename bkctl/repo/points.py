@@ -7,16 +7,22 @@ commit: a backup killed before this write leaves only unreferenced data.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
 from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.crypto import MasterKey
 
-__all__ = ["PointInfo", "decode_point", "encode_point"]
+__all__ = ["PointInfo", "decode_point", "encode_point", "sign_point", "signed_by"]
 
 _AD = b"bkctl-point"
+_SIGNED = b"bkctl-signed-point\x00"
+_KEY_ID_SIZE, _SIGNATURE_SIZE = 16, 64
 
 
 @dataclass(frozen=True)
@@ -62,3 +68,30 @@ def decode_point(key: MasterKey, name: str, raw: bytes) -> PointInfo:
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise RepositoryCorruptError(f"recovery point {name} is unreadable: {exc}") from None
+
+
+def sign_point(raw: bytes, name: str, key_id: str, signing: Ed25519PrivateKey) -> bytes:
+    """Format 3: ``magic || signer key id(16) || Ed25519(name || sealed) || sealed``.
+
+    The name is signed too, so a point cannot be replayed under another id.
+    """
+    signer = bytes.fromhex(key_id)
+    return _SIGNED + signer + signing.sign(name.encode() + b"\x00" + raw) + raw
+
+
+def signed_by(name: str, raw: bytes, signers: Mapping[str, Ed25519PublicKey]) -> tuple[str, bytes]:
+    """The signer's key id and the sealed document; RepositoryCorruptError when unsigned or forged."""
+    head = len(_SIGNED) + _KEY_ID_SIZE + _SIGNATURE_SIZE
+    if not raw.startswith(_SIGNED) or len(raw) < head:
+        raise RepositoryCorruptError(f"recovery point {name} is not signed (forged or damaged)")
+    key_id = raw[len(_SIGNED):len(_SIGNED) + _KEY_ID_SIZE].hex()
+    signature, sealed = raw[len(_SIGNED) + _KEY_ID_SIZE:head], raw[head:]
+    public = signers.get(key_id)
+    if public is None:
+        raise RepositoryCorruptError(f"recovery point {name} is signed by key {key_id[:12]}, which the owner "
+                                     "did not endorse (forged, or its key was removed)")
+    try:
+        public.verify(signature, name.encode() + b"\x00" + sealed)
+    except InvalidSignature:
+        raise RepositoryCorruptError(f"recovery point {name} has a bad signature (forged or damaged)") from None
+    return key_id, sealed

@@ -29,12 +29,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bkctl.errors import RepositoryCorruptError
-from bkctl.repo.blobs import blob_associated_data
 from bkctl.repo.crashpoints import crash_point
 from bkctl.repo.index import Index, encode_index, new_index_name
 from bkctl.repo.lock import read_locks
 from bkctl.repo.marks import Mark, new_mark, write_mark
-from bkctl.repo.pack import PACK_TARGET_SIZE, IndexEntry, PackBuilder, read_pack_header
+from bkctl.repo.pack import PACK_TARGET_SIZE, IndexEntry, PackBuilder, pack_name_matches, read_pack_header
 from bkctl.repo.reachability import used_blobs
 from bkctl.repo.repository import Repository
 
@@ -79,6 +78,7 @@ def reclaim(repo: Repository, *, grace: timedelta = DEFAULT_GRACE, immediate: bo
     Which marks are ripe is decided *before* the points are read: a run that held one
     of a mark's locks has committed by then, so its point is among those read.
     """
+    repo.require("owner", "manager", doing="reclaim space")
     stats = ReclaimStats()
     with repo.lock("exclusive" if immediate else "maintenance") as lock:
         repo.refresh_index()
@@ -157,12 +157,13 @@ def _repack(repo: Repository, survey: _Survey, packs: dict[str, Items]) -> None:
     builder = PackBuilder()
     for pack, items in sorted(packs.items()):
         data = repo.store.get(pack)
+        if not pack_name_matches(pack, data):  # never copy damage (a manager cannot open data blobs)
+            raise RepositoryCorruptError(f"pack {pack}: its bytes no longer hash to its name (damaged)",
+                                         hint="run `bkctl verify`; reclaim leaves a damaged repository alone")
         for blob_id, entry in items:
             if blob_id not in survey.used:
                 continue
             sealed = data[entry.offset : entry.offset + entry.length]
-            repo.key.open(sealed, blob_associated_data(entry.kind, blob_id),
-                          what=f"blob {blob_id.hex()} in pack {pack}")  # never copy damage
             builder.add(blob_id, entry.kind, sealed, entry.raw_length)
             if builder.size >= PACK_TARGET_SIZE:
                 entries += _store_pack(repo, builder)

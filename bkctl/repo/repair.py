@@ -20,7 +20,6 @@ from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.crashpoints import crash_point
 from bkctl.repo.index import decode_index, encode_index, new_index_name
 from bkctl.repo.pack import IndexEntry, read_pack_header
-from bkctl.repo.points import decode_point
 from bkctl.repo.repository import Repository
 
 __all__ = ["IndexRepair", "PointsRepair", "remove_damaged_points", "repair_index", "repair_points"]
@@ -116,12 +115,12 @@ def remove_damaged_points(repo: Repository, ids: list[str]) -> list[str]:
 
 def _read_store_points(repo: Repository) -> None:
     """Decode every point document from the store (not the cache) to find the damaged ones."""
-    repo.load_objects("points/", lambda name, raw: decode_point(repo.key, name, raw), trust_cache=False)
+    repo.load_objects("points/", repo.decode_point, trust_cache=False)
 
 
 def _authentic(repo: Repository, name: str, raw: bytes) -> bool:
     try:
-        decode_point(repo.key, name, raw)
+        repo.decode_point(name, raw)
     except RepositoryCorruptError:
         return False
     return True

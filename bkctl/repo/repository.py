@@ -25,8 +25,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from bkctl.errors import (
     BkctlError,
+    KeyRoleError,
     NotFoundError,
     RepositoryCorruptError,
     RepositoryLockedError,
@@ -34,18 +37,19 @@ from bkctl.errors import (
 )
 from bkctl.repo import config as repo_config
 from bkctl.repo import keyring
-from bkctl.repo.blobs import BlobWriter, SaveResult, blob_associated_data
+from bkctl.repo.blobs import BlobWriter, SaveResult
 from bkctl.repo.cache import Cache
 from bkctl.repo.chunker import Chunker
 from bkctl.repo.crashpoints import crash_point
-from bkctl.repo.crypto import MasterKey, decompress
+from bkctl.repo.crypto import BlobCipher, MasterKey
 from bkctl.repo.index import Index, decode_index
-from bkctl.repo.keys import KdfParams, KeyInfo
+from bkctl.repo.keys import KdfParams, KeyInfo, master_from_payload, master_payload, new_key_info
 from bkctl.repo.lock import LockKind, RepositoryLock
 from bkctl.repo.marks import MarkSet, read_marks
 from bkctl.repo.pack import IndexEntry
 from bkctl.repo.pack_reader import read_pack_blobs
-from bkctl.repo.points import PointInfo, decode_point, encode_point
+from bkctl.repo.points import PointInfo, decode_point, encode_point, sign_point, signed_by
+from bkctl.repo.roles import ROLES, Role, RoleKeys, SessionCipher
 from bkctl.repo.tree import Node, decode_tree
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
@@ -72,12 +76,16 @@ class Repository:
     """An open repository. Use as a context manager or call :meth:`close`."""
 
     def __init__(self, store: BlobStore, config: dict[str, object], key_id: str,
-                 key: MasterKey, cache_dir: Path | None) -> None:
+                 key: MasterKey, cache_dir: Path | None, roles: RoleKeys | None = None) -> None:
         self.store = store
         self.id = str(config["id"])
         self.config = config
-        self.key = key
+        self.key = key  # seals metadata (index, points, marks, runs) and keys chunk ids
         self.key_id = key_id
+        self.roles = roles  # format 3: this key's role and its keys
+        self.role: Role = roles.role if roles else "owner"
+        self.cipher: BlobCipher = SessionCipher(roles, store.put, store.get) if roles else key
+        self._signers: dict[str, tuple[KeyInfo, Ed25519PublicKey]] | None = None
         self.cache = Cache(cache_dir, self.id)
         self.chunker = Chunker(key.chunker_seed)
         self.damaged: dict[str, str] = {}  # object name -> why it could not be read
@@ -111,9 +119,11 @@ class Repository:
                 store.delete(leftover)
             master = MasterKey.generate()
             config = repo_config.new_config()
-            key_id = keyring.add_key(store, master, passphrase, kdf)
+            info = new_key_info("owner")
+            owner = RoleKeys.new_owner(info.id, master)
+            key_id = keyring.add_role_key(store, owner, owner, info, passphrase, kdf)
             store.put("config", repo_config.encode(master, config))
-        return cls(store, config, key_id, master, cache_dir)
+        return cls(store, config, key_id, master, cache_dir, owner)
 
     @classmethod
     def open(cls, store: BlobStore, passphrase: Secret, *,
@@ -123,12 +133,25 @@ class Repository:
         except NotFoundError:
             raise RepositoryNotFoundError("no repository found (config object is missing)",
                                           hint="initialise the target first") from None
-        key_id, master = keyring.find_key(store, passphrase, str(config["id"]),
-                                          accept=lambda key: _opens_config(key, config))
+        key, payload = keyring.find_key(store, passphrase, str(config["id"]),
+                                        accept=lambda payload: _opens_config(payload, config))
+        master = master_from_payload(payload)
         if repo_config.authenticate(master, config):
-            store.put("config", repo_config.encode(master, config))  # format 1 -> 2
-            config["version"] = FORMAT_VERSION
-        return cls(store, config, key_id, master, cache_dir)
+            store.put("config", repo_config.encode(master, config, 2))  # format 1 -> 2
+            config["version"] = 2
+        roles = RoleKeys.from_payload(key.info.id, payload) if "role" in payload else None
+        return cls(store, config, key.info.id, master, cache_dir, roles)
+
+    @property
+    def format(self) -> int:
+        return int(str(self.config.get("version", 1)))
+
+    def require(self, *roles: Role, doing: str) -> None:
+        """KeyRoleError unless this key's role is one of ``roles`` (exit code 77)."""
+        if self.role not in roles:
+            needed = " or ".join(f"an {r}" if r == "owner" else f"a {r}" for r in roles)
+            raise KeyRoleError(f"a {self.role} key cannot {doing}; that needs {needed} key",
+                               hint="run this where a key of that role is configured")
 
     def close(self) -> None:
         if self._writer is not None:
@@ -155,6 +178,7 @@ class Repository:
         """
         with self.lock("shared") as lock:
             self._session = lock
+            self.cipher.new_session()
             try:
                 self.refresh_index()
                 yield lock
@@ -277,7 +301,7 @@ class Repository:
     def writer(self) -> BlobWriter:
         with self._lazy_lock:
             if self._writer is None:
-                self._writer = BlobWriter(self.store, self.key, self.index)
+                self._writer = BlobWriter(self.store, self.key, self.index, self.cipher)
             return self._writer
 
     def save_blob(self, kind: str, data: bytes | memoryview, compression: int | None) -> SaveResult:
@@ -302,11 +326,7 @@ class Repository:
             what = f"blob {blob_id.hex()} in pack {entry.pack}"
             try:
                 sealed = self.store.get_range(entry.pack, entry.offset, entry.length)
-                plain = decompress(self.key.open(sealed, blob_associated_data(kind, blob_id), what),
-                                   entry.raw_length)
-                if self.key.blob_id(plain) != blob_id:
-                    raise RepositoryCorruptError(f"{what} does not match its id")
-                return plain
+                return self.cipher.open_blob(kind, blob_id, sealed, entry.raw_length, what)
             except NotFoundError:
                 failure = RepositoryCorruptError(f"pack {entry.pack} is missing",
                                                  hint="run 'bkctl verify' to list affected points")
@@ -318,7 +338,7 @@ class Repository:
     def read_pack(self, pack: str, blobs: list[tuple[bytes, IndexEntry]]
                   ) -> Iterator[tuple[bytes, bytes | RepositoryCorruptError]]:
         """Many blobs of one pack in a few ranged reads; damage comes back per blob (see pack_reader)."""
-        return read_pack_blobs(self.store, self.key, pack, blobs)
+        return read_pack_blobs(self.store, self.cipher, pack, blobs)
 
     def check_stored(self, blob_ids: Iterable[bytes]) -> None:
         """RepositoryCorruptError unless every blob is indexed and its pack exists.
@@ -336,8 +356,32 @@ class Repository:
     # -- recovery points --------------------------------------------------------------
     def list_points(self) -> list[PointInfo]:
         """Every readable point, oldest first; damaged documents are named in ``damaged``."""
-        points = self.load_objects("points/", lambda name, raw: decode_point(self.key, name, raw))
+        points = self.load_objects("points/", self.decode_point)
         return sorted(points.values(), key=lambda point: (point.time, point.id))
+
+    def decode_point(self, name: str, raw: bytes) -> PointInfo:
+        """A point document; in format 3 only if signed by an endorsed key of its host (or an owner's)."""
+        if self.roles is None:
+            return decode_point(self.key, name, raw)
+        signers = self.signers()
+        if raw[18:34].hex() not in signers and raw.startswith(b"bkctl-signed-point"):
+            signers = self.signers(refresh=True)
+        key_id, sealed = signed_by(name, raw, {k: public for k, (_, public) in signers.items()})
+        point = decode_point(self.key, name, sealed)
+        signer = signers[key_id][0]
+        if signer.role != "owner" and signer.host != point.host:
+            raise RepositoryCorruptError(f"recovery point {name} claims host {point.host!r} but is signed by "
+                                         f"the key of host {signer.host!r} (forged)")
+        return point
+
+    def signers(self, *, refresh: bool = False) -> dict[str, tuple[KeyInfo, Ed25519PublicKey]]:
+        """Keys the owner endorsed, by id (format 3)."""
+        if self._signers is None or refresh:
+            assert self.roles is not None
+            endorsed = keyring.endorsed_keys(self.store, self.roles.owner_verify)
+            self._signers = {key_id: (info, Ed25519PublicKey.from_public_bytes(public))
+                             for key_id, (info, public) in endorsed.items()}
+        return self._signers
 
     def damaged_points(self) -> list[str]:
         """Ids of point documents the last listing could not read."""
@@ -369,6 +413,8 @@ class Repository:
             self._check_references(references)
         crash_point("before-point-commit")
         raw = encode_point(self.key, point)
+        if self.roles is not None:
+            raw = sign_point(raw, f"points/{point.id}", self.key_id, self.roles.signing)
         self.store.put(f"points/{point.id}", raw)
         crash_point("after-point-commit")
         self.cache.put(f"points/{point.id}", raw)
@@ -387,6 +433,7 @@ class Repository:
 
     def delete_points(self, ids: list[str]) -> None:
         """Delete point documents (prune); their data goes in a later reclaim."""
+        self.require("owner", "manager", doing="delete recovery points")
         with self.lock("maintenance"):
             for point_id in ids:
                 point = self.get_point(point_id)
@@ -396,26 +443,46 @@ class Repository:
                 self.cache.delete(f"trees/{point.id}")
 
     # -- keys -------------------------------------------------------------------------
-    def add_key(self, new: Secret, kdf: KdfParams | None = None) -> str:
-        return keyring.add_key(self.store, self.key, new, kdf)
+    def add_key(self, new: Secret, kdf: KdfParams | None = None, *, role: Role = "owner",
+                host: str | None = None) -> str:
+        """A key for ``new``: in format 3 of ``role`` (a writer's for ``host``), endorsed by this owner key."""
+        self.require("owner", doing="add keys")
+        if role not in ROLES:
+            raise BkctlError(f"unknown key role {role!r} (owner, manager or writer)")
+        if self.roles is None:
+            if role != "owner":
+                raise KeyRoleError(f"this repository (format {self.format}) predates key roles; "
+                                   "every key of it is an owner key", hint="back up into a new repository "
+                                   "to use writer and manager keys")
+            return keyring.add_key(self.store, master_payload(self.key), new, kdf)
+        info = new_key_info(role, host)
+        keys = self.roles.derive(role, info.id, info.host)
+        return keyring.add_role_key(self.store, self.roles, keys, info, new, kdf)
 
     def list_keys(self) -> list[KeyInfo]:
         return keyring.list_keys(self.store)
 
     def remove_key(self, key_id: str) -> None:
+        self.require("owner", doing="remove keys")
         keyring.remove_key(self.store, key_id, self.key_id)
 
     def change_passphrase(self, new: Secret, kdf: KdfParams | None = None) -> None:
-        """Add a key for ``new`` first, then drop the old one: never zero keys."""
+        """Re-wrap this key's secrets under ``new`` (a new key object first, then the old one goes).
+
+        The secrets stay the same: this does not revoke a leaked key (rotation would).
+        """
+        if self.roles is not None:  # same id, so the owner's endorsement and its signatures stay valid
+            keyring.rewrap_key(self.store, self.key_id, self.roles.to_payload(), new, kdf)
+            return
         old = self.key_id
-        self.key_id = keyring.add_key(self.store, self.key, new, kdf)
+        self.key_id = keyring.add_key(self.store, master_payload(self.key), new, kdf)
         self.store.delete(f"keys/{old}")
 
 
-def _opens_config(key: MasterKey, config: dict[str, object]) -> bool:
-    """Whether ``key`` is this repository's master key (its config authenticates with it)."""
+def _opens_config(payload: dict[str, object], config: dict[str, object]) -> bool:
+    """Whether ``payload`` holds this repository's metadata key (its config authenticates with it)."""
     try:
-        repo_config.authenticate(key, config)
+        repo_config.authenticate(master_from_payload(payload), config)
     except RepositoryCorruptError:
         return False
     return True

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bkctl.errors import NotFoundError, PassphraseError, RepositoryCorruptError
 from bkctl.repo.crypto import MasterKey
-from bkctl.repo.keys import KdfParams, KeyObject, create_key_object, unwrap
+from bkctl.repo.keys import KdfParams, KeyObject, create_key_object, master_from_payload, master_payload, unwrap_payload
 from bkctl.secrets import Secret
 from bkctl.tape.durable import replace_file
 
@@ -26,7 +26,7 @@ def create_library_key(path: Path, passphrase: Secret, kdf: KdfParams | None = N
     if library_key_objects(path):
         raise RepositoryCorruptError(f"tape library {path} already has keys")
     master = MasterKey.generate()
-    key = create_key_object(master, passphrase, kdf or KdfParams.default())
+    key = create_key_object(master_payload(master), passphrase, kdf or KdfParams.default())
     replace_file(path / "keys" / key.info.id, key.to_bytes())
     return master
 
@@ -70,8 +70,8 @@ def _key_objects(documents: list[dict[str, object]]) -> list[KeyObject]:
 
 def _first_match(keys: list[KeyObject], passphrase: Secret, what: str) -> MasterKey:
     for key in keys:
-        master = unwrap(key, passphrase)
-        if master is not None:
-            return master
+        payload = unwrap_payload(key, passphrase)
+        if payload is not None:
+            return master_from_payload(payload)
     raise PassphraseError(f"wrong passphrase for tape library {what}",
                           hint="check the passphrase environment variable or file of this target")

@@ -106,5 +106,5 @@ def sealed_chunk(source: Repository, key: MasterKey, chunk_id: str, tape_id: byt
     raw_id = bytes.fromhex(chunk_id)
     entry = source.index.get(raw_id)
     stored = source.store.get_range(entry.pack, entry.offset, entry.length)
-    payload = source.key.open(stored, blob_associated_data("d", raw_id), what=f"blob {chunk_id}")
+    payload = source.cipher.open_payload("d", raw_id, stored, f"blob {chunk_id}")
     return key.seal(payload, blob_associated_data("d", tape_id)), entry.raw_length

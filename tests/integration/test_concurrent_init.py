@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bkctl.repo import KdfParams, Repository
 from bkctl.repo.crypto import MasterKey
-from bkctl.repo.keys import create_key_object
+from bkctl.repo.keys import create_key_object, master_payload
 from bkctl.secrets import Secret
 from bkctl.store import LocalStore
 
@@ -46,7 +46,7 @@ def test_concurrent_inits_make_one_repository(tmp_path: Path):
 
 def test_a_crashed_inits_key_is_replaced_and_a_stray_key_never_opens_the_repository(tmp_path: Path):
     store = LocalStore(tmp_path / "repo")
-    stray = create_key_object(MasterKey.generate(), Secret("pw"), KdfParams.fast())
+    stray = create_key_object(master_payload(MasterKey.generate()), Secret("pw"), KdfParams.fast())
     store.put(f"keys/{stray.info.id}", stray.to_bytes())  # a kill between key and config
     repo = Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "c")
     assert [name.removeprefix("keys/") for name in store.list("keys/")] == [repo.key_id]
