@@ -53,14 +53,15 @@ def hold_locked_prunes(action: Action, locks: Mapping[str, datetime],
     kept = tuple(p for p in action.points if not _locked(locks.get(p.id), now))
     named = ", ".join(f"{p.id[:8]} kept by lock until {_day(locks[p.id])}" for p in held[:SHOWN_POINTS])
     more = f" and {len(held) - SHOWN_POINTS} more" if len(held) > SHOWN_POINTS else ""
+    one = len(held) == 1
     warning = PlanWarning(
         kind=WarningKind.KEPT_BY_LOCK, target=action.target, workload=action.workload,
-        message=(f"{len(held)} recovery point{'s' if len(held) != 1 else ''} of workload '{action.workload}' "
-                 f"in target '{action.target}' that retention no longer keeps {'are' if len(held) != 1 else 'is'} "
-                 f"not pruned: {named}{more}; apply prunes them once their object lock has ended"))
+        message=(f"{len(held)} recovery point{'' if one else 's'} of workload '{action.workload}' in target "
+                 f"'{action.target}' that retention no longer keeps {'is' if one else 'are'} not pruned: "
+                 f"{named}{more}; apply prunes {'it' if one else 'them'} once the lock has ended"))
     if not kept:
         return None, warning
-    detail = f"{action.detail} ({len(held)} more kept by object lock)"
+    detail = f"{action.detail}; {len(held)} of them kept by object lock, {len(kept)} deleted"
     return action.model_copy(update={"points": kept, "detail": detail}), warning
 
 
@@ -151,6 +152,8 @@ def _bucket_end(rule: str, count: int, zone: tzinfo, interval: timedelta, times:
     newer = len({period_key(rule, moment) for moment in local[:index]})
     if newer >= count:
         return None
+    if period_key(rule, following.astimezone(zone)) == mine:
+        return following  # the next backup falls in this period and takes its place under this rule
     remaining = count - newer  # new periods that must receive a point before this one goes
     if interval >= _SHORTEST_PERIOD[rule]:
         return following + interval * (remaining - 1)

@@ -6,9 +6,9 @@ copy). Media classes, off-site locations and immutability come from each target'
 placement (bkctl/model/protection.py); a point the driver reports as offline (an exported
 cartridge) or immutable (WORM, object lock) makes its copy count as immutable or offline
 whatever the declaration. A vault with ``immutable`` counts through its points' object locks
-(while one has not ended), never through the declaration alone. The ``0`` asks that every copy was verified clean recently: no
-damaged point, the last verify in the run records not failed, and a verify within twice
-the policy's verify interval (30 days when it sets none).
+(while one has not ended), never through the declaration alone. The ``0`` asks that every
+copy was verified clean recently: no damaged point, the last verify in the run records
+not failed, and a verify within twice the policy's verify interval (30 days when it sets none).
 """
 
 from __future__ import annotations

@@ -184,7 +184,7 @@ def create_locked_bucket(driver: Any, container: str, location: str | None) -> i
     return int(response.status)
 
 
-class UnexpectedStatus(Exception):  # noqa: N818 - carries the status for objstore's translation
+class UnexpectedStatus(Exception):
     """A status libcloud let through (400, 409) where the request needed success."""
 
     def __init__(self, status: int, name: str, body: str) -> None:
