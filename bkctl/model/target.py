@@ -167,15 +167,16 @@ class VaultTarget(_TargetBase):
 
     @model_validator(mode="after")
     def _local_needs_path(self) -> Self:
+        problems = []
         if self.provider == "local" and not self.path:
-            raise ValueError("a vault with provider 'local' needs 'path' (the folder to store into)")
+            problems.append("a vault with provider 'local' needs 'path' (the folder to store into)")
         if self.immutable is not None and self.provider not in OBJECT_LOCK_PROVIDERS:
-            raise ValueError(_cannot_lock(self.provider))
+            problems.append(_cannot_lock(self.provider))
         if self.provider != "local" and not (self.key_env and self.secret_env):
-            raise ValueError(
-                f"a vault with provider {self.provider!r} needs 'key_env' and 'secret_env' "
-                "(names of environment variables holding the credentials)"
-            )
+            problems.append(f"a vault with provider {self.provider!r} needs 'key_env' and 'secret_env' "
+                            "(names of environment variables holding the credentials)")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 
