@@ -1,6 +1,6 @@
 """Carrying a plan out: each action through its target driver, in the plan's safe order.
 
-The planner already orders actions (init, backups, copies, prunes, reclaim, verify). Here
+The planner already orders actions (init, backups, copies, prunes, extend-lock, reclaim, verify). Here
 we add what only apply knows: a target whose init failed gets no backups; prunes on a
 target are skipped when one of its backups failed in this run (never thin history while
 the fresh point is missing); independent failures do not stop the rest.
@@ -21,7 +21,7 @@ from bkctl.model.plan import Action, ActionKind, Plan, WarningKind, combined_exi
 from bkctl.model.runs import DrillResult, RunRecord, RunStep
 from bkctl.sources.environment import child_environment
 from bkctl.sources.hooks import hooks_around
-from bkctl.targets.base import RunLog, Target
+from bkctl.targets.base import LockHolder, RunLog, Target
 from bkctl.targets.drill import run_drill
 from bkctl.targets.media import MediaLibrary
 from bkctl.workspace import Workspace
@@ -251,6 +251,15 @@ def _prune(workspace: Workspace, action: Action, progress: Progress | None, made
     return f"{len(action.points)} recovery point{'s' if len(action.points) != 1 else ''} deleted"
 
 
+def _extend_lock(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
+    """Lengthen the object lock of the listed points (and of what they need) to each one's ``lock_until``."""
+    driver = workspace.driver(action.target)
+    if not isinstance(driver, LockHolder):
+        raise UsageError(f"target '{action.target}' does not lock its recovery points")
+    until = {p.id: p.lock_until for p in action.points if p.lock_until is not None}
+    return driver.extend_locks(until).describe()
+
+
 def _reclaim(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
     return workspace.driver(action.target).reclaim().describe()
 
@@ -325,6 +334,7 @@ HANDLERS: dict[ActionKind, Handler] = {
     ActionKind.BACKUP: _backup,
     ActionKind.COPY: _copy,
     ActionKind.PRUNE: _prune,
+    ActionKind.EXTEND_LOCK: _extend_lock,
     ActionKind.RECLAIM: _reclaim,
     ActionKind.VERIFY: _verify,
     ActionKind.DRILL: _drill,

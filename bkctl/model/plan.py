@@ -42,6 +42,7 @@ class ActionKind(StrEnum):
     BACKUP = "backup"
     COPY = "copy"
     PRUNE = "prune"
+    EXTEND_LOCK = "extend-lock"
     RECLAIM = "reclaim"
     VERIFY = "verify"
     DRILL = "drill"
@@ -68,6 +69,7 @@ class Reason(StrEnum):
     CARTRIDGE_NEEDED = "cartridge-needed"  # a write needs a cartridge and no scratch one is left
     OFFSITE_ROTATION = "offsite-rotation"  # a pool sends its closed media sets to a vault
     OFFSITE_EXPIRED = "offsite-expired"  # every point on an off-site cartridge expired: back to recycle
+    LOCK_ENDS_FIRST = "lock-ends-first"  # retention keeps a point past the end of its object lock
 
 
 class WarningKind(StrEnum):
@@ -91,6 +93,7 @@ class WarningKind(StrEnum):
     DIRTY_CARTRIDGE = "dirty-cartridge"
     CATALOG_OUT_OF_SYNC = "catalog-out-of-sync"
     MEDIA_REFRESH_DUE = "media-refresh-due"
+    KEPT_BY_LOCK = "kept-by-lock"  # retention would prune points whose object lock has not ended
 
 
 class ErrorKind(StrEnum):
@@ -104,11 +107,20 @@ class _Frozen(BaseModel):
 
 
 class PrunedPoint(_Frozen):
-    """A recovery point a prune deletes, with the rules that did not keep it."""
+    """A recovery point a prune deletes, with the rules that did not keep it.
+
+    An ``extend-lock`` lists its points here too: ``lock_until`` is the retain-until date
+    apply sets (on the point and everything it needs); ``lock_ends`` the date its lock
+    ends now (unset: no lock) and ``retained_until`` when retention is expected to let
+    the point go, for people. The three are left out of the JSON when unset.
+    """
 
     id: str
     time: datetime
     rules_not_keeping: tuple[str, ...] = ()
+    retained_until: datetime | None = Field(default=None, exclude_if=lambda value: value is None)
+    lock_ends: datetime | None = Field(default=None, exclude_if=lambda value: value is None)
+    lock_until: datetime | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class Action(_Frozen):
@@ -155,6 +167,7 @@ _CAUSES = {
     "credentials-missing": "missing credentials",
     "credentials-rejected": "credentials rejected",
     "container-missing": "container missing",
+    "object-lock-unavailable": "object lock not enabled",
     "vault-provider-unknown": "unknown provider",
     "repository-corrupt": "corrupt repository",
     "repository-locked": "repository locked",
@@ -242,9 +255,9 @@ class Plan(_Frozen):
         return [e for e in self.errors if e.kind == ErrorKind.TARGET_UNREACHABLE]
 
     def count(self, kind: ActionKind) -> int:
-        """Number of actions of a kind; for prunes, the number of points deleted."""
+        """Number of actions of a kind; for prunes and extend-locks, the number of points."""
         chosen = [a for a in self.actions if a.kind == kind]
-        if kind == ActionKind.PRUNE:
+        if kind in (ActionKind.PRUNE, ActionKind.EXTEND_LOCK):
             return sum(len(a.points) for a in chosen)
         if kind in _CARTRIDGE_KINDS:
             return sum(len(a.cartridges) or 1 for a in chosen)
@@ -272,6 +285,7 @@ class Plan(_Frozen):
             ActionKind.BACKUP: ("backup", "backups"),
             ActionKind.COPY: ("copy", "copies"),
             ActionKind.PRUNE: ("prune", "prunes"),
+            ActionKind.EXTEND_LOCK: ("lock to extend", "locks to extend"),
             ActionKind.RECLAIM: ("reclaim", "reclaims"),
             ActionKind.VERIFY: ("verify", "verifies"),
             ActionKind.DRILL: ("drill", "drills"),
@@ -280,7 +294,7 @@ class Plan(_Frozen):
             ActionKind.RECYCLE_CARTRIDGE: ("cartridge to recycle", "cartridges to recycle"),
             ActionKind.EXPORT_CARTRIDGE: ("cartridge to export", "cartridges to export"),
         }
-        order = [ActionKind.BACKUP, ActionKind.COPY, ActionKind.PRUNE, ActionKind.INIT_TARGET,
+        order = [ActionKind.BACKUP, ActionKind.COPY, ActionKind.PRUNE, ActionKind.EXTEND_LOCK, ActionKind.INIT_TARGET,
                  ActionKind.RECLAIM, ActionKind.VERIFY, ActionKind.DRILL, *_CARTRIDGE_KINDS]
         parts = [
             _plural(self.count(kind), *words[kind]) for kind in order if self.count(kind)

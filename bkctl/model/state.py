@@ -85,6 +85,10 @@ class TargetState(_Frozen):
     # lock), as the driver observes them; the 3-2-1-1-0 rule reads these, whatever the media.
     offline_points: tuple[str, ...] = ()
     immutable_points: tuple[str, ...] = ()
+    # Vaults with ``immutable``: when each point document's S3 Object Lock retention ends (point id ->
+    # retain-until, UTC); a point missing here has no lock. The planner keeps locked points from prunes
+    # and extends the locks of points that retention keeps longer (bkctl/planner/locks.py).
+    object_locks: dict[str, datetime] = Field(default_factory=dict, exclude_if=lambda value: not value)
     # A tape library's cartridges, media sets and point placements (None for other kinds).
     tape: TapeState | None = Field(default=None, exclude_if=lambda value: value is None)
 
@@ -92,6 +96,11 @@ class TargetState(_Frozen):
     @classmethod
     def _verified_utc(cls, value: datetime | None) -> datetime | None:
         return None if value is None else _aware_utc(value)
+
+    @field_validator("object_locks")
+    @classmethod
+    def _locks_utc(cls, value: dict[str, datetime]) -> dict[str, datetime]:
+        return {point: _aware_utc(until) for point, until in value.items()}
 
     def token(self) -> str:
         """What a saved plan records of this target to detect that it moved on.
@@ -105,6 +114,9 @@ class TargetState(_Frozen):
             return "uninitialised"
         if self.tape is not None:  # cartridges moved (exported, recycled) also make a plan stale
             return hashlib.sha256(f"{self.fingerprint}\n{self.tape.digest()}".encode()).hexdigest()
+        if self.object_locks:  # an extended lock changes which prunes and extend-locks a plan holds
+            locks = "".join(f"{point}\t{until.isoformat()}\n" for point, until in sorted(self.object_locks.items()))
+            return hashlib.sha256(f"{self.fingerprint}\n{locks}".encode()).hexdigest()
         return self.fingerprint
 
     def points_of(self, workload: str, host: str) -> tuple[PointRecord, ...]:

@@ -12,7 +12,8 @@ from bkctl.model.pricing import PRICING_PRESETS, Pricing, PricingPreset
 from bkctl.model.protection import HOME_LOCATION, MediaClass, Placement
 from bkctl.model.tape import MEDIA_TYPES, MediaName, MediaType, TapePool, TapeTiming, TapeVault
 
-__all__ = ["Encryption", "DiskTarget", "VaultTarget", "TapeTarget", "Target", "TARGET_TYPES"]
+__all__ = ["Encryption", "DiskTarget", "Immutability", "VaultTarget", "TapeTarget", "Target", "TARGET_TYPES",
+           "OBJECT_LOCK_PROVIDERS"]
 
 
 class Encryption(Strict):
@@ -92,6 +93,40 @@ class DiskTarget(_TargetBase):
     )
 
 
+OBJECT_LOCK_PROVIDERS = frozenset({
+    "s3", "s3_us_east_2", "s3_us_west", "s3_us_west_oregon", "s3_us_gov_west", "s3_cn_north", "s3_cn_northwest",
+    "s3_eu_west", "s3_eu_west_2", "s3_eu_central", "s3_eu_north_1", "s3_ap_south", "s3_ap_southeast",
+    "s3_ap_southeast2", "s3_ap_northeast", "s3_ap_northeast_1", "s3_ap_northeast_2", "s3_sa_east", "s3_ca_central",
+    "s3_rgw", "s3_rgw_outscale", "minio", "scaleway", "ovh",
+})
+"""libcloud providers that speak the S3 API, where bkctl sets S3 Object Lock retention itself.
+
+Whether a bucket really enforces it is checked on the bucket (GetObjectLockConfiguration)
+when the target is observed and initialised. Every other provider is refused: Azure
+immutability policies are set on a container by its administrator (and Azurite implements
+none), Google's S3-compatible API has no object lock, and 'local' is a plain folder.
+"""
+
+
+class Immutability(Strict):
+    """S3 Object Lock on a vault's recovery points and the data they need (docs/vault.md)."""
+
+    days: int = described(
+        "Days every recovery point, and the data, keys and config it needs, is locked against deletion and "
+        "overwrite after it is written; points that retention keeps longer get their lock extended "
+        "(extend-lock).",
+        30,
+        ge=1,
+        le=36500,
+    )
+    mode: Literal["compliance", "governance"] = described(
+        "S3 Object Lock mode: 'compliance' (no one, not even the account root, can shorten or remove the "
+        "lock) or 'governance' (principals allowed to bypass governance retention can).",
+        "compliance",
+        default="compliance",
+    )
+
+
 class VaultTarget(_TargetBase):
     """A repository in object storage through apache-libcloud."""
 
@@ -117,6 +152,12 @@ class VaultTarget(_TargetBase):
     port: int | None = described("Endpoint port.", 10000, default=None, ge=1, le=65535)
     secure: bool = described("Use TLS to talk to the endpoint.", True, default=True)
     region: str | None = described("Provider region, where the provider needs one.", "us-east-1", default=None)
+    immutable: Immutability | None = described(
+        "Lock recovery points with S3 Object Lock for this many days (S3-compatible providers only; the "
+        "bucket must have object lock enabled, which `bkctl apply` does when it creates the bucket).",
+        {"days": 30, "mode": "compliance"},
+        default=None,
+    )
 
     def media_class(self) -> MediaClass:
         return self.placement.media or ("disk" if self.provider == "local" else "object")
@@ -126,14 +167,30 @@ class VaultTarget(_TargetBase):
 
     @model_validator(mode="after")
     def _local_needs_path(self) -> Self:
+        problems = []
         if self.provider == "local" and not self.path:
-            raise ValueError("a vault with provider 'local' needs 'path' (the folder to store into)")
+            problems.append("a vault with provider 'local' needs 'path' (the folder to store into)")
+        if self.immutable is not None and self.provider not in OBJECT_LOCK_PROVIDERS:
+            problems.append(_cannot_lock(self.provider))
         if self.provider != "local" and not (self.key_env and self.secret_env):
-            raise ValueError(
-                f"a vault with provider {self.provider!r} needs 'key_env' and 'secret_env' "
-                "(names of environment variables holding the credentials)"
-            )
+            problems.append(f"a vault with provider {self.provider!r} needs 'key_env' and 'secret_env' "
+                            "(names of environment variables holding the credentials)")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+
+def _cannot_lock(provider: str) -> str:
+    """Why ``immutable`` cannot be honoured on ``provider``, in words an operator can act on."""
+    why = {
+        "local": "a 'local' vault is a plain folder that anyone with write access can change",
+        "azure_blobs": "Azure immutability policies are set on the container by its administrator, not by "
+                       "bkctl, and the Azurite emulator implements none",
+        "google_storage": "Google Cloud Storage's S3-compatible API has no object lock",
+    }.get(provider, f"provider {provider!r} does not speak S3 Object Lock")
+    return (f"'immutable' cannot be enforced on provider {provider!r}: {why}; use an S3-compatible provider "
+            "(s3, minio, ...) with a bucket that has object lock enabled, or remove 'immutable' (declare "
+            "'placement: {immutable: true}' only if the storage enforces immutability by itself)")
 
 
 class TapeTarget(_TargetBase):

@@ -2,7 +2,7 @@
 
 No clock, environment or I/O here: ``now`` is an argument, so a plan can be reproduced
 (``bkctl plan --now``) and tested. Output order is fixed: init-target, backups (by
-workload, then target), copies, prunes, reclaims, verifies, drills; warnings follow targets
+workload, then target), copies, prunes, extend-locks, reclaims, verifies, drills; warnings follow targets
 in name order, then drill, protection (3-2-1-1-0) and early-deletion warnings by workload.
 Cost estimates come with the plan when the manifest prices a target.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterator, Set
+from collections.abc import Iterator, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,16 +19,18 @@ from datetime import datetime
 from bkctl.model.definition import definition_digest
 from bkctl.model.manifest import Manifest
 from bkctl.model.plan import Action, ActionKind, ErrorKind, Plan, PlanError, PlanWarning, Reason, WarningKind
+from bkctl.model.policy import Retention
 from bkctl.model.state import ActualState, PointRecord, TargetState
-from bkctl.model.target import TapeTarget
+from bkctl.model.target import TapeTarget, VaultTarget
 from bkctl.model.units import format_size
 from bkctl.planner.backups import plan_backup, rpo_warning
 from bkctl.planner.copies import ReplicaJob, plan_replica, unreachable_replica_warning
 from bkctl.planner.cost import estimate_costs
 from bkctl.planner.drills import plan_drills
+from bkctl.planner.locks import LockJob, hold_locked_prunes, plan_extend_lock
 from bkctl.planner.protection import protection_warnings
 from bkctl.planner.prunes import mass_prune_warnings, plan_orphans, plan_prune
-from bkctl.planner.schedule import zone_of
+from bkctl.planner.schedule import interval_of, zone_of
 from bkctl.planner.tape import describe_library, plan_tape_copies, plan_tape_media, tape_prunes
 from bkctl.planner.verify import plan_verify
 
@@ -197,6 +199,7 @@ def _plan_target(scope: _Scope, name: str, observed: TargetState | None, draft: 
     before = len(draft.actions)
     _plan_workloads(scope, name, observed, draft)
     _plan_orphans(scope, name, observed, draft)
+    _hold_locked(scope, observed, draft, before)
     reclaim = _reclaim_action(scope, name, observed, pruned=any(
         a.kind == ActionKind.PRUNE for a in draft.actions[before:]) and not _is_tape(scope, name))
     if reclaim is not None:
@@ -206,6 +209,34 @@ def _plan_target(scope: _Scope, name: str, observed: TargetState | None, draft: 
         verify = plan_verify(name, policies, observed.last_verified, scope.now)
         if verify is not None:
             draft.actions.append(verify)
+
+
+def _hold_locked(scope: _Scope, observed: TargetState, draft: _Draft, start: int) -> None:
+    """Take the points whose object lock holds out of the prunes planned from ``start`` on."""
+    if not observed.object_locks:
+        return
+    kept: list[Action] = []
+    for action in draft.actions[start:]:
+        if action.kind != ActionKind.PRUNE or action.target != observed.name:
+            kept.append(action)
+            continue
+        remaining, warning = hold_locked_prunes(action, observed.object_locks, scope.now)
+        kept.extend([remaining] if remaining is not None else [])
+        draft.warnings.extend([warning] if warning is not None else [])
+    draft.actions[start:] = kept
+
+
+def _extend_lock(scope: _Scope, target: str, workload: str, retention: Retention,
+                 points: Sequence[PointRecord]) -> Action | None:
+    """``extend-lock`` for the points of a workload in a vault with ``immutable`` (None elsewhere)."""
+    spec = scope.manifest.targets[target]
+    observed = scope.state.targets[target]
+    if not isinstance(spec, VaultTarget) or spec.immutable is None or not observed.initialized:
+        return None
+    schedule = scope.manifest.policy_for(workload).schedule
+    return plan_extend_lock(LockJob(workload=workload, target=target, retention=retention, zone=zone_of(schedule),
+                                    interval=interval_of(schedule, scope.now), points=points,
+                                    locks=observed.object_locks, now=scope.now))
 
 
 def _is_tape(scope: _Scope, name: str) -> bool:
@@ -260,7 +291,8 @@ def _plan_workloads(scope: _Scope, name: str, observed: TargetState, draft: _Dra
             prunes = [*tape_prunes(name, spec, workload, policy.retention, points, observed,
                                  zone_of(policy.schedule), scope.now)]
         else:
-            prunes = [plan_prune(workload, name, policy.retention, points, zone_of(policy.schedule))]
+            prunes = [plan_prune(workload, name, policy.retention, points, zone_of(policy.schedule)),
+                      _extend_lock(scope, name, workload, policy.retention, points)]
         for item in (plan_backup(workload, name, policy.schedule, points, scope.now, forced, definition), *prunes):
             if item is not None:
                 draft.actions.append(item)
@@ -307,7 +339,12 @@ def _plan_copies(scope: _Scope, name: str, chosen: Set[str], draft: _Draft) -> N
             continue
         job = _replica_job(scope, workload, name, replica, draft)
         draft.history.setdefault((replica, workload), len(job.replica_points))
+        start = len(draft.actions)
         draft.actions.extend(plan_replica(job))
+        _hold_locked(scope, mirror, draft, start)
+        if job.prune_replica:
+            extend = _extend_lock(scope, replica, workload, job.retention, job.replica_points)
+            draft.actions.extend([extend] if extend is not None else [])
 
 
 def _plan_tape_media(scope: _Scope, name: str, draft: _Draft) -> None:

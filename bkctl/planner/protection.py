@@ -5,9 +5,10 @@ workload when it holds a good recovery point of it (the workload's own data is t
 copy). Media classes, off-site locations and immutability come from each target's
 placement (bkctl/model/protection.py); a point the driver reports as offline (an exported
 cartridge) or immutable (WORM, object lock) makes its copy count as immutable or offline
-whatever the declaration. The ``0`` asks that every copy was verified clean recently: no
-damaged point, the last verify in the run records not failed, and a verify within twice
-the policy's verify interval (30 days when it sets none).
+whatever the declaration. A vault with ``immutable`` counts through its points' object locks
+(while one has not ended), never through the declaration alone. The ``0`` asks that every
+copy was verified clean recently: no damaged point, the last verify in the run records
+not failed, and a verify within twice the policy's verify interval (30 days when it sets none).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def evaluate_protection(manifest: Manifest, state: ActualState, workload: str, o
     letters = [_copies(copies, numbers.copies), _media(manifest, copies, numbers.media),
                _offsite(manifest, copies, numbers.offsite)]
     if numbers.immutable is not None:
-        letters.append(_immutable(manifest, copies, workload, owner, numbers.immutable))
+        letters.append(_immutable(manifest, copies, workload, owner, numbers.immutable, now))
     if numbers.verify_errors:
         letters.append(_verified(manifest, copies, workload, now))
     return ProtectionVerdict(workload=workload, rule=rule, letters=tuple(letters))
@@ -93,13 +94,20 @@ def _offsite(manifest: Manifest, copies: Sequence[TargetState], required: int) -
                    else f"no copy outside site '{HOME_LOCATION}'")
 
 
+def _still_immutable(target: TargetState, now: datetime) -> set[str]:
+    """The points reported immutable, less those whose object lock has ended by ``now``
+    (a plan made ``--now`` in the future sees the locks that will have lapsed by then)."""
+    locks = target.object_locks
+    return {p for p in target.immutable_points if p not in locks or locks[p] > now}
+
+
 def _immutable(manifest: Manifest, copies: Sequence[TargetState], workload: str, owner: str,
-               required: int) -> ProtectionLetter:
+               required: int, now: datetime) -> ProtectionLetter:
     found = []
     for target in copies:
         declared = target.name in manifest.targets and manifest.targets[target.name].placement.immutable
         mine = {p.id for p in target.points_of(workload, owner) if not p.partial}
-        observed = mine & (set(target.offline_points) | set(target.immutable_points))
+        observed = mine & (set(target.offline_points) | _still_immutable(target, now))
         if declared or observed:
             found.append(target.name)
     return _letter("immutable", required, len(found), f"has {len(found)}: {', '.join(found)}" if found

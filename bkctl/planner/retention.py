@@ -20,7 +20,7 @@ from datetime import UTC, datetime, tzinfo
 
 from bkctl.model.policy import Retention
 
-__all__ = ["Verdict", "BUCKET_RULES", "apply_retention", "rule_names"]
+__all__ = ["Verdict", "BUCKET_RULES", "apply_retention", "rule_names", "period_key"]
 
 PeriodOf = Callable[[datetime], str]
 
@@ -75,6 +75,12 @@ _PERIOD_KEYS: dict[str, Callable[[datetime], int]] = {
     "monthly": lambda t: t.year * 12 + t.month,
     "yearly": lambda t: t.year,
 }
+
+
+def period_key(rule: str, moment: datetime) -> int:
+    """The number of the ``rule`` period (hourly ... yearly) holding local ``moment``; consecutive
+    periods have consecutive numbers."""
+    return _PERIOD_KEYS[rule](moment)
 
 
 def _bucket_reasons(

@@ -8,15 +8,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bkctl.model.plan import Action, ActionKind, Plan
+from bkctl.model.plan import Action, ActionKind, Plan, PrunedPoint
 from bkctl.model.pricing import TargetCost
 from bkctl.model.units import format_size
 from bkctl.render.symbols import SYMBOLS
 
-__all__ = ["render_text"]
+__all__ = ["render_text", "lock_fate"]
 
 _STYLES = {"+": "green", "-": "red", "~": "cyan", "*": "bold green", "!": "yellow", "R": "magenta", "D": "blue",
-           "L": "green", "<": "cyan", "%": "magenta", ">": "cyan"}
+           "L": "green", "<": "cyan", "%": "magenta", ">": "cyan",
+           "^": "blue"}
 
 
 def _time(moment: datetime) -> str:
@@ -56,7 +57,8 @@ def _add_action(table: Table, action: Action, shown: int) -> None:
     )
     for point in action.points[:shown]:
         fate = {ActionKind.COPY: "copied", ActionKind.DRILL: "restored and checked",
-                ActionKind.RECYCLE_CARTRIDGE: "expired, erased with the cartridge"}.get(
+                ActionKind.RECYCLE_CARTRIDGE: "expired, erased with the cartridge",
+                ActionKind.EXTEND_LOCK: lock_fate(point)}.get(
             action.kind, f"not kept by: {', '.join(point.rules_not_keeping)}")
         table.add_row(
             "", "", "", "", Text(f"  {point.id[:12]}", style="dim"),
@@ -66,6 +68,18 @@ def _add_action(table: Table, action: Action, shown: int) -> None:
         more = len(action.points) - shown
         table.add_row("", "", "", "", Text("  …", style="dim"),
                       Text(f"and {more} more points (--json lists every one)", style="dim"))
+
+
+def lock_fate(point: PrunedPoint) -> str:
+    """``kept until about 2027-05-01, lock ends 2026-12-31: locked until 2027-05-02``."""
+    ends = f"lock ends {_day(point.lock_ends)}" if point.lock_ends is not None else "no lock"
+    kept = f"kept until about {_day(point.retained_until)}" if point.retained_until is not None else "kept"
+    until = _day(point.lock_until) if point.lock_until is not None else "?"
+    return f"{kept}, {ends}: locked until {until}"
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d")
 
 
 def _cost_line(cost: TargetCost) -> str:

@@ -11,6 +11,7 @@ SYMBOLS: dict[ActionKind, str] = {
     ActionKind.BACKUP: "+",
     ActionKind.COPY: "~",
     ActionKind.PRUNE: "-",
+    ActionKind.EXTEND_LOCK: "^",
     ActionKind.RECLAIM: "R",
     ActionKind.VERIFY: "!",
     ActionKind.DRILL: "D",

@@ -20,11 +20,17 @@ takes an ``exclusive`` lock instead (no backup can be running) and deletes at on
 
 A repository with damaged point documents or index objects is refused: reclaim cannot
 know what they reference, and guessing deletes data.
+
+In a store that locks objects (S3 Object Lock, docs/vault.md) ``held`` names the packs whose
+retention has not ended: they are neither repacked, marked nor deleted (the storage would
+refuse, and a repack would only add locked copies), and a later reclaim takes them once
+their date has passed.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -59,6 +65,15 @@ class ReclaimStats:
     packs_kept: int = 0
     unused_blobs_kept: int = 0
     marks_waiting: int = 0
+    locked: set[str] = field(default_factory=set)  # unreferenced packs left alone: their object lock holds
+
+    @property
+    def packs_locked(self) -> int:
+        return len(self.locked)
+
+
+Held = Callable[[set[str]], set[str]]
+"""Those of some pack names the store must not delete yet (their object lock holds)."""
 
 
 @dataclass
@@ -72,7 +87,8 @@ class _Survey:
     marks: list[Mark] = field(default_factory=list)
 
 
-def reclaim(repo: Repository, *, grace: timedelta = DEFAULT_GRACE, immediate: bool = False) -> ReclaimStats:
+def reclaim(repo: Repository, *, grace: timedelta = DEFAULT_GRACE, immediate: bool = False,
+            held: Held | None = None) -> ReclaimStats:
     """Delete ripe marks' packs, then mark what is unreferenced now (or delete it at once).
 
     Which marks are ripe is decided *before* the points are read: a run that held one
@@ -80,22 +96,27 @@ def reclaim(repo: Repository, *, grace: timedelta = DEFAULT_GRACE, immediate: bo
     """
     repo.require("owner", "manager", doing="reclaim space")
     stats = ReclaimStats()
+    held = held or _nothing_held
     with repo.lock("exclusive" if immediate else "maintenance") as lock:
         repo.refresh_index()
         ripe, waiting = ([], []) if immediate else _ripe_marks(repo, list(repo.marks.marks), grace, lock.name)
         survey = _survey(repo)
         if immediate:
-            doomed = _doomed(repo, survey, stats, pending=frozenset()) | {p for m in survey.marks for p in m.packs}
-            _delete(repo, survey, doomed, survey.marks, stats)
+            doomed = _doomed(repo, survey, stats, pending=frozenset(), held=held)
+            _delete(repo, survey, doomed | {p for m in survey.marks for p in m.packs}, survey.marks, stats, held)
         else:
             stats.marks_waiting = len(waiting)
-            _delete(repo, survey, {p for m in ripe for p in m.packs}, ripe, stats)
+            _delete(repo, survey, {p for m in ripe for p in m.packs}, ripe, stats, held)
             pending = frozenset(p for m in waiting for p in m.packs)
-            doomed = _doomed(repo, survey, stats, pending=pending)
+            doomed = _doomed(repo, survey, stats, pending=pending, held=held)
             if doomed:
                 _mark(repo, survey, doomed, stats, own_lock=lock.name)
     repo.reload_index()
     return stats
+
+
+def _nothing_held(names: set[str]) -> set[str]:
+    return set()
 
 
 def _survey(repo: Repository) -> _Survey:
@@ -128,8 +149,10 @@ def _ripe_marks(repo: Repository, marks: list[Mark], grace: timedelta, own: str)
     return ripe, waiting
 
 
-def _doomed(repo: Repository, survey: _Survey, stats: ReclaimStats, *, pending: frozenset[str]) -> set[str]:
-    """Packs to mark: unused, repacked, or never indexed; ``pending`` are already marked."""
+def _doomed(repo: Repository, survey: _Survey, stats: ReclaimStats, *, pending: frozenset[str],
+            held: Held) -> set[str]:
+    """Packs to mark: unused, repacked, or never indexed; ``pending`` are already marked,
+    ``held`` packs are left alone (counted in ``packs_locked``)."""
     doomed: set[str] = set()
     repack: dict[str, Items] = {}
     for pack, items in survey.by_pack.items():
@@ -144,6 +167,10 @@ def _doomed(repo: Repository, survey: _Survey, stats: ReclaimStats, *, pending: 
             stats.packs_kept += 1
             stats.unused_blobs_kept += sum(1 for blob_id, _ in items if blob_id not in survey.used)
     doomed |= survey.stored - set(survey.by_pack) - pending  # left by interrupted backups
+    locked = held(doomed | set(repack)) if doomed or repack else set()
+    doomed -= locked
+    repack = {pack: items for pack, items in repack.items() if pack not in locked}
+    stats.locked |= locked
     if repack:
         _repack(repo, survey, repack)
         stats.packs_repacked = len(repack)
@@ -196,9 +223,16 @@ def _mark(repo: Repository, survey: _Survey, doomed: set[str], stats: ReclaimSta
 
 
 def _delete(repo: Repository, survey: _Survey, candidates: set[str], marks: list[Mark],
-            stats: ReclaimStats) -> None:
-    """Delete the candidates nothing needs: index first, then packs, then the marks."""
+            stats: ReclaimStats, held: Held) -> None:
+    """Delete the candidates nothing needs and no lock holds: index first, then packs, then the marks.
+
+    A held pack of a ripe mark stays (indexed) when its mark goes; it is marked again once
+    its lock has ended.
+    """
     doomed = {pack for pack in candidates if _unneeded(repo, survey, pack, candidates)}
+    locked = held(doomed) if doomed else set()
+    doomed -= locked
+    stats.locked |= locked
     if doomed & set(survey.by_pack):
         kept = [item for pack, items in survey.by_pack.items() if pack not in doomed for item in items]
         old = sorted(survey.index.objects)

@@ -152,19 +152,20 @@ class LibcloudStore:
 
     # -- BlobStore ---------------------------------------------------------------
     def put(self, name: str, data: bytes) -> None:
-        validate_name(name)
-        try:
-            self._driver().upload_object_via_stream(io.BytesIO(data), self._container(), self._prefix + name)
-        except Exception as exc:
-            raise self._translate(exc, name, writing=True) from exc
+        self.put_file(name, io.BytesIO(data))
 
     def put_file(self, name: str, file: IO[bytes]) -> None:
         validate_name(name)
+        headers = self._write_headers(name, file)
         file.seek(0)
         try:
-            self._driver().upload_object_via_stream(file, self._container(), self._prefix + name)
+            self._driver().upload_object_via_stream(file, self._container(), self._prefix + name, headers=headers)
         except Exception as exc:
             raise self._translate(exc, name, writing=True) from exc
+
+    def _write_headers(self, name: str, file: IO[bytes]) -> dict[str, str] | None:
+        """Extra headers of one upload: none here; a locking store adds its retention."""
+        return None
 
     def get(self, name: str) -> bytes:
         obj = self._object(name)

@@ -33,11 +33,13 @@ from bkctl.repo.repository import Repository
 from bkctl.restorer.compare import Comparison
 from bkctl.secrets import Secret
 from bkctl.sources.base import Fact, Source
+from bkctl.targets.object_lock import LockExtension
 
 __all__ = [
     "Target", "BackupJob", "VerifyResult", "RestoreResult", "ReclaimResult", "CopyResult", "KeyRing",
     "CopyDestination", "RepositoryMaintenance", "RunLog", "RestoredComparison", "PointEntry", "EntryChange",
-    "PointFile", "PointBrowser", "StorageFigures", "StorageUsage", "DamagedPoints", "CHANGE_KINDS",
+    "PointFile", "PointBrowser", "StorageFigures", "StorageUsage", "DamagedPoints", "CHANGE_KINDS", "LockHolder",
+    "LockExtension",
 ]
 
 
@@ -81,6 +83,7 @@ class ReclaimResult:
     packs_marked: int = 0
     bytes_marked: int = 0
     marks_waiting: int = 0
+    packs_locked: int = 0
 
     def describe(self) -> str:
         parts = [f"unreferenced data reclaimed: {format_size(self.bytes_freed)} freed "
@@ -91,6 +94,8 @@ class ReclaimResult:
             parts.append(f"{self.packs_repacked} packs repacked")
         if self.marks_waiting:
             parts.append(f"{self.marks_waiting} earlier marks still waiting for running backups or their grace")
+        if self.packs_locked:
+            parts.append(f"{self.packs_locked} unreferenced packs kept until their object lock ends")
         return "; ".join(parts)
 
 
@@ -162,6 +167,14 @@ class CopyDestination(Protocol):
         """Copy ``ids`` from ``source``; ``remember=False`` for a throw-away source (a tape's
         staging repository), whose chunk pairs no later copy could use."""
         ...
+
+
+@runtime_checkable
+class LockHolder(Protocol):
+    """A target whose points are under object lock (a vault with ``immutable``): apply's
+    ``extend-lock`` lengthens the lock of points, and of everything they need, to the dates given."""
+
+    def extend_locks(self, until: Mapping[str, datetime]) -> LockExtension: ...
 
 
 @runtime_checkable

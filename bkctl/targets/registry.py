@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bkctl.errors import BkctlError, PassphraseError
 from bkctl.manifest import LoadedManifest
@@ -14,8 +15,12 @@ from bkctl.secrets import Secret, read_passphrase
 from bkctl.store.local import LocalStore
 from bkctl.store.retry import RetryingStore
 from bkctl.targets.base import Target
+from bkctl.targets.object_lock import LONG_LIVED
 from bkctl.targets.repository import RepositoryTarget
 from bkctl.targets.unavailable import UnavailableTarget
+
+if TYPE_CHECKING:  # libcloud loads only when a vault is opened
+    from bkctl.store.objstore import DriverFactory
 
 __all__ = ["open_target", "cache_dir_of"]
 
@@ -68,11 +73,28 @@ def open_target(loaded: LoadedManifest, name: str, *, clock: Callable[[], dateti
         except BkctlError as error:
             return UnavailableTarget(name, error.message, cause=error)
         where = f"{owner} ({spec.provider} container '{spec.container}')"
+        if spec.immutable is not None:
+            return _locking_target(name, spec, connect, where, secret, problem, cache_dir, grace)
         store = RetryingStore(LibcloudStore(connect, spec.container, spec.prefix, description=where))
         return RepositoryTarget(name, store, secret, cache_dir, passphrase_error=problem,
                                 create_container=store.ensure_container, reclaim_grace=grace)
     return RepositoryTarget(name, LocalStore(_store_root(loaded, name, spec)), secret, cache_dir,
                             passphrase_error=problem, reclaim_grace=grace)
+
+
+def _locking_target(name: str, spec: VaultTarget, connect: DriverFactory, where: str, secret: Secret | None,
+                    problem: BkctlError | None, cache_dir: Path | None, grace: timedelta) -> Target:
+    """A vault with ``immutable``: its store writes config, keys, packs and points under S3 Object Lock."""
+    from bkctl.store.locked import LockingStore
+    from bkctl.store.objectlock import LockSettings
+
+    assert spec.immutable is not None
+    settings = LockSettings(days=spec.immutable.days, mode=spec.immutable.mode, long_lived=LONG_LIVED)
+    inner = LockingStore(connect, spec.container, spec.prefix, lock=settings, description=where,
+                         location=spec.region if spec.region not in (None, "us-east-1") else None)
+    store = RetryingStore(inner)
+    return RepositoryTarget(name, store, secret, cache_dir, passphrase_error=problem,
+                            create_container=store.ensure_container, reclaim_grace=grace, locks=inner)
 
 
 def _store_root(loaded: LoadedManifest, name: str, spec: DiskTarget | VaultTarget) -> Path:

@@ -8,7 +8,7 @@ no secret) so scheduled verification survives a lost local cache.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -43,6 +43,7 @@ from bkctl.targets.base import (
     CopyDestination,
     CopyResult,
     EntryChange,
+    LockExtension,
     PointEntry,
     PointFile,
     ReclaimResult,
@@ -51,6 +52,7 @@ from bkctl.targets.base import (
     Target,
     VerifyResult,
 )
+from bkctl.targets.object_lock import ObjectLocks, extend_locks, lock_dependencies, locked_among, point_locks
 
 __all__ = ["RepositoryTarget"]
 
@@ -63,13 +65,19 @@ class RepositoryTarget:
     Besides :class:`~bkctl.targets.base.Target` it is a ``KeyRing``, a ``CopyDestination``,
     a ``RunLog``, a ``RestoredComparison``, a ``PointBrowser``, a ``StorageUsage`` and
     ``DamagedPoints``, and offers ``RepositoryMaintenance`` (repair, unlock).
+
+    With ``locks`` (a vault with ``immutable``: the store writes long-lived objects under S3
+    Object Lock) it is also a ``LockHolder``: observation reads each point's lock, backups
+    and copies lock a new point's data as long as the point (bkctl/targets/object_lock.py),
+    and reclaim leaves locked packs alone.
     """
 
     def __init__(self, name: str, store: BlobStore, passphrase: Secret | None,
                  cache_dir: Path | None, *, passphrase_error: BkctlError | None = None,
                  create_container: Callable[[], None] | None = None,
-                 reclaim_grace: timedelta = DEFAULT_GRACE) -> None:
+                 reclaim_grace: timedelta = DEFAULT_GRACE, locks: ObjectLocks | None = None) -> None:
         self.name = name
+        self.locks = locks
         self.reclaim_grace = reclaim_grace
         self.store = store
         self._passphrase = passphrase
@@ -120,17 +128,22 @@ class RepositoryTarget:
     def observe(self) -> TargetState:
         """The catalog of recovery points; raises the BkctlError that keeps it from being read
         (bkctl.observe records it, with its exit code, as an unreachable state)."""
+        if self.locks is not None:
+            self.locks.check_object_lock()  # a bucket that cannot lock is an error, never a quiet mutable copy
         if not Repository.exists(self.store):
             return TargetState(name=self.name, reachable=True, initialized=False)
         records = tuple(self.points())
         locks = tuple(read_locks(self.store))
         marks = read_marks(self.store, self.repository().key)
+        object_locks = point_locks(self.locks, (p.id for p in records)) if self.locks is not None else {}
+        now = datetime.now(UTC)
         return TargetState(name=self.name, reachable=True, initialized=True, points=records,
                            fingerprint=fingerprint_points(records), locks=tuple(lock.describe() for lock in locks),
                            last_verified=self._last_verified(),
                            damaged_points=tuple(self.repository().damaged_points()),
                            marked_bytes=marks.bytes, reclaim_ready=self._reclaim_ready(marks, locks),
-                           runs=tuple(self.runs()))
+                           runs=tuple(self.runs()), object_locks=object_locks,
+                           immutable_points=tuple(sorted(p for p, until in object_locks.items() if until > now)))
 
     def _reclaim_ready(self, marks: MarkSet, locks: tuple[LockInfo, ...]) -> datetime | None:
         """When the earliest mark may be deleted: after its grace, once its locks are gone."""
@@ -158,6 +171,8 @@ class RepositoryTarget:
         with job.source.open(job.workload) as items:
             point = save(repository, items, workload=job.workload, host=job.host, compression=job.compression,
                          meta=job.meta, progress=progress, now=job.time)
+        if self.locks is not None:
+            lock_dependencies(self.locks, repository, [point.id])
         return _record(point)
 
     def restore(self, point_id: str, to: Path, *, include: list[str], overwrite: bool,
@@ -184,13 +199,25 @@ class RepositoryTarget:
         return replica.receive_points(self.repository(), ids)
 
     def receive_points(self, source: Repository, ids: list[str], *, remember: bool = True) -> CopyResult:
-        stats = copy_points(source, self.repository(), ids, remember=remember)
+        repository = self.repository()
+        stats = copy_points(source, repository, ids, remember=remember)
+        if self.locks is not None:  # copies keep their ids: lock what each needs as long as it
+            lock_dependencies(self.locks, repository, [source.get_point(i).id for i in ids])
         return CopyResult(stats.points_copied, stats.blobs_new, stats.blobs_present, stats.chunks_read)
 
     def reclaim(self, *, immediate: bool = False) -> ReclaimResult:
-        stats = reclaim(self.repository(), grace=self.reclaim_grace, immediate=immediate)
+        held = locked_among(self.locks, lambda: datetime.now(UTC)) if self.locks is not None else None
+        stats = reclaim(self.repository(), grace=self.reclaim_grace, immediate=immediate, held=held)
         return ReclaimResult(stats.bytes_freed, stats.packs_deleted, stats.packs_repacked, stats.packs_marked,
-                             stats.bytes_marked, stats.marks_waiting)
+                             stats.bytes_marked, stats.marks_waiting, stats.packs_locked)
+
+    def extend_locks(self, until: Mapping[str, datetime]) -> LockExtension:
+        """Lock the points in ``until`` and everything they need at least until their dates."""
+        if self.locks is None:
+            raise UsageError(f"target '{self.name}' does not lock its points (it has no 'immutable')")
+        repository = self.repository()
+        with repository.lock("shared"):  # a reclaim deleting meanwhile waits for it
+            return extend_locks(self.locks, repository, until)
 
     def repair_index(self) -> IndexRepair:
         return repair_index(self.repository())
