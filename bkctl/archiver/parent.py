@@ -20,7 +20,7 @@ import logging
 import zstandard
 
 from bkctl.archiver.repository import ArchiverRepository
-from bkctl.errors import BkctlError
+from bkctl.errors import BkctlError, KeyRoleError
 from bkctl.repo.points import PointInfo
 from bkctl.repo.reachability import point_nodes
 from bkctl.repo.tree import Node
@@ -61,8 +61,13 @@ def load_file_map(repo: ArchiverRepository, point: PointInfo | None) -> dict[str
             return {path: entry if isinstance(entry, list) else _slim(entry) for path, entry in loaded.items()}
         except (BkctlError, ValueError, AttributeError, zstandard.ZstdError):
             logger.warning("ignoring damaged cache entry files/%s", point.id)
-    files = {path: _slim(node) for path, node in point_nodes(repo, point.root)
-             if node["type"] == "file"}
+    try:
+        files = {path: _slim(node) for path, node in point_nodes(repo, point.root)
+                 if node["type"] == "file"}
+    except KeyRoleError:  # a writer key cannot read trees: read every file; stored chunks still dedup
+        logger.info("no cached file map of point %s and this key cannot read its trees: reading every file",
+                    point.id[:8])
+        return {}
     _save(repo, point.id, files)
     return files
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -18,7 +19,8 @@ from bkctl.workspace import Workspace
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Manage the passphrases (keys) that open a repository.", no_args_is_help=True)
+app = typer.Typer(help="Manage the passphrases (keys) that open a repository, and their roles.",
+                  no_args_is_help=True)
 
 TargetOption = Annotated[str, typer.Option("--target", help="Repository target.")]
 NewEnvOption = Annotated[
@@ -49,24 +51,38 @@ def list_keys(target: TargetOption, manifest: ManifestOption = None, as_json: Js
         keys, in_use = repository.list_keys(), repository.key_in_use()
     if as_json:
         console.emit_json({"target": target, "keys": [
-            {"id": key.id, "created": key.created.isoformat(), "host": key.host, "user": key.user,
-             "in_use": key.id == in_use} for key in keys]})
+            {"id": key.id, "role": key.role, "created": key.created.isoformat(), "host": key.host,
+             "user": key.user, "in_use": key.id == in_use} for key in keys]})
     else:
-        table = Table("", "id", "created (UTC)", "host", "user")
+        table = Table("", "id", "role", "created (UTC)", "host", "user")
         for key in keys:
-            table.add_row("*" if key.id == in_use else "", key.id[:12], key.created.strftime("%Y-%m-%d %H:%M:%S"),
-                          key.host, key.user)
+            table.add_row("*" if key.id == in_use else "", key.id[:12], key.role,
+                          key.created.strftime("%Y-%m-%d %H:%M:%S"), key.host, key.user)
         console.say(table)
     console.summary(f"{len(keys)} key{'' if len(keys) == 1 else 's'}; the one in use is marked")
 
 
+class KeyRole(StrEnum):
+    owner = "owner"
+    manager = "manager"
+    writer = "writer"
+
+
+RoleOption = Annotated[KeyRole, typer.Option(
+    "--role", help="owner: everything; manager: list, plan, prune and reclaim, not read file contents; "
+    "writer: add backups only (cannot list file names, restore or delete).")]
+HostOption = Annotated[str | None, typer.Option(
+    "--host", help="A writer key's host: its points must name this host (default: this machine's name).")]
+
+
 @app.command("add")
 def add(target: TargetOption, new_passphrase_env: NewEnvOption = None, new_passphrase_file: NewFileOption = None,
-        manifest: ManifestOption = None) -> None:
-    """Add a passphrase that opens the repository too."""
+        role: RoleOption = KeyRole.owner, host: HostOption = None, manifest: ManifestOption = None) -> None:
+    """Add a key (a passphrase) of a role; only an owner key can."""
     with Workspace.load(manifest) as workspace:
-        key_id = operations.key_ring(workspace, target).add_key(_new_secret(new_passphrase_env, new_passphrase_file))
-    console.summary(f"added key {key_id[:12]}")
+        key_id = operations.key_ring(workspace, target).add_key(
+            _new_secret(new_passphrase_env, new_passphrase_file), role.value, host)
+    console.summary(f"added {role.value} key {key_id[:12]}")
 
 
 @app.command("remove")
@@ -85,8 +101,9 @@ def remove(key_id: Annotated[str, typer.Argument(help="Key id (or unique prefix)
 @app.command("passwd")
 def passwd(target: TargetOption, new_passphrase_env: NewEnvOption = None, new_passphrase_file: NewFileOption = None,
            manifest: ManifestOption = None) -> None:
-    """Change the passphrase of the key in use (update your passphrase source afterwards)."""
+    """Change the passphrase of the key in use (re-wraps it: a leaked key stays valid; rotate to revoke)."""
     with Workspace.load(manifest) as workspace:
         operations.key_ring(workspace, target).change_passphrase(_new_secret(new_passphrase_env, new_passphrase_file))
-    console.summary("passphrase changed; update the manifest's passphrase source to the new one")
+    console.summary("passphrase changed (the key's secrets are only re-wrapped: this does not revoke a leaked "
+                    "key; `bkctl keys rotate` does); update the manifest's passphrase source to the new one")
 

@@ -94,6 +94,7 @@ class WarningKind(StrEnum):
     CATALOG_OUT_OF_SYNC = "catalog-out-of-sync"
     MEDIA_REFRESH_DUE = "media-refresh-due"
     KEPT_BY_LOCK = "kept-by-lock"  # retention would prune points whose object lock has not ended
+    KEY_ROLE = "key-role"  # actions the key of a target may not run (a writer key pruning), held
 
 
 class ErrorKind(StrEnum):

@@ -89,6 +89,9 @@ class TargetState(_Frozen):
     # retain-until, UTC); a point missing here has no lock. The planner keeps locked points from prunes
     # and extends the locks of points that retention keeps longer (bkctl/planner/locks.py).
     object_locks: dict[str, datetime] = Field(default_factory=dict, exclude_if=lambda value: not value)
+    # The role of the key this run opened the repository with (bkctl/repo/roles.py): a writer
+    # key's plan holds prunes, verifies and copies for a key that may run them.
+    key_role: str = Field(default="owner", exclude_if=lambda value: value == "owner")
     # A tape library's cartridges, media sets and point placements (None for other kinds).
     tape: TapeState | None = Field(default=None, exclude_if=lambda value: value is None)
 

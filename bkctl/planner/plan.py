@@ -30,6 +30,7 @@ from bkctl.planner.drills import plan_drills
 from bkctl.planner.locks import LockJob, hold_locked_prunes, plan_extend_lock
 from bkctl.planner.protection import protection_warnings
 from bkctl.planner.prunes import mass_prune_warnings, plan_orphans, plan_prune
+from bkctl.planner.roles import hold_for_roles
 from bkctl.planner.schedule import interval_of, zone_of
 from bkctl.planner.tape import describe_library, plan_tape_copies, plan_tape_media, tape_prunes
 from bkctl.planner.verify import plan_verify
@@ -142,6 +143,8 @@ def _make_plan(scope: _Scope, targets: Set[str] | None, manifest_digest: str) ->
     drills, drill_warnings = plan_drills(manifest, state, now, set(chosen), owners)
     draft.actions.extend(drills)
     draft.warnings.extend([*drill_warnings, *protection_warnings(manifest, state, owners, now)])
+    draft.actions, role_warnings = hold_for_roles(draft.actions, state.targets)
+    draft.warnings.extend(role_warnings)
     costs, cost_warnings = estimate_costs(manifest, state, draft.actions, chosen, owners, now)
     draft.warnings.extend(cost_warnings)
     return Plan(

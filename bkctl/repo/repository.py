@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -187,6 +187,7 @@ class Repository:
                 raise
             finally:
                 self._session = None
+                self.cipher.new_session()
 
     # -- objects read through the cache ----------------------------------------------
     def load_objects(self, prefix: str, decode: Callable[[str, bytes], T], *,
@@ -443,7 +444,7 @@ class Repository:
                 self.cache.delete(f"trees/{point.id}")
 
     # -- keys -------------------------------------------------------------------------
-    def add_key(self, new: Secret, kdf: KdfParams | None = None, *, role: Role = "owner",
+    def add_key(self, new: Secret, kdf: KdfParams | None = None, *, role: str = "owner",
                 host: str | None = None) -> str:
         """A key for ``new``: in format 3 of ``role`` (a writer's for ``host``), endorsed by this owner key."""
         self.require("owner", doing="add keys")
@@ -456,7 +457,7 @@ class Repository:
                                    "to use writer and manager keys")
             return keyring.add_key(self.store, master_payload(self.key), new, kdf)
         info = new_key_info(role, host)
-        keys = self.roles.derive(role, info.id, info.host)
+        keys = self.roles.derive(cast(Role, role), info.id, info.host)
         return keyring.add_role_key(self.store, self.roles, keys, info, new, kdf)
 
     def list_keys(self) -> list[KeyInfo]:

@@ -241,8 +241,11 @@ class SessionCipher:
                                          hint="run 'verify' to list the affected recovery points") from None
 
     def new_session(self) -> None:
-        """Seal from now on under fresh keys (each backup session gets its own)."""
+        """Seal from now on under fresh keys (each backup session gets its own); forget the last
+        session's keys unless this role can unwrap them anyway (a writer keeps no way back in)."""
         with self._lock:
+            if self._current is not None and self.keys.role == "writer":
+                self._known.pop(self._current[0], None)
             self._current = None
 
     def _identity(self, domain: str) -> bytes:

@@ -142,7 +142,7 @@ class RepositoryTarget:
                            last_verified=self._last_verified(),
                            damaged_points=tuple(self.repository().damaged_points()),
                            marked_bytes=marks.bytes, reclaim_ready=self._reclaim_ready(marks, locks),
-                           runs=tuple(self.runs()), object_locks=object_locks,
+                           runs=tuple(self.runs()), object_locks=object_locks, key_role=self.repository().role,
                            immutable_points=tuple(sorted(p for p, until in object_locks.items() if until > now)))
 
     def _reclaim_ready(self, marks: MarkSet, locks: tuple[LockInfo, ...]) -> datetime | None:
@@ -299,8 +299,8 @@ class RepositoryTarget:
     def key_in_use(self) -> str:
         return self.repository().key_id
 
-    def add_key(self, new: Secret) -> str:
-        return self.repository().add_key(new)
+    def add_key(self, new: Secret, role: str = "owner", host: str | None = None) -> str:
+        return self.repository().add_key(new, role=role, host=host)
 
     def remove_key(self, key_id: str) -> None:
         self.repository().remove_key(key_id)

@@ -1,0 +1,48 @@
+"""Key roles through the command line: a backup host holding only a writer key (issue 15)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cli import Runner
+
+WRITER = {"BKCTL_PASSPHRASE": "writer passphrase of web1", "WRITER_PW": "writer passphrase of web1"}
+
+
+def test_a_writer_host_backs_up_but_cannot_list_restore_or_delete(bkctl: Runner, project: Path) -> None:
+    assert bkctl("apply", "--auto-approve").returncode == 0  # the owner initialises and backs up once
+    added = bkctl("keys", "add", "--target", "local", "--role", "writer", "--new-passphrase-env", "WRITER_PW",
+                  extra_env={"WRITER_PW": WRITER["WRITER_PW"]})
+    assert added.returncode == 0, added.stderr
+    assert "added writer key" in added.stdout + added.stderr
+    keys = json.loads(bkctl("keys", "list", "--target", "local", "--json").stdout)["keys"]
+    assert sorted(key["role"] for key in keys) == ["owner", "writer"]
+
+    for round_no in range(4):  # retention keeps 3: a prune is due, which the writer must not run
+        (project / "data" / f"new{round_no}.txt").write_text(f"round {round_no}\n" * 500)
+        done = bkctl("backup", "docs", extra_env=WRITER)
+        assert done.returncode == 0, done.stderr
+    points = json.loads(bkctl("points", "--json", extra_env=WRITER).stdout)["points"]
+    assert len(points) == 5  # a writer lists point metadata (times, hosts), never file names
+    newest = str(points[-1]["id"])
+
+    for command in (("ls", "docs", "--point", newest[:8]), ("restore", "docs", "--to", "out"),
+                    ("forget", newest, "--yes"), ("reclaim",),
+                    ("keys", "add", "--target", "local", "--new-passphrase-env", "WRITER_PW")):
+        refused = bkctl(*command, extra_env=WRITER)
+        assert refused.returncode == 77, (command, refused.stdout, refused.stderr)
+        assert "writer key" in refused.stderr, (command, refused.stderr)
+    assert not (project / "out").exists() or not any((project / "out").rglob("*.txt"))
+
+    plan = bkctl("plan", "--json", extra_env=WRITER)
+    document = json.loads(plan.stdout)
+    assert [a["kind"] for a in document["actions"] if a["kind"] in ("prune", "reclaim", "verify")] == []
+    held = [w for w in document["warnings"] if w["kind"] == "key-role"]
+    assert held and "writer key" in held[0]["message"] and "prune" in held[0]["message"]
+    owner_plan = json.loads(bkctl("plan", "--json").stdout)
+    assert any(a["kind"] == "prune" for a in owner_plan["actions"])
+
+    assert bkctl("restore", "docs", "--to", "out").returncode == 0  # the owner restores what the writer wrote
+    restored = next(p for p in (project / "out").rglob("new3.txt"))
+    assert restored.read_text() == "round 3\n" * 500

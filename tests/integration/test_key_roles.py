@@ -1,0 +1,188 @@
+"""Key roles (format 3): a writer adds backups and can read, list or delete nothing; a manager
+prunes and reclaims without reading file contents; the owner does everything (issue 15)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bkctl.archiver import backup_paths
+from bkctl.errors import KeyRoleError
+from bkctl.repo import KdfParams, Repository
+from bkctl.repo.keys import Endorsement, KeyObject
+from bkctl.repo.reachability import point_nodes
+from bkctl.repo.reclaim import reclaim
+from bkctl.restorer import restore_point
+from bkctl.secrets import Secret
+from bkctl.store import LocalStore
+
+OWNER, WRITER, MANAGER = Secret("owner pw"), Secret("writer pw"), Secret("manager pw")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    store = LocalStore(tmp_path / "repo")
+    with Repository.init(store, OWNER, kdf=KdfParams.fast(), cache_dir=tmp_path / "owner-cache") as owner:
+        owner.add_key(WRITER, KdfParams.fast(), role="writer", host="web1")
+        owner.add_key(MANAGER, KdfParams.fast(), role="manager")
+    return store
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("alpha\n" * 5000)
+    (folder / "sub" / "b.bin").write_bytes(os.urandom(300_000))
+    (folder / "sub" / "secret-name.txt").write_text("payroll\n")
+    return folder
+
+
+def open_as(store: LocalStore, secret: Secret, cache: Path) -> Repository:
+    return Repository.open(store, secret, cache_dir=cache)
+
+
+def test_a_writer_backs_up_incrementally_and_the_owner_restores_byte_identical(
+        store: LocalStore, data: Path, tmp_path: Path) -> None:
+    with open_as(store, WRITER, tmp_path / "w-cache") as writer:
+        assert writer.role == "writer"
+        first = backup_paths(writer, workload="docs", host="web1", paths=[data])
+        second = backup_paths(writer, workload="docs", host="web1", paths=[data])
+    assert first.stats["new_bytes"] > 300_000
+    assert second.stats["new_bytes"] == 0 and second.stats["reused_files"] == 3
+    with open_as(store, OWNER, tmp_path / "o-cache") as owner:
+        assert [p.id for p in owner.list_points()] == [first.id, second.id]
+        restore_point(owner, second.id, tmp_path / "out")
+    restored = tmp_path / "out" / data.relative_to(data.anchor)
+    for name in ("a.txt", "sub/b.bin", "sub/secret-name.txt"):
+        assert (restored / name).read_bytes() == (data / name).read_bytes()
+
+
+def test_a_writer_without_its_cache_reads_everything_but_stores_nothing_again(
+        store: LocalStore, data: Path, tmp_path: Path) -> None:
+    with open_as(store, WRITER, tmp_path / "w-cache") as writer:
+        backup_paths(writer, workload="docs", host="web1", paths=[data])
+    with open_as(store, WRITER, tmp_path / "fresh-cache") as writer:  # a rebuilt host
+        again = backup_paths(writer, workload="docs", host="web1", paths=[data])
+    assert again.stats["bytes_read"] > 300_000 and again.stats["new_bytes"] == 0
+
+
+def test_a_writer_cannot_list_names_restore_delete_or_add_keys(store: LocalStore, data: Path, tmp_path: Path) -> None:
+    with open_as(store, WRITER, tmp_path / "w-cache") as writer:
+        point = backup_paths(writer, workload="docs", host="web1", paths=[data])
+        with pytest.raises(KeyRoleError, match="writer key cannot read folder listings"):
+            list(point_nodes(writer, point.root))
+        with pytest.raises(KeyRoleError, match="writer key cannot read"):
+            restore_point(writer, point.id, tmp_path / "out")
+        with pytest.raises(KeyRoleError, match="writer key cannot delete recovery points"):
+            writer.delete_points([point.id])
+        with pytest.raises(KeyRoleError, match="writer key cannot reclaim space"):
+            reclaim(writer)
+        with pytest.raises(KeyRoleError, match="writer key cannot add keys"):
+            writer.add_key(Secret("x"), KdfParams.fast(), role="owner")
+        assert KeyRoleError("x").exit_code == 77
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.txt"))
+    everything = b"".join(p.read_bytes() for p in (tmp_path / "repo").rglob("*") if p.is_file())
+    assert b"secret-name" not in everything and b"payroll" not in everything
+
+
+def test_a_writer_cannot_read_even_what_it_wrote_in_an_earlier_session(
+        store: LocalStore, data: Path, tmp_path: Path) -> None:
+    with open_as(store, WRITER, tmp_path / "w-cache") as writer:
+        point = backup_paths(writer, workload="docs", host="web1", paths=[data])
+    with open_as(store, WRITER, tmp_path / "w-cache") as writer, pytest.raises(KeyRoleError):
+        writer.load_tree(point.root)
+
+
+def test_a_manager_prunes_and_reclaims_but_reads_no_file_contents(store: LocalStore, data: Path,
+                                                                  tmp_path: Path) -> None:
+    with open_as(store, OWNER, tmp_path / "o-cache") as owner:
+        old = backup_paths(owner, workload="docs", host="web1", paths=[data])
+        (data / "sub" / "b.bin").write_bytes(os.urandom(300_000))
+        new = backup_paths(owner, workload="docs", host="web1", paths=[data])
+    with open_as(store, MANAGER, tmp_path / "m-cache") as manager:
+        assert manager.role == "manager"
+        assert any(path.endswith("sub/secret-name.txt") for path, _ in point_nodes(manager, new.root))  # names
+        with pytest.raises(KeyRoleError, match="manager key cannot read file contents"):
+            restore_point(manager, new.id, tmp_path / "out")
+        manager.delete_points([old.id])
+        stats = reclaim(manager, immediate=True)
+        assert stats.packs_deleted + stats.packs_repacked >= 1
+        with pytest.raises(KeyRoleError, match="manager key cannot add keys"):
+            manager.add_key(Secret("x"), KdfParams.fast(), role="writer")
+    with open_as(store, OWNER, tmp_path / "o-cache2") as owner:
+        restore_point(owner, new.id, tmp_path / "out")
+    assert (tmp_path / "out" / data.relative_to(data.anchor) / "sub" / "b.bin").read_bytes() == \
+        (data / "sub" / "b.bin").read_bytes()
+
+
+def test_a_writer_cannot_forge_a_point_of_another_host(store: LocalStore, data: Path, tmp_path: Path) -> None:
+    with open_as(store, WRITER, tmp_path / "w-cache") as writer:
+        forged = backup_paths(writer, workload="db", host="db1", paths=[data])
+        mine = backup_paths(writer, workload="docs", host="web1", paths=[data])
+    with open_as(store, OWNER, tmp_path / "o-cache") as owner:
+        assert [p.id for p in owner.list_points()] == [mine.id]
+        assert "claims host 'db1'" in owner.damaged[f"points/{forged.id}"]
+
+
+def test_a_key_the_owner_did_not_endorse_signs_nothing(store: LocalStore, data: Path, tmp_path: Path) -> None:
+    """A writer (or a stolen storage credential) registering its own key object gains nothing."""
+    with open_as(store, WRITER, tmp_path / "w-cache") as writer:
+        point = backup_paths(writer, workload="docs", host="web1", paths=[data])
+        writer_id = writer.key_id
+    raw = store.get(f"keys/{writer_id}")
+    original = KeyObject.from_bytes(writer_id, raw)
+    assert original.endorsement is not None
+    tampered = KeyObject(original.info, original.kdf, original.salt, original.wrapped,
+                         Endorsement(os.urandom(32), original.endorsement.signature))
+    store.put(f"keys/{writer_id}", tampered.to_bytes())
+    with open_as(store, OWNER, tmp_path / "o-cache") as owner:
+        assert owner.list_points() == []
+        assert "did not endorse" in owner.damaged[f"points/{point.id}"]
+
+
+def test_writers_dedup_within_their_host_never_across_hosts(store: LocalStore, data: Path, tmp_path: Path) -> None:
+    """The dedup domain is the writer key: one host cannot probe whether another stored a file."""
+    with open_as(store, OWNER, tmp_path / "o-cache") as owner:
+        owner.add_key(Secret("second"), KdfParams.fast(), role="writer", host="web2")
+    with open_as(store, WRITER, tmp_path / "w1") as first:
+        one = backup_paths(first, workload="docs", host="web1", paths=[data])
+        first_id = first.cipher.blob_id(b"probe")
+    with open_as(store, Secret("second"), tmp_path / "w2") as second:
+        two = backup_paths(second, workload="docs", host="web2", paths=[data])
+        assert second.cipher.blob_id(b"probe") != first_id
+    assert two.stats["new_bytes"] == one.stats["new_bytes"] > 300_000
+
+
+def test_a_format_2_repository_keeps_working_and_says_roles_need_a_new_one(tmp_path: Path, data: Path) -> None:
+    store = LocalStore(tmp_path / "old")
+    with Repository.init(store, OWNER, kdf=KdfParams.fast(), cache_dir=tmp_path / "c") as repo:
+        pass
+    _downgrade_to_format_2(store, repo.id)
+    with open_as(store, OWNER, tmp_path / "c2") as old:
+        assert old.format == 2 and old.role == "owner" and old.roles is None
+        point = backup_paths(old, workload="docs", host="web1", paths=[data])
+        restore_point(old, point.id, tmp_path / "out")
+        with pytest.raises(KeyRoleError, match="predates key roles"):
+            old.add_key(WRITER, KdfParams.fast(), role="writer")
+        old.add_key(Secret("another"), KdfParams.fast())
+    with open_as(store, Secret("another"), tmp_path / "c3") as again:
+        assert [p.id for p in again.list_points()] == [point.id]
+
+
+def _downgrade_to_format_2(store: LocalStore, repository_id: str) -> None:
+    """A repository as bkctl before roles wrote it: one master key object, config version 2."""
+    from bkctl.repo import config as repo_config
+    from bkctl.repo.keyring import add_key, find_key, load_keys
+    from bkctl.repo.keys import master_from_payload, master_payload
+
+    _, payload = find_key(store, OWNER, repository_id)
+    master = master_from_payload(payload)
+    for old in load_keys(store):
+        store.delete(f"keys/{old.info.id}")
+    add_key(store, master_payload(master), OWNER, KdfParams.fast())
+    document = json.loads(store.get("config"))
+    store.put("config", repo_config.encode(master, document, 2))
