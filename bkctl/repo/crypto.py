@@ -71,6 +71,10 @@ class MasterKey:
             ) from None
 
 
+    def with_fallbacks(self, older: tuple[MasterKey, ...]) -> MasterKey:
+        """This key, which also opens (never seals) what ``older`` keys sealed: during a rotation."""
+        return _RotatingKey(self.encryption, self.identity, self.chunker_seed, older)
+
     # -- the blob cipher of a format 2 repository (bkctl.repo.roles.SessionCipher in format 3) --
     def seal_blob(self, kind: str, blob_id: bytes, payload: bytes | memoryview) -> bytes:
         return self.seal(payload, kind.encode() + blob_id)
@@ -91,6 +95,22 @@ class MasterKey:
 
     def new_session(self) -> None:
         """Nothing to renew: a format 2 repository seals every blob with the master key."""
+
+
+@dataclass(frozen=True)
+class _RotatingKey(MasterKey):
+    older: tuple[MasterKey, ...] = ()
+
+    def open(self, sealed: bytes | memoryview, associated: bytes = b"", what: str = "") -> bytes:
+        try:
+            return super().open(sealed, associated, what)
+        except RepositoryCorruptError:
+            for key in self.older:
+                try:
+                    return key.open(sealed, associated, what)
+                except RepositoryCorruptError:
+                    continue
+            raise
 
 
 class BlobCipher(Protocol):

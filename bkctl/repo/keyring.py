@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from bkctl.errors import BkctlError, NotFoundError, PassphraseError
+from bkctl.errors import BkctlError, KeyRoleError, NotFoundError, PassphraseError, RepositoryCorruptError
 from bkctl.repo.keys import (
     Endorsement,
     KdfParams,
@@ -15,11 +17,12 @@ from bkctl.repo.keys import (
     create_key_object,
     unwrap_payload,
 )
-from bkctl.repo.roles import RoleKeys, public_bytes, verify_signature
+from bkctl.repo.roles import Epoch, KeySecrets, open_grant, public_bytes, seal_grant
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
 
-__all__ = ["add_key", "add_role_key", "rewrap_key", "endorsed_keys", "find_key", "list_keys", "load_keys", "remove_key"]
+__all__ = ["add_key", "add_role_key", "endorsed_keys", "find_key", "list_keys", "load_keys", "read_grant",
+           "remove_key", "rewrap_key", "write_grant"]
 
 Payload = dict[str, object]
 
@@ -35,7 +38,7 @@ def load_keys(store: BlobStore) -> list[KeyObject]:
 
 
 def find_key(store: BlobStore, passphrase: Secret, repository_id: str, *,
-             accept: Callable[[Payload], bool] = lambda payload: True) -> tuple[KeyObject, Payload]:
+             accept: Callable[[KeyObject, Payload], bool] = lambda key, payload: True) -> tuple[KeyObject, Payload]:
     """The key object the passphrase opens, and what it wraps.
 
     ``accept`` picks among several keys the passphrase opens (a leftover of a crashed or
@@ -43,7 +46,7 @@ def find_key(store: BlobStore, passphrase: Secret, repository_id: str, *,
     """
     for key in load_keys(store):
         payload = unwrap_payload(key, passphrase)
-        if payload is not None and accept(payload):
+        if payload is not None and accept(key, payload):
             return key, payload
     raise PassphraseError(
         f"wrong passphrase for repository {repository_id}",
@@ -69,21 +72,48 @@ def rewrap_key(store: BlobStore, key_id: str, payload: Payload, passphrase: Secr
     store.put(f"keys/{key_id}", key.to_bytes())
 
 
-def add_role_key(store: BlobStore, owner: RoleKeys, keys: RoleKeys, info: KeyInfo, passphrase: Secret,
-                 kdf: KdfParams | None) -> str:
-    """Store ``keys`` under ``passphrase``, its public part endorsed by ``owner``."""
-    endorsement = Endorsement(public_bytes(keys.signing.public_key()), b"")
-    endorsement = Endorsement(endorsement.signing, owner.signing.sign(endorsement.message(info)))
-    return add_key(store, keys.to_payload(), passphrase, kdf, info, endorsement)
+def add_role_key(store: BlobStore, owner: KeySecrets, secrets: KeySecrets, info: KeyInfo, passphrase: Secret,
+                 kdf: KdfParams | None, epochs: list[Epoch]) -> str:
+    """Store ``secrets`` under ``passphrase``, its public part endorsed by ``owner``, then its grant.
+
+    The grant comes after the key object: a key object without a grant opens nothing (and
+    ``keys list`` shows it), a grant without its key object would be unreachable.
+    """
+    if owner.owner_signing is None:
+        raise KeyRoleError(f"a {owner.role} key cannot add keys; that needs an owner key")
+    unsigned = Endorsement(public_bytes(secrets.signing.public_key()), public_bytes(secrets.grant.public_key()))
+    endorsement = Endorsement(unsigned.signing, unsigned.grant, owner.owner_signing.sign(unsigned.message(info)))
+    add_key(store, secrets.to_payload(), passphrase, kdf, info, endorsement)
+    write_grant(store, owner, info.id, secrets.grant.public_key(), [e.for_role(secrets.role) for e in epochs])
+    return info.id
+
+
+def write_grant(store: BlobStore, owner: KeySecrets, key_id: str, grant_public: X25519PublicKey,
+                epochs: list[Epoch]) -> None:
+    assert owner.owner_signing is not None
+    store.put(f"grants/{key_id}", seal_grant(owner.owner_signing, grant_public, key_id, epochs))
+
+
+def read_grant(store: BlobStore, key_id: str, secrets: KeySecrets) -> list[Epoch]:
+    try:
+        raw = store.get(f"grants/{key_id}")
+    except NotFoundError:
+        raise RepositoryCorruptError(f"key {key_id[:12]} has no grant (grants/{key_id} is missing)",
+                                     hint="an owner can add a new key for this host") from None
+    return open_grant(raw, key_id, secrets.grant, secrets.owner_verify)
 
 
 def endorsed_keys(store: BlobStore, owner_verify: Ed25519PublicKey) -> dict[str, tuple[KeyInfo, bytes]]:
     """Key id -> (info, signing public key) of every key the owner endorsed; others are ignored."""
     found = {}
     for key in load_keys(store):
-        if key.endorsement is not None and verify_signature(
-                owner_verify, key.endorsement.signature, key.endorsement.message(key.info)):
-            found[key.info.id] = (key.info, key.endorsement.signing)
+        if key.endorsement is None:
+            continue
+        try:
+            owner_verify.verify(key.endorsement.signature, key.endorsement.message(key.info))
+        except InvalidSignature:
+            continue
+        found[key.info.id] = (key.info, key.endorsement.signing)
     return found
 
 
@@ -102,3 +132,5 @@ def remove_key(store: BlobStore, key_id: str, in_use: str) -> None:
     if len(keys) == 1 or (keys[key_id].info.role == "owner" and len(owners) == 1):
         raise BkctlError("refusing to remove the last owner key; the repository would be lost")
     store.delete(f"keys/{key_id}")
+    if keys[key_id].endorsement is not None:
+        store.delete(f"grants/{key_id}")

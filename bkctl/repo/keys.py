@@ -60,13 +60,16 @@ class KeyInfo:
 
 @dataclass(frozen=True)
 class Endorsement:
-    """The public part of a format 3 key, signed by the owner: ``signing`` verifies its points."""
+    """The public part of a format 3 key, signed by the owner: ``signing`` verifies its points,
+    ``grant`` receives its epoch secrets (bkctl.repo.roles)."""
 
     signing: bytes  # Ed25519 public key
-    signature: bytes
+    grant: bytes  # X25519 public key
+    signature: bytes = b""
 
     def message(self, info: KeyInfo) -> bytes:
-        body = {"id": info.id, "role": info.role, "host": info.host, "signing": _b64(self.signing)}
+        body = {"id": info.id, "role": info.role, "host": info.host, "signing": _b64(self.signing),
+                "grant": _b64(self.grant)}
         return b"bkctl-key-endorsement\x00" + json.dumps(body, sort_keys=True).encode()
 
 
@@ -89,7 +92,7 @@ class KeyObject:
         }
         if self.endorsement is not None:
             document.update(role=self.info.role, signing=_b64(self.endorsement.signing),
-                            endorsement=_b64(self.endorsement.signature))
+                            grant=_b64(self.endorsement.grant), endorsement=_b64(self.endorsement.signature))
         return json.dumps(document, indent=1).encode()
 
     @classmethod
@@ -100,7 +103,8 @@ class KeyObject:
             info = KeyInfo(key_id, datetime.fromisoformat(doc["created"]), doc["host"],
                            doc["user"], str(doc.get("role", "owner")))
             params = KdfParams(kdf["time_cost"], kdf["memory_cost"], kdf["parallelism"])
-            endorsement = (Endorsement(base64.b64decode(doc["signing"]), base64.b64decode(doc["endorsement"]))
+            endorsement = (Endorsement(base64.b64decode(doc["signing"]), base64.b64decode(doc["grant"]),
+                                       base64.b64decode(doc["endorsement"]))
                            if doc.get("version") == 2 else None)
             return cls(info, params, base64.b64decode(kdf["salt"]), base64.b64decode(doc["data"]), endorsement)
         except (ValueError, KeyError, TypeError) as exc:

@@ -43,13 +43,13 @@ from bkctl.repo.chunker import Chunker
 from bkctl.repo.crashpoints import crash_point
 from bkctl.repo.crypto import BlobCipher, MasterKey
 from bkctl.repo.index import Index, decode_index
-from bkctl.repo.keys import KdfParams, KeyInfo, master_from_payload, master_payload, new_key_info
+from bkctl.repo.keys import KdfParams, KeyInfo, KeyObject, master_from_payload, master_payload, new_key_info
 from bkctl.repo.lock import LockKind, RepositoryLock
 from bkctl.repo.marks import MarkSet, read_marks
 from bkctl.repo.pack import IndexEntry
 from bkctl.repo.pack_reader import read_pack_blobs
 from bkctl.repo.points import PointInfo, decode_point, encode_point, sign_point, signed_by
-from bkctl.repo.roles import ROLES, Role, RoleKeys, SessionCipher
+from bkctl.repo.roles import ROLES, Epoch, KeySecrets, Role, RoleKeys, SessionCipher
 from bkctl.repo.tree import Node, decode_tree
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
@@ -115,15 +115,17 @@ class Repository:
             if cls.exists(store):
                 raise RepositoryExistsError("a repository already exists here",
                                             hint="use it, or pick an empty location")
-            for leftover in list(store.list("keys/")):
+            for leftover in [*store.list("keys/"), *store.list("grants/")]:
                 store.delete(leftover)
-            master = MasterKey.generate()
-            config = repo_config.new_config()
+            root = MasterKey.generate()  # its identity and chunker seed become the owner's roots
+            secrets = KeySecrets.new_owner(root.identity, root.chunker_seed)
+            epoch = Epoch.generate(0)
             info = new_key_info("owner")
-            owner = RoleKeys.new_owner(info.id, master)
-            key_id = keyring.add_role_key(store, owner, owner, info, passphrase, kdf)
-            store.put("config", repo_config.encode(master, config))
-        return cls(store, config, key_id, master, cache_dir, owner)
+            keyring.add_role_key(store, secrets, secrets, info, passphrase, kdf, [epoch])
+            roles = RoleKeys(info.id, secrets, [epoch])
+            config = {**repo_config.new_config(), "epoch": 0}
+            store.put("config", repo_config.encode(roles.metadata_key(), config))
+        return cls(store, config, info.id, roles.metadata_key(), cache_dir, roles)
 
     @classmethod
     def open(cls, store: BlobStore, passphrase: Secret, *,
@@ -133,14 +135,26 @@ class Repository:
         except NotFoundError:
             raise RepositoryNotFoundError("no repository found (config object is missing)",
                                           hint="initialise the target first") from None
-        key, payload = keyring.find_key(store, passphrase, str(config["id"]),
-                                        accept=lambda payload: _opens_config(payload, config))
+        opened: dict[str, RoleKeys] = {}
+
+        def accept(key: KeyObject, payload: dict[str, object]) -> bool:
+            if "role" not in payload:
+                return _opens_config(master_from_payload(payload), config)
+            roles = _role_keys(store, key.info.id, payload, config)
+            if roles is None or not _opens_config(roles.metadata_key(), config):
+                return False
+            opened[key.info.id] = roles
+            return True
+
+        key, payload = keyring.find_key(store, passphrase, str(config["id"]), accept=accept)
+        roles = opened.get(key.info.id)
+        if roles is not None:
+            return cls(store, config, key.info.id, roles.metadata_key(), cache_dir, roles)
         master = master_from_payload(payload)
         if repo_config.authenticate(master, config):
             store.put("config", repo_config.encode(master, config, 2))  # format 1 -> 2
             config["version"] = 2
-        roles = RoleKeys.from_payload(key.info.id, payload) if "role" in payload else None
-        return cls(store, config, key.info.id, master, cache_dir, roles)
+        return cls(store, config, key.info.id, master, cache_dir)
 
     @property
     def format(self) -> int:
@@ -379,7 +393,7 @@ class Repository:
         """Keys the owner endorsed, by id (format 3)."""
         if self._signers is None or refresh:
             assert self.roles is not None
-            endorsed = keyring.endorsed_keys(self.store, self.roles.owner_verify)
+            endorsed = keyring.endorsed_keys(self.store, self.roles.secrets.owner_verify)
             self._signers = {key_id: (info, Ed25519PublicKey.from_public_bytes(public))
                              for key_id, (info, public) in endorsed.items()}
         return self._signers
@@ -415,7 +429,7 @@ class Repository:
         crash_point("before-point-commit")
         raw = encode_point(self.key, point)
         if self.roles is not None:
-            raw = sign_point(raw, f"points/{point.id}", self.key_id, self.roles.signing)
+            raw = sign_point(raw, f"points/{point.id}", self.key_id, self.roles.secrets.signing)
         self.store.put(f"points/{point.id}", raw)
         crash_point("after-point-commit")
         self.cache.put(f"points/{point.id}", raw)
@@ -457,8 +471,8 @@ class Repository:
                                    "to use writer and manager keys")
             return keyring.add_key(self.store, master_payload(self.key), new, kdf)
         info = new_key_info(role, host)
-        keys = self.roles.derive(cast(Role, role), info.id, info.host)
-        return keyring.add_role_key(self.store, self.roles, keys, info, new, kdf)
+        secrets = self.roles.secrets.derive(cast(Role, role), info.id)
+        return keyring.add_role_key(self.store, self.roles.secrets, secrets, info, new, kdf, self.roles.epochs)
 
     def list_keys(self) -> list[KeyInfo]:
         return keyring.list_keys(self.store)
@@ -473,20 +487,36 @@ class Repository:
         The secrets stay the same: this does not revoke a leaked key (rotation would).
         """
         if self.roles is not None:  # same id, so the owner's endorsement and its signatures stay valid
-            keyring.rewrap_key(self.store, self.key_id, self.roles.to_payload(), new, kdf)
+            keyring.rewrap_key(self.store, self.key_id, self.roles.secrets.to_payload(), new, kdf)
             return
         old = self.key_id
         self.key_id = keyring.add_key(self.store, master_payload(self.key), new, kdf)
         self.store.delete(f"keys/{old}")
 
 
-def _opens_config(payload: dict[str, object], config: dict[str, object]) -> bool:
-    """Whether ``payload`` holds this repository's metadata key (its config authenticates with it)."""
+def _opens_config(key: MasterKey, config: dict[str, object]) -> bool:
+    """Whether ``key`` is this repository's metadata (or master) key: its config authenticates with it."""
     try:
-        repo_config.authenticate(master_from_payload(payload), config)
+        repo_config.authenticate(key, config)
     except RepositoryCorruptError:
         return False
     return True
+
+
+def _role_keys(store: BlobStore, key_id: str, payload: dict[str, object],
+               config: dict[str, object]) -> RoleKeys | None:
+    """A format 3 key with its granted epochs, the config's current epoch first (None: not this repository's)."""
+    try:
+        secrets = KeySecrets.from_payload(payload)
+    except (ValueError, KeyError, TypeError):
+        return None
+    epochs = keyring.read_grant(store, key_id, secrets)
+    current = int(str(config.get("epoch", 0)))
+    ordered = sorted(epochs, key=lambda epoch: (epoch.number != current, -epoch.number))
+    if not ordered or ordered[0].number != current:
+        raise KeyRoleError(f"key {key_id[:12]} was not granted the repository's current key epoch {current} "
+                           "(it was removed before a rotation)", hint="ask an owner for a new key")
+    return RoleKeys(key_id, secrets, ordered)
 
 
 @contextmanager

@@ -8,14 +8,21 @@ HKDF-SHA256, AES-256-GCM), in a ``sessions/<id>`` object written before any pack
 managers' (reclaim must walk trees to know what points reference). A writer holds the
 public keys only: it seals and cannot open.
 
-What every role holds: the metadata key (index, point documents, marks, run records:
-listing and planning need them), its dedup domain's identity key, the chunker seed, the
-public keys and the owner's Ed25519 verification key. Chunk ids are keyed per domain: a
-writer's domain is derived from the root identity and its key id, so a writer can neither
-compute nor probe another host's ids (the price: no dedup across writer hosts; an owner's
-backups dedup among themselves). Writers sign their point documents with their own
-Ed25519 key; the owner endorses every key object's public part, so a writer cannot
-forge another host's point or register a key of its own.
+Two kinds of secrets, so that keys can be rotated without knowing every passphrase:
+
+* A key object (``keys/<id>``, wrapped by its passphrase) holds what belongs to that key
+  for good: its role, its dedup domain's identity key, the chunker seed, its Ed25519
+  signing key, the owner's verification key and a personal X25519 *grant* key.
+* The *epoch* secrets (the metadata key that seals index, points, marks and run records;
+  the data and tree key pairs) reach each key in ``grants/<key id>``, sealed to its grant
+  key and signed by the owner. ``keys rotate`` starts a new epoch and writes new grants
+  (new and previous epoch, while old data is re-encrypted; then the new one alone).
+
+Chunk ids are keyed per domain: a writer's domain is derived from the root identity and
+its key id, so a writer can neither compute nor probe another host's ids (the price: no
+dedup across writer hosts). Writers sign their point documents; the owner endorses every
+key object's public part, so a writer cannot forge another host's point or register a
+key of its own.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import blake3
@@ -39,13 +46,15 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from bkctl.errors import KeyRoleError, NotFoundError, RepositoryCorruptError
 from bkctl.repo.crypto import NONCE_SIZE, MasterKey, decompress
 
-__all__ = ["ROLES", "Role", "RoleKeys", "SessionCipher", "domain_identity", "sign", "verify_signature"]
+__all__ = ["ROLES", "Epoch", "KeySecrets", "Role", "RoleKeys", "SessionCipher", "domain_identity", "open_grant",
+           "seal_grant"]
 
 Role = Literal["owner", "manager", "writer"]
 ROLES: tuple[Role, ...] = ("owner", "manager", "writer")
 OWNER_DOMAIN = "owner"
 SESSION_ID_SIZE = 8
 _RAW = serialization.Encoding.Raw
+_GRANT_AD = b"bkctl-grant"
 
 
 def b64(data: bytes) -> str:
@@ -71,100 +80,159 @@ def domain_identity(root: bytes, domain: str) -> bytes:
     return blake3.blake3(domain.encode(), key=root).digest()
 
 
-def sign(key: Ed25519PrivateKey, message: bytes) -> bytes:
-    return key.sign(message)
+@dataclass(frozen=True)
+class Epoch:
+    """The secrets of one key epoch, as much of them as a role receives."""
+
+    number: int
+    metadata: bytes  # AES-256 key of index, points, marks, run records, copy maps, pack headers
+    data_public: X25519PublicKey
+    tree_public: X25519PublicKey
+    data_private: X25519PrivateKey | None = None  # owner only
+    tree_private: X25519PrivateKey | None = None  # owner and manager
+
+    @classmethod
+    def generate(cls, number: int) -> Epoch:
+        data, tree = X25519PrivateKey.generate(), X25519PrivateKey.generate()
+        return cls(number, os.urandom(32), data.public_key(), tree.public_key(), data, tree)
+
+    def for_role(self, role: Role) -> Epoch:
+        return replace(self, data_private=self.data_private if role == "owner" else None,
+                       tree_private=self.tree_private if role in ("owner", "manager") else None)
+
+    def to_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"number": self.number, "metadata": b64(self.metadata),
+                                    "data_public": b64(public_bytes(self.data_public)),
+                                    "tree_public": b64(public_bytes(self.tree_public))}
+        for name in ("data_private", "tree_private"):
+            private = getattr(self, name)
+            if private is not None:
+                document[name] = b64(private_bytes(private))
+        return document
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> Epoch:
+        privates = {name: X25519PrivateKey.from_private_bytes(unb64(document[name]))
+                    for name in ("data_private", "tree_private") if document.get(name)}
+        return cls(int(document["number"]), unb64(document["metadata"]),
+                   X25519PublicKey.from_public_bytes(unb64(document["data_public"])),
+                   X25519PublicKey.from_public_bytes(unb64(document["tree_public"])), **privates)
 
 
-def verify_signature(key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
+@dataclass(frozen=True)
+class KeySecrets:
+    """What a key object wraps for good (see the module docstring)."""
+
+    role: Role
+    domain: str
+    identity: bytes  # keys this key's chunk ids
+    chunker_seed: int
+    signing: Ed25519PrivateKey
+    owner_verify: Ed25519PublicKey
+    grant: X25519PrivateKey
+    root_identity: bytes | None = None  # owner and manager: to check ids of every domain
+    owner_signing: Ed25519PrivateKey | None = None  # owner: endorses keys, signs grants
+
+    def to_payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "role": self.role, "domain": self.domain, "identity": b64(self.identity),
+            "chunker_seed": self.chunker_seed, "signing": b64(private_bytes(self.signing)),
+            "owner_verify": b64(public_bytes(self.owner_verify)), "grant": b64(private_bytes(self.grant)),
+        }
+        if self.root_identity is not None:
+            payload["root_identity"] = b64(self.root_identity)
+        if self.owner_signing is not None:
+            payload["owner_signing"] = b64(private_bytes(self.owner_signing))
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> KeySecrets:
+        role = payload["role"]
+        if role not in ROLES:
+            raise ValueError(f"unknown key role {role!r}")
+        return cls(role, str(payload["domain"]), unb64(payload["identity"]), int(payload["chunker_seed"]),
+                   Ed25519PrivateKey.from_private_bytes(unb64(payload["signing"])),
+                   Ed25519PublicKey.from_public_bytes(unb64(payload["owner_verify"])),
+                   X25519PrivateKey.from_private_bytes(unb64(payload["grant"])),
+                   unb64(payload["root_identity"]) if payload.get("root_identity") else None,
+                   Ed25519PrivateKey.from_private_bytes(unb64(payload["owner_signing"]))
+                   if payload.get("owner_signing") else None)
+
+    @classmethod
+    def new_owner(cls, root_identity: bytes, chunker_seed: int) -> KeySecrets:
+        owner = Ed25519PrivateKey.generate()
+        return cls("owner", OWNER_DOMAIN, root_identity, chunker_seed, owner, owner.public_key(),
+                   X25519PrivateKey.generate(), root_identity, owner)
+
+    def derive(self, role: Role, key_id: str) -> KeySecrets:
+        """The secrets of a new ``role`` key (only an owner can: it holds the roots)."""
+        if self.role != "owner" or self.root_identity is None:
+            raise KeyRoleError(f"a {self.role} key cannot add keys; that needs an owner key")
+        if role == "owner":
+            return replace(self, signing=Ed25519PrivateKey.generate(), grant=X25519PrivateKey.generate())
+        domain = f"writer:{key_id}" if role == "writer" else OWNER_DOMAIN
+        return KeySecrets(role, domain, domain_identity(self.root_identity, domain), self.chunker_seed,
+                          Ed25519PrivateKey.generate(), self.owner_verify, X25519PrivateKey.generate(),
+                          self.root_identity if role == "manager" else None)
+
+
+def seal_grant(owner: Ed25519PrivateKey, grant_public: X25519PublicKey, key_id: str, epochs: list[Epoch]) -> bytes:
+    """``grants/<key id>``: the epochs a key may use, sealed to its grant key, signed by the owner."""
+    context = _GRANT_AD + key_id.encode()
+    body = json.dumps({"key": key_id, "epochs": [epoch.to_json() for epoch in epochs]}).encode()
+    sealed = _wrap(grant_public, body, context)
+    document = json.dumps({"version": 1, "key": key_id, "sealed": sealed}, sort_keys=True).encode()
+    return json.dumps({"grant": document.decode(), "signature": b64(owner.sign(document))}).encode()
+
+
+def open_grant(raw: bytes, key_id: str, grant: X25519PrivateKey, owner_verify: Ed25519PublicKey) -> list[Epoch]:
+    """The epochs in a grant, current first; RepositoryCorruptError when forged or damaged."""
     try:
-        key.verify(signature, message)
+        outer = json.loads(raw)
+        document = outer["grant"].encode()
+        owner_verify.verify(unb64(outer["signature"]), document)
+        inner = json.loads(document)
+        if inner["key"] != key_id:
+            raise ValueError("grant of another key")
+        body = json.loads(_unwrap(grant, inner["sealed"], _GRANT_AD + key_id.encode()))
+        return [Epoch.from_json(epoch) for epoch in body["epochs"]]
     except InvalidSignature:
-        return False
-    return True
+        raise RepositoryCorruptError(f"grants/{key_id} is not signed by the owner (forged or damaged)") from None
+    except (ValueError, KeyError, TypeError, InvalidTag) as exc:
+        raise RepositoryCorruptError(f"grants/{key_id} is unreadable: {exc}") from None
 
 
 @dataclass
 class RoleKeys:
-    """The secrets one key object unwraps to, by role (see the module docstring)."""
+    """An open key: its lasting secrets and the epochs granted to it (current first)."""
 
-    role: Role
     key_id: str
-    metadata: MasterKey  # encryption = metadata key; identity = this key's domain identity
-    domain: str
-    data_public: X25519PublicKey
-    tree_public: X25519PublicKey
-    owner_verify: Ed25519PublicKey
-    signing: Ed25519PrivateKey
-    root_identity: bytes | None = None  # owner and manager: to check ids of every domain
-    data_private: X25519PrivateKey | None = None  # owner only
-    tree_private: X25519PrivateKey | None = None  # owner and manager
+    secrets: KeySecrets
+    epochs: list[Epoch]
 
-    def to_payload(self) -> dict[str, Any]:
-        """The JSON a key object wraps with its passphrase."""
-        payload: dict[str, Any] = {
-            "role": self.role, "domain": self.domain,
-            "encryption": b64(self.metadata.encryption), "identity": b64(self.metadata.identity),
-            "chunker_seed": self.metadata.chunker_seed,
-            "data_public": b64(public_bytes(self.data_public)),
-            "tree_public": b64(public_bytes(self.tree_public)),
-            "owner_verify": b64(public_bytes(self.owner_verify)),
-            "signing": b64(private_bytes(self.signing)),
-        }
-        if self.root_identity is not None:
-            payload["root_identity"] = b64(self.root_identity)
-        if self.data_private is not None:
-            payload["data_private"] = b64(private_bytes(self.data_private))
-        if self.tree_private is not None:
-            payload["tree_private"] = b64(private_bytes(self.tree_private))
-        return payload
+    @property
+    def role(self) -> Role:
+        return self.secrets.role
 
-    @classmethod
-    def from_payload(cls, key_id: str, payload: dict[str, Any]) -> RoleKeys:
-        role = payload["role"]
-        if role not in ROLES:
-            raise ValueError(f"unknown key role {role!r}")
-        optional = {name: payload.get(name) for name in ("root_identity", "data_private", "tree_private")}
-        return cls(
-            role=role, key_id=key_id, domain=str(payload["domain"]),
-            metadata=MasterKey(unb64(payload["encryption"]), unb64(payload["identity"]),
-                               int(payload["chunker_seed"])),
-            data_public=X25519PublicKey.from_public_bytes(unb64(payload["data_public"])),
-            tree_public=X25519PublicKey.from_public_bytes(unb64(payload["tree_public"])),
-            owner_verify=Ed25519PublicKey.from_public_bytes(unb64(payload["owner_verify"])),
-            signing=Ed25519PrivateKey.from_private_bytes(unb64(payload["signing"])),
-            root_identity=unb64(optional["root_identity"]) if optional["root_identity"] else None,
-            data_private=(X25519PrivateKey.from_private_bytes(unb64(optional["data_private"]))
-                          if optional["data_private"] else None),
-            tree_private=(X25519PrivateKey.from_private_bytes(unb64(optional["tree_private"]))
-                          if optional["tree_private"] else None),
-        )
+    @property
+    def current(self) -> Epoch:
+        return self.epochs[0]
 
-    @classmethod
-    def new_owner(cls, key_id: str, master: MasterKey) -> RoleKeys:
-        """Fresh role keys for a new repository; ``master`` holds the metadata key and root identity."""
-        data, tree, owner = X25519PrivateKey.generate(), X25519PrivateKey.generate(), Ed25519PrivateKey.generate()
-        return cls("owner", key_id, master, OWNER_DOMAIN, data.public_key(), tree.public_key(),
-                   owner.public_key(), owner, master.identity, data, tree)
+    def epoch(self, number: int) -> Epoch | None:
+        return next((epoch for epoch in self.epochs if epoch.number == number), None)
 
-    def derive(self, role: Role, key_id: str, host: str) -> RoleKeys:
-        """The keys of a new ``role`` key (only an owner can: it holds every secret)."""
-        if self.role != "owner" or self.root_identity is None:
-            raise KeyRoleError(f"only an owner key can add keys (this is a {self.role} key)")
-        if role == "owner":
-            return RoleKeys(**{**self.__dict__, "key_id": key_id})
-        domain = f"writer:{key_id}" if role == "writer" else OWNER_DOMAIN
-        identity = domain_identity(self.root_identity, domain)
-        metadata = MasterKey(self.metadata.encryption, identity, self.metadata.chunker_seed)
-        manager = role == "manager"
-        return RoleKeys(role, key_id, metadata, domain, self.data_public, self.tree_public, self.owner_verify,
-                        Ed25519PrivateKey.generate(), self.root_identity if manager else None, None,
-                        self.tree_private if manager else None)
+    def metadata_key(self) -> MasterKey:
+        """Seals with the current epoch's metadata key and opens with any granted one."""
+        current = MasterKey(self.current.metadata, self.secrets.identity, self.secrets.chunker_seed)
+        older = tuple(MasterKey(epoch.metadata, self.secrets.identity, self.secrets.chunker_seed)
+                      for epoch in self.epochs[1:])
+        return current.with_fallbacks(older) if older else current
 
     def can_read(self, kind: str) -> bool:
-        return (self.data_private if kind == "d" else self.tree_private) is not None
+        return (self.current.data_private if kind == "d" else self.current.tree_private) is not None
 
 
-def _wrap_key(public: X25519PublicKey, secret: bytes, context: bytes) -> dict[str, str]:
+def _wrap(public: X25519PublicKey, secret: bytes, context: bytes) -> dict[str, str]:
     ephemeral = X25519PrivateKey.generate()
     kek = _kek(ephemeral.exchange(public), context)
     nonce = os.urandom(NONCE_SIZE)
@@ -172,26 +240,27 @@ def _wrap_key(public: X25519PublicKey, secret: bytes, context: bytes) -> dict[st
             "wrapped": b64(AESGCM(kek).encrypt(nonce, secret, context))}
 
 
-def _unwrap_key(private: X25519PrivateKey, wrapped: dict[str, str], context: bytes) -> bytes:
+def _unwrap(private: X25519PrivateKey, wrapped: dict[str, str], context: bytes) -> bytes:
     ephemeral = X25519PublicKey.from_public_bytes(unb64(wrapped["ephemeral"]))
     kek = _kek(private.exchange(ephemeral), context)
     return AESGCM(kek).decrypt(unb64(wrapped["nonce"]), unb64(wrapped["wrapped"]), context)
 
 
 def _kek(shared: bytes, context: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"bkctl-session-key\x00" + context).derive(shared)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"bkctl-wrap\x00" + context).derive(shared)
 
 
 @dataclass
 class _Session:
     domain: str
+    epoch: int
     keys: dict[str, AESGCM]  # kind ("d", "t") -> cipher
 
 
 @dataclass
 class SessionCipher:
-    """Seals blobs under per-session keys wrapped to the repository's public keys; opens
-    them where this role holds the private key. Sealed: ``session id(8) || nonce || ct || tag``.
+    """Seals blobs under per-session keys wrapped to the current epoch's public keys; opens
+    them where this role holds the epoch's private key. Sealed: ``session id(8) || nonce || ct || tag``.
 
     ``put`` and ``get`` reach the store (the session object is written before the first
     blob it seals is returned, so no pack can reference a session that does not exist).
@@ -205,7 +274,7 @@ class SessionCipher:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def blob_id(self, data: bytes | memoryview) -> bytes:
-        return self.keys.metadata.blob_id(data)
+        return blake3.blake3(data, key=self.keys.secrets.identity).digest()
 
     def seal_blob(self, kind: str, blob_id: bytes, payload: bytes | memoryview) -> bytes:
         session_id, session = self._session()
@@ -220,13 +289,24 @@ class SessionCipher:
         """Decrypt, decompress and check the id against its domain; damage raises RepositoryCorruptError."""
         session, payload = self._open(kind, blob_id, sealed, what)
         plain = decompress(payload, raw_length)
-        identity = self._identity(session.domain)
-        if blake3.blake3(plain, key=identity).digest() != blob_id:
+        if blake3.blake3(plain, key=self._identity(session.domain)).digest() != blob_id:
             raise RepositoryCorruptError(f"{what} does not match its id")
         return plain
 
+    def session_of(self, sealed: bytes | memoryview) -> str:
+        """The name of the session object a sealed blob needs."""
+        return f"sessions/{bytes(memoryview(sealed)[:SESSION_ID_SIZE]).hex()}"
+
     def can_read(self, kind: str) -> bool:
         return self.keys.can_read(kind)
+
+    def new_session(self) -> None:
+        """Seal from now on under fresh keys (each backup session gets its own); forget the last
+        session's keys unless this role can unwrap them anyway (a writer keeps no way back in)."""
+        with self._lock:
+            if self._current is not None and self.keys.role == "writer":
+                self._known.pop(self._current[0], None)
+            self._current = None
 
     def _open(self, kind: str, blob_id: bytes, sealed: bytes | memoryview, what: str) -> tuple[_Session, bytes]:
         view = memoryview(sealed)
@@ -240,33 +320,27 @@ class SessionCipher:
             raise RepositoryCorruptError(f"{what} failed authentication (damaged or tampered)",
                                          hint="run 'verify' to list the affected recovery points") from None
 
-    def new_session(self) -> None:
-        """Seal from now on under fresh keys (each backup session gets its own); forget the last
-        session's keys unless this role can unwrap them anyway (a writer keeps no way back in)."""
-        with self._lock:
-            if self._current is not None and self.keys.role == "writer":
-                self._known.pop(self._current[0], None)
-            self._current = None
-
     def _identity(self, domain: str) -> bytes:
-        if domain == self.keys.domain:
-            return self.keys.metadata.identity
-        if self.keys.root_identity is None:
+        if domain == self.keys.secrets.domain:
+            return self.keys.secrets.identity
+        if self.keys.secrets.root_identity is None:
             raise KeyRoleError(f"a {self.keys.role} key cannot check data of another host")
-        return domain_identity(self.keys.root_identity, domain)
+        return domain_identity(self.keys.secrets.root_identity, domain)
 
     def _session(self) -> tuple[bytes, _Session]:
         with self._lock:
             if self._current is None:
+                epoch = self.keys.current
                 session_id = os.urandom(SESSION_ID_SIZE)
                 secrets = {kind: AESGCM.generate_key(bit_length=256) for kind in ("d", "t")}
                 document = {
-                    "version": 1, "domain": self.keys.domain, "key": self.keys.key_id,
-                    "d": _wrap_key(self.keys.data_public, secrets["d"], session_id + b"d"),
-                    "t": _wrap_key(self.keys.tree_public, secrets["t"], session_id + b"t"),
+                    "version": 1, "domain": self.keys.secrets.domain, "key": self.keys.key_id, "epoch": epoch.number,
+                    "d": _wrap(epoch.data_public, secrets["d"], session_id + b"d"),
+                    "t": _wrap(epoch.tree_public, secrets["t"], session_id + b"t"),
                 }
                 self.put(f"sessions/{session_id.hex()}", json.dumps(document).encode())
-                session = _Session(self.keys.domain, {kind: AESGCM(key) for kind, key in secrets.items()})
+                session = _Session(self.keys.secrets.domain, epoch.number,
+                                   {kind: AESGCM(key) for kind, key in secrets.items()})
                 self._known[session_id] = session
                 self._current = (session_id, session)
             return self._current
@@ -276,8 +350,7 @@ class SessionCipher:
             known = self._known.get(session_id)
             if known is not None and kind in known.keys:
                 return known
-        private = self.keys.data_private if kind == "d" else self.keys.tree_private
-        if private is None:
+        if not self.keys.can_read(kind):
             raise KeyRoleError(
                 f"a {self.keys.role} key cannot read {'file contents' if kind == 'd' else 'folder listings'}",
                 hint="restore, list and browse with an owner key" if kind == "d" or self.keys.role == "writer"
@@ -285,12 +358,18 @@ class SessionCipher:
         name = f"sessions/{session_id.hex()}"
         try:
             document = json.loads(self.get(name))
-            secret = _unwrap_key(private, document[kind], session_id + kind.encode())
+            epoch = self.keys.epoch(int(document["epoch"]))
+            private = None if epoch is None else (epoch.data_private if kind == "d" else epoch.tree_private)
+            if private is None:
+                raise RepositoryCorruptError(f"{what}: sealed under key epoch {document['epoch']}, which this key "
+                                             "no longer holds (retired by a key rotation)")
+            secret = _unwrap(private, document[kind], session_id + kind.encode())
         except NotFoundError:
             raise RepositoryCorruptError(f"{what}: its session key object {name} is missing") from None
         except (ValueError, KeyError, TypeError, InvalidTag):
             raise RepositoryCorruptError(f"{what}: its session key object {name} is damaged") from None
         with self._lock:
-            session = self._known.setdefault(session_id, _Session(str(document.get("domain", "")), {}))
+            session = self._known.setdefault(session_id, _Session(str(document.get("domain", "")),
+                                                                  int(document["epoch"]), {}))
             session.keys[kind] = AESGCM(secret)
             return session

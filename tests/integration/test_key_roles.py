@@ -3,11 +3,11 @@ prunes and reclaims without reading file contents; the owner does everything (is
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
+from legacy import legacy_repository
 
 from bkctl.archiver import backup_paths
 from bkctl.errors import KeyRoleError
@@ -137,7 +137,7 @@ def test_a_key_the_owner_did_not_endorse_signs_nothing(store: LocalStore, data: 
     original = KeyObject.from_bytes(writer_id, raw)
     assert original.endorsement is not None
     tampered = KeyObject(original.info, original.kdf, original.salt, original.wrapped,
-                         Endorsement(os.urandom(32), original.endorsement.signature))
+                         Endorsement(os.urandom(32), original.endorsement.grant, original.endorsement.signature))
     store.put(f"keys/{writer_id}", tampered.to_bytes())
     with open_as(store, OWNER, tmp_path / "o-cache") as owner:
         assert owner.list_points() == []
@@ -159,9 +159,7 @@ def test_writers_dedup_within_their_host_never_across_hosts(store: LocalStore, d
 
 def test_a_format_2_repository_keeps_working_and_says_roles_need_a_new_one(tmp_path: Path, data: Path) -> None:
     store = LocalStore(tmp_path / "old")
-    with Repository.init(store, OWNER, kdf=KdfParams.fast(), cache_dir=tmp_path / "c") as repo:
-        pass
-    _downgrade_to_format_2(store, repo.id)
+    legacy_repository(store, OWNER, version=2)
     with open_as(store, OWNER, tmp_path / "c2") as old:
         assert old.format == 2 and old.role == "owner" and old.roles is None
         point = backup_paths(old, workload="docs", host="web1", paths=[data])
@@ -171,18 +169,3 @@ def test_a_format_2_repository_keeps_working_and_says_roles_need_a_new_one(tmp_p
         old.add_key(Secret("another"), KdfParams.fast())
     with open_as(store, Secret("another"), tmp_path / "c3") as again:
         assert [p.id for p in again.list_points()] == [point.id]
-
-
-def _downgrade_to_format_2(store: LocalStore, repository_id: str) -> None:
-    """A repository as bkctl before roles wrote it: one master key object, config version 2."""
-    from bkctl.repo import config as repo_config
-    from bkctl.repo.keyring import add_key, find_key, load_keys
-    from bkctl.repo.keys import master_from_payload, master_payload
-
-    _, payload = find_key(store, OWNER, repository_id)
-    master = master_from_payload(payload)
-    for old in load_keys(store):
-        store.delete(f"keys/{old.info.id}")
-    add_key(store, master_payload(master), OWNER, KdfParams.fast())
-    document = json.loads(store.get("config"))
-    store.put("config", repo_config.encode(master, document, 2))

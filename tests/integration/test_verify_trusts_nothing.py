@@ -96,15 +96,21 @@ def test_every_flip_in_the_config_is_refused_at_open(repo, tmp_path):
     assert Repository.open(repo.store, Secret("pw"), cache_dir=tmp_path / "cache").id == repo.id
 
 
-def test_a_format_1_config_is_upgraded_and_authenticated(repo, tmp_path):
+def test_a_format_1_config_is_upgraded_and_authenticated(tmp_path):
     import json
 
-    document = json.loads(repo.store.get("config"))
-    legacy = {key: value for key, value in document.items() if key != "mac"} | {"version": 1}
-    repo.store.put("config", json.dumps(legacy).encode())
-    reopened = Repository.open(repo.store, Secret("pw"), cache_dir=tmp_path / "cache")
-    upgraded = json.loads(repo.store.get("config"))
-    assert reopened.id == repo.id and upgraded["version"] == 2 and "mac" in upgraded
+    from legacy import legacy_repository
+
+    store = LocalStore(tmp_path / "old")
+    repository_id = legacy_repository(store, Secret("pw"), version=1)
+    assert "mac" not in json.loads(store.get("config"))
+    reopened = Repository.open(store, Secret("pw"), cache_dir=tmp_path / "cache")
+    upgraded = json.loads(store.get("config"))
+    assert reopened.id == repository_id and upgraded["version"] == 2 and "mac" in upgraded
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "f").write_text("x")
+    backup_paths(reopened, workload="w", host="h", paths=[source])
     assert verify(reopened).ok
 
 
