@@ -21,7 +21,7 @@ from bkctl.model.plan import Action, ActionKind, Plan, WarningKind, combined_exi
 from bkctl.model.runs import DrillResult, RunRecord, RunStep
 from bkctl.sources.environment import child_environment
 from bkctl.sources.hooks import hooks_around
-from bkctl.targets.base import LockHolder, RunLog, Target
+from bkctl.targets.base import KeyRing, LockHolder, RunLog, Target
 from bkctl.targets.drill import run_drill
 from bkctl.targets.media import MediaLibrary
 from bkctl.workspace import Workspace
@@ -260,6 +260,13 @@ def _extend_lock(workspace: Workspace, action: Action, progress: Progress | None
     return driver.extend_locks(until).describe()
 
 
+def _reencrypt(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
+    driver = workspace.driver(action.target)
+    if not isinstance(driver, KeyRing):
+        raise UsageError(f"target '{action.target}' has no repository keys to rotate")
+    return driver.reencrypt()
+
+
 def _reclaim(workspace: Workspace, action: Action, progress: Progress | None, made: Made) -> str:
     return workspace.driver(action.target).reclaim().describe()
 
@@ -335,6 +342,7 @@ HANDLERS: dict[ActionKind, Handler] = {
     ActionKind.COPY: _copy,
     ActionKind.PRUNE: _prune,
     ActionKind.EXTEND_LOCK: _extend_lock,
+    ActionKind.REENCRYPT: _reencrypt,
     ActionKind.RECLAIM: _reclaim,
     ActionKind.VERIFY: _verify,
     ActionKind.DRILL: _drill,

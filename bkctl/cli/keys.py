@@ -107,3 +107,23 @@ def passwd(target: TargetOption, new_passphrase_env: NewEnvOption = None, new_pa
     console.summary("passphrase changed (the key's secrets are only re-wrapped: this does not revoke a leaked "
                     "key; `bkctl keys rotate` does); update the manifest's passphrase source to the new one")
 
+
+
+@app.command("rotate")
+def rotate(target: TargetOption, finish: Annotated[bool, typer.Option(
+               "--finish", help="Also re-encrypt now, instead of leaving it to the next apply.")] = False,
+           manifest: ManifestOption = None) -> None:
+    """Start a new key epoch: revoke what a leaked key knew (remove that key first; owner key only).
+
+    New data is sealed under the new epoch at once; the plan then holds a re-encrypt action
+    (reason key-rotation) that rewrites older data and retires the old epoch.
+    """
+    with Workspace.load(manifest) as workspace:
+        ring = operations.key_ring(workspace, target)
+        epoch = ring.rotate_keys()
+        done = ring.reencrypt() if finish else ""
+    if done:
+        console.summary(f"key epoch {epoch} in use; {done}")
+    else:
+        console.summary(f"key epoch {epoch} in use for new data; `bkctl apply` re-encrypts older data "
+                        "(action re-encrypt) and then retires the old epoch")

@@ -43,6 +43,7 @@ class ActionKind(StrEnum):
     COPY = "copy"
     PRUNE = "prune"
     EXTEND_LOCK = "extend-lock"
+    REENCRYPT = "re-encrypt"
     RECLAIM = "reclaim"
     VERIFY = "verify"
     DRILL = "drill"
@@ -63,6 +64,7 @@ class Reason(StrEnum):
     UNREFERENCED_DATA = "unreferenced-data"
     VERIFY_DUE = "verify-due"
     MARKED_DATA = "marked-data"
+    KEY_ROTATION = "key-rotation"
     DRILL_DUE = "drill-due"
     GFS_ROTATION = "gfs-rotation"  # a tape pool receives the source's weekly/monthly/yearly points
     BLANK_CARTRIDGES = "blank-cartridges"  # cartridges never labelled
@@ -288,6 +290,7 @@ class Plan(_Frozen):
             ActionKind.PRUNE: ("prune", "prunes"),
             ActionKind.EXTEND_LOCK: ("lock to extend", "locks to extend"),
             ActionKind.RECLAIM: ("reclaim", "reclaims"),
+            ActionKind.REENCRYPT: ("re-encryption", "re-encryptions"),
             ActionKind.VERIFY: ("verify", "verifies"),
             ActionKind.DRILL: ("drill", "drills"),
             ActionKind.LABEL_CARTRIDGE: ("cartridge to label", "cartridges to label"),
@@ -295,7 +298,8 @@ class Plan(_Frozen):
             ActionKind.RECYCLE_CARTRIDGE: ("cartridge to recycle", "cartridges to recycle"),
             ActionKind.EXPORT_CARTRIDGE: ("cartridge to export", "cartridges to export"),
         }
-        order = [ActionKind.BACKUP, ActionKind.COPY, ActionKind.PRUNE, ActionKind.EXTEND_LOCK, ActionKind.INIT_TARGET,
+        order = [ActionKind.BACKUP, ActionKind.COPY, ActionKind.PRUNE, ActionKind.EXTEND_LOCK, ActionKind.REENCRYPT,
+                 ActionKind.INIT_TARGET,
                  ActionKind.RECLAIM, ActionKind.VERIFY, ActionKind.DRILL, *_CARTRIDGE_KINDS]
         parts = [
             _plural(self.count(kind), *words[kind]) for kind in order if self.count(kind)

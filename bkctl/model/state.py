@@ -92,6 +92,9 @@ class TargetState(_Frozen):
     # The role of the key this run opened the repository with (bkctl/repo/roles.py): a writer
     # key's plan holds prunes, verifies and copies for a key that may run them.
     key_role: str = Field(default="owner", exclude_if=lambda value: value == "owner")
+    # A key rotation whose re-encryption has not finished ("epoch 1 since 2026-11-30T..."): plan
+    # holds a re-encrypt action until it has.
+    key_rotation: str = Field(default="", exclude_if=lambda value: not value)
     # A tape library's cartridges, media sets and point placements (None for other kinds).
     tape: TapeState | None = Field(default=None, exclude_if=lambda value: value is None)
 

@@ -207,6 +207,10 @@ def _plan_target(scope: _Scope, name: str, observed: TargetState | None, draft: 
         a.kind == ActionKind.PRUNE for a in draft.actions[before:]) and not _is_tape(scope, name))
     if reclaim is not None:
         draft.actions.append(reclaim)
+    if observed.key_rotation:
+        draft.actions.append(Action(kind=ActionKind.REENCRYPT, target=name, reason=Reason.KEY_ROTATION,
+                                    detail=f"re-encrypt what older key epochs sealed ({observed.key_rotation}), "
+                                    "then retire them"))
     if observed.initialized and scope.workloads is None:
         policies = [scope.manifest.policy_for(w) for w in scope.on_target(name)]
         verify = plan_verify(name, policies, observed.last_verified, scope.now)

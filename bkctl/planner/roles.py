@@ -22,6 +22,7 @@ _NEEDS: dict[ActionKind, tuple[frozenset[str], str]] = {
     ActionKind.RECLAIM: (frozenset({"owner", "manager"}), "target"),
     ActionKind.VERIFY: (frozenset({"owner", "manager"}), "target"),
     ActionKind.DRILL: (frozenset({"owner"}), "target"),
+    ActionKind.REENCRYPT: (frozenset({"owner"}), "target"),
     ActionKind.COPY: (frozenset({"owner"}), "source"),
 }
 

@@ -17,7 +17,7 @@ __all__ = ["render_text", "lock_fate"]
 
 _STYLES = {"+": "green", "-": "red", "~": "cyan", "*": "bold green", "!": "yellow", "R": "magenta", "D": "blue",
            "L": "green", "<": "cyan", "%": "magenta", ">": "cyan",
-           "^": "blue"}
+           "^": "blue", "K": "magenta"}
 
 
 def _time(moment: datetime) -> str:

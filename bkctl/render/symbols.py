@@ -12,6 +12,7 @@ SYMBOLS: dict[ActionKind, str] = {
     ActionKind.COPY: "~",
     ActionKind.PRUNE: "-",
     ActionKind.EXTEND_LOCK: "^",
+    ActionKind.REENCRYPT: "K",
     ActionKind.RECLAIM: "R",
     ActionKind.VERIFY: "!",
     ActionKind.DRILL: "D",

@@ -25,6 +25,9 @@ CRASH_POINTS = (
     "reclaim-after-index",      # the consolidated index is written, old index objects remain
     "reclaim-mid-delete",       # a marked pack is deleted; other packs and the mark remain
     "repair-after-index",       # a rebuilt index is written, old index objects remain
+    "rotate-after-grants",      # every key is granted the new epoch, the config still names the old one
+    "reencrypt-after-pack",     # one old pack is re-encrypted and indexed, it and the rest remain
+    "reencrypt-after-packs",    # old packs are deleted, points and marks are sealed under the old epoch
 )
 
 _hits: dict[str, int] = {}

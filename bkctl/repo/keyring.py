@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from cryptography.exceptions import InvalidSignature
@@ -25,15 +26,20 @@ __all__ = ["add_key", "add_role_key", "endorsed_keys", "find_key", "list_keys", 
            "remove_key", "rewrap_key", "write_grant"]
 
 Payload = dict[str, object]
+logger = logging.getLogger("bkctl")
 
 
 def load_keys(store: BlobStore) -> list[KeyObject]:
+    """Every readable key object; a damaged one is skipped (the others still open the
+    repository) and named in the log, and by ``verify``."""
     keys = []
     for name in store.list("keys/"):
         try:
             keys.append(KeyObject.from_bytes(name.removeprefix("keys/"), store.get(name)))
         except NotFoundError:
             continue
+        except RepositoryCorruptError as error:
+            logger.warning("%s", error.message)
     return keys
 
 

@@ -269,7 +269,7 @@ class SessionCipher:
     keys: RoleKeys
     put: Callable[[str, bytes], None]
     get: Callable[[str], bytes]
-    _current: tuple[bytes, _Session] | None = None
+    _current: dict[str, tuple[bytes, _Session]] = field(default_factory=dict)  # by dedup domain
     _known: dict[bytes, _Session] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -277,7 +277,15 @@ class SessionCipher:
         return blake3.blake3(data, key=self.keys.secrets.identity).digest()
 
     def seal_blob(self, kind: str, blob_id: bytes, payload: bytes | memoryview) -> bytes:
-        session_id, session = self._session()
+        return self._seal(self.keys.secrets.domain, kind, blob_id, payload)
+
+    def reseal(self, kind: str, blob_id: bytes, sealed: bytes | memoryview, what: str) -> bytes:
+        """The blob sealed again in a current-epoch session of its own dedup domain (key rotation)."""
+        session, payload = self._open(kind, blob_id, sealed, what)
+        return self._seal(session.domain, kind, blob_id, payload)
+
+    def _seal(self, domain: str, kind: str, blob_id: bytes, payload: bytes | memoryview) -> bytes:
+        session_id, session = self._session(domain)
         nonce = os.urandom(NONCE_SIZE)
         return session_id + nonce + session.keys[kind].encrypt(nonce, payload, kind.encode() + blob_id)
 
@@ -304,9 +312,10 @@ class SessionCipher:
         """Seal from now on under fresh keys (each backup session gets its own); forget the last
         session's keys unless this role can unwrap them anyway (a writer keeps no way back in)."""
         with self._lock:
-            if self._current is not None and self.keys.role == "writer":
-                self._known.pop(self._current[0], None)
-            self._current = None
+            if self.keys.role == "writer":
+                for session_id, _ in self._current.values():
+                    self._known.pop(session_id, None)
+            self._current.clear()
 
     def _open(self, kind: str, blob_id: bytes, sealed: bytes | memoryview, what: str) -> tuple[_Session, bytes]:
         view = memoryview(sealed)
@@ -327,23 +336,23 @@ class SessionCipher:
             raise KeyRoleError(f"a {self.keys.role} key cannot check data of another host")
         return domain_identity(self.keys.secrets.root_identity, domain)
 
-    def _session(self) -> tuple[bytes, _Session]:
+    def _session(self, domain: str) -> tuple[bytes, _Session]:
         with self._lock:
-            if self._current is None:
+            current = self._current.get(domain)
+            if current is None:
                 epoch = self.keys.current
                 session_id = os.urandom(SESSION_ID_SIZE)
                 secrets = {kind: AESGCM.generate_key(bit_length=256) for kind in ("d", "t")}
                 document = {
-                    "version": 1, "domain": self.keys.secrets.domain, "key": self.keys.key_id, "epoch": epoch.number,
+                    "version": 1, "domain": domain, "key": self.keys.key_id, "epoch": epoch.number,
                     "d": _wrap(epoch.data_public, secrets["d"], session_id + b"d"),
                     "t": _wrap(epoch.tree_public, secrets["t"], session_id + b"t"),
                 }
                 self.put(f"sessions/{session_id.hex()}", json.dumps(document).encode())
-                session = _Session(self.keys.secrets.domain, epoch.number,
-                                   {kind: AESGCM(key) for kind, key in secrets.items()})
+                session = _Session(domain, epoch.number, {kind: AESGCM(key) for kind, key in secrets.items()})
                 self._known[session_id] = session
-                self._current = (session_id, session)
-            return self._current
+                current = self._current[domain] = (session_id, session)
+            return current
 
     def _load(self, session_id: bytes, kind: str, what: str) -> _Session:
         with self._lock:

@@ -193,6 +193,14 @@ class KeyRing(Protocol):
 
     def change_passphrase(self, new: Secret) -> None: ...
 
+    def rotate_keys(self) -> int:
+        """Start a new key epoch; returns its number (the re-encryption is a planned action)."""
+        ...
+
+    def reencrypt(self) -> str:
+        """Re-encrypt what older epochs sealed and retire them; says what it did."""
+        ...
+
 
 @runtime_checkable
 class RepositoryMaintenance(Protocol):

@@ -30,6 +30,7 @@ from bkctl.repo.marks import MarkSet, read_marks
 from bkctl.repo.reclaim import DEFAULT_GRACE, reclaim
 from bkctl.repo.repair import IndexRepair, PointsRepair, remove_damaged_points, repair_index, repair_points
 from bkctl.repo.repository import RepositoryExistsError
+from bkctl.repo.rotation import reencrypt, rotate_keys, rotation_pending
 from bkctl.repo.runs import append_run, read_runs
 from bkctl.repo.tree import Node
 from bkctl.repo.usage import storage_usage
@@ -143,6 +144,7 @@ class RepositoryTarget:
                            damaged_points=tuple(self.repository().damaged_points()),
                            marked_bytes=marks.bytes, reclaim_ready=self._reclaim_ready(marks, locks),
                            runs=tuple(self.runs()), object_locks=object_locks, key_role=self.repository().role,
+                           key_rotation=_rotation(self.repository()),
                            immutable_points=tuple(sorted(p for p, until in object_locks.items() if until > now)))
 
     def _reclaim_ready(self, marks: MarkSet, locks: tuple[LockInfo, ...]) -> datetime | None:
@@ -308,6 +310,12 @@ class RepositoryTarget:
     def change_passphrase(self, new: Secret) -> None:
         self.repository().change_passphrase(new)
 
+    def rotate_keys(self) -> int:
+        return rotate_keys(self.repository())
+
+    def reencrypt(self) -> str:
+        return reencrypt(self.repository()).describe()
+
 
 @contextmanager
 def _held(lock: RepositoryLock) -> Iterator[None]:
@@ -321,6 +329,15 @@ def _entry(path: str, node: Node) -> PointEntry:
                       mtime_ns=int(node.get("mtime_ns", 0)), uid=int(node.get("uid", 0)), gid=int(node.get("gid", 0)),
                       user=str(node.get("user", "")), group=str(node.get("group", "")),
                       link_target=str(node.get("target", "")))
+
+
+def _rotation(repository: Repository) -> str:
+    """What a pending key rotation is, for the plan ("" when none is pending)."""
+    pending = rotation_pending(repository)
+    if pending is None:
+        return ""
+    started = str(pending.get("started", ""))[:16].replace("T", " ")
+    return f"key epoch {pending.get('epoch')} since {started} UTC"
 
 
 def _record(point: PointInfo) -> PointRecord:

@@ -46,3 +46,31 @@ def test_a_writer_host_backs_up_but_cannot_list_restore_or_delete(bkctl: Runner,
     assert bkctl("restore", "docs", "--to", "out").returncode == 0  # the owner restores what the writer wrote
     restored = next(p for p in (project / "out").rglob("new3.txt"))
     assert restored.read_text() == "round 3\n" * 500
+
+
+def test_keys_rotate_plans_a_re_encryption_that_apply_carries_out(bkctl: Runner, project: Path) -> None:
+    assert bkctl("apply", "--auto-approve").returncode == 0
+    assert bkctl("keys", "add", "--target", "local", "--role", "writer", "--new-passphrase-env", "WRITER_PW",
+                 extra_env={"WRITER_PW": WRITER["WRITER_PW"]}).returncode == 0
+    assert bkctl("backup", "docs", extra_env=WRITER).returncode == 0
+    refused = bkctl("keys", "rotate", "--target", "local", extra_env=WRITER)
+    assert refused.returncode == 77 and "writer key cannot rotate keys" in refused.stderr
+    rotated = bkctl("keys", "rotate", "--target", "local")
+    assert rotated.returncode == 0 and "key epoch 1" in rotated.stdout + rotated.stderr
+
+    plan = json.loads(bkctl("plan", "--json").stdout)
+    (action,) = [a for a in plan["actions"] if a["kind"] == "re-encrypt"]
+    assert action["reason"] == "key-rotation" and "key epoch 1" in action["detail"]
+    writer_plan = json.loads(bkctl("plan", "--json", extra_env=WRITER).stdout)
+    assert not [a for a in writer_plan["actions"] if a["kind"] == "re-encrypt"]
+    (project / "data" / "during.txt").write_text("written while re-encryption is pending\n")
+    assert bkctl("backup", "docs", extra_env=WRITER).returncode == 0
+
+    applied = bkctl("apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stderr
+    assert "re-encrypted" in applied.stdout + applied.stderr
+    after = json.loads(bkctl("plan", "--json").stdout)
+    assert not [a for a in after["actions"] if a["kind"] == "re-encrypt"]
+    assert bkctl("verify").returncode == 0
+    assert bkctl("restore", "docs", "--to", "out").returncode == 0
+    assert next((project / "out").rglob("during.txt")).read_text() == "written while re-encryption is pending\n"

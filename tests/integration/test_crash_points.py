@@ -43,12 +43,18 @@ elif operation == "reclaim":
     reclaim(repo, grace=timedelta(0))
 elif operation == "repair":
     repair_index(repo)
+elif operation == "rotate":
+    from bkctl.repo.rotation import reencrypt, rotate_keys, rotation_pending
+    if rotation_pending(repo) is None:
+        rotate_keys(repo)
+    reencrypt(repo)
 """
 
 OPERATION = {
     "after-pack-upload": "backup", "after-index-write": "backup", "before-point-commit": "backup",
     "after-point-commit": "backup", "reclaim-after-repack": "reclaim", "reclaim-after-mark": "reclaim",
     "reclaim-after-index": "reclaim", "reclaim-mid-delete": "reclaim", "repair-after-index": "repair",
+    "rotate-after-grants": "rotate", "reencrypt-after-pack": "rotate", "reencrypt-after-packs": "rotate",
 }
 
 

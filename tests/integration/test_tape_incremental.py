@@ -101,7 +101,8 @@ def test_a_chain_without_its_chunk_lists_gets_a_full_next(written, damage):
     if damage == "missing":
         listed.unlink()
     else:
-        listed.write_bytes(listed.read_bytes()[:-1] + b"\0")
+        raw = listed.read_bytes()
+        listed.write_bytes(raw[:-1] + bytes([raw[-1] ^ 1]))  # a flip: writing a 0 was no damage 1 time in 256
     (source / "changing-journal.bin").write_bytes(os.urandom(256 << 10))
     third = back_up(repository, source, "incremental-workload", day(3))
     written_point = library.writer(RULES, day(3)).write(repository, third, "daily")

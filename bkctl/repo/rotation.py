@@ -1,0 +1,262 @@
+"""Key rotation: a new epoch of secrets, then every object re-encrypted under it, then the old retired.
+
+``keys passwd`` only re-wraps a key object: a leaked key (or its passphrase) keeps opening
+the repository. Rotation revokes: :func:`rotate_keys` draws a new epoch (metadata key,
+data and tree key pairs), grants it (with the previous epoch, still needed to read) to
+every key still endorsed, and switches the config to it; new data is sealed under it at
+once. :func:`reencrypt` then rewrites what the old epoch sealed, resumably:
+
+1. packs whose header does not open with the new metadata key: each blob is decrypted
+   and sealed again in a new session, into new packs indexed by a new index object (a
+   blob already copied by an earlier, interrupted run is skipped);
+2. one consolidated index object of everything left, then the old index objects and the
+   old packs are deleted (the order of a reclaim: every index entry's pack always exists);
+3. point documents (signed again by the owner), marks, run records and copy maps are
+   sealed again; session objects of the old epoch are deleted;
+4. the grants are rewritten with the new epoch alone, and the ``rotation`` marker goes.
+
+A key removed before the rotation is granted nothing new: whatever it still holds opens
+no object once step 4 is done. It all runs under the exclusive lock (no backup meanwhile).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from bkctl.errors import BkctlError, NotFoundError, RepositoryCorruptError
+from bkctl.repo import config as repo_config
+from bkctl.repo import keyring
+from bkctl.repo.crashpoints import crash_point
+from bkctl.repo.crypto import MasterKey
+from bkctl.repo.index import encode_index, new_index_name
+from bkctl.repo.pack import PACK_TARGET_SIZE, IndexEntry, PackBuilder, pack_header_entries, read_pack_header
+from bkctl.repo.points import encode_point, sign_point
+from bkctl.repo.repository import Repository
+from bkctl.repo.roles import Epoch, RoleKeys, SessionCipher
+
+__all__ = ["MARKER", "ReencryptStats", "reencrypt", "rotate_keys", "rotation_pending"]
+
+MARKER = "rotation"
+logger = logging.getLogger("bkctl")
+Items = list[tuple[bytes, IndexEntry]]
+_SEALED_PREFIXES: dict[str, Callable[[str], bytes]] = {
+    "marks/": lambda name: b"bkctl-mark",
+    "runs/": lambda name: b"bkctl-run",
+    "copymaps/": lambda name: b"bkctl-copymap:" + name.split("/")[1].encode(),
+}
+
+
+@dataclass
+class ReencryptStats:
+    packs_rewritten: int = 0
+    blobs_resealed: int = 0
+    objects_resealed: int = 0
+    sessions_retired: int = 0
+
+    def describe(self) -> str:
+        return (f"re-encrypted {self.blobs_resealed} blob(s) of {self.packs_rewritten} pack(s) and "
+                f"{self.objects_resealed} other object(s) under the new key epoch; "
+                f"{self.sessions_retired} old session key(s) retired")
+
+
+def rotation_pending(repo: Repository) -> dict[str, object] | None:
+    """The marker of a rotation that switched epochs and has not finished re-encrypting (else None)."""
+    try:
+        document: dict[str, object] = json.loads(repo.store.get(MARKER))
+    except (NotFoundError, ValueError):
+        return None
+    return document if str(document.get("epoch")) == str(repo.config.get("epoch", 0)) else None
+
+
+def rotate_keys(repo: Repository) -> int:
+    """Start a new key epoch (owner only); returns its number. New writes use it at once."""
+    repo.require("owner", doing="rotate keys")
+    roles = _roles(repo)
+    with repo.lock("exclusive"):
+        if any(epoch.number < roles.current.number for epoch in roles.epochs):
+            raise BkctlError("a key rotation is still re-encrypting",
+                             hint="run `bkctl apply` (action re-encrypt) or `bkctl keys rotate --finish` first")
+        # A rotation killed before its config switch granted an epoch nobody sealed with: replaced.
+        new = Epoch.generate(roles.current.number + 1)
+        epochs = [new, roles.current]
+        repo.store.put(MARKER, json.dumps({"epoch": new.number, "from": roles.current.number,
+                                           "started": datetime.now(UTC).isoformat()}).encode())
+        _grant_all(repo, roles, epochs)
+        crash_point("rotate-after-grants")
+        config = {**repo.config, "epoch": new.number}
+        _use(repo, RoleKeys(roles.key_id, roles.secrets, epochs), config)
+        repo.store.put("config", repo_config.encode(_current_only(repo), config))
+    return new.number
+
+
+def reencrypt(repo: Repository, progress: Callable[[int], None] | None = None) -> ReencryptStats:
+    """Finish a rotation: everything sealed under older epochs is sealed again, then they retire."""
+    repo.require("owner", doing="re-encrypt after a key rotation")
+    roles = _roles(repo)
+    stats = ReencryptStats()
+    with repo.lock("exclusive"):
+        repo.refresh_index()
+        old_packs = _old_packs(repo)
+        _rewrite_packs(repo, old_packs, stats, progress)
+        _consolidate_index(repo, old_packs)
+        for pack in sorted(old_packs):
+            repo.store.delete(pack)
+        crash_point("reencrypt-after-packs")
+        _reseal_points(repo, stats)
+        for prefix, associated in _SEALED_PREFIXES.items():
+            _reseal_objects(repo, prefix, associated, stats)
+        stats.sessions_retired = _retire_sessions(repo, roles.current.number)
+        current = roles.epochs[:1]
+        _grant_all(repo, roles, current)
+        _use(repo, RoleKeys(roles.key_id, roles.secrets, current), repo.config)
+        repo.store.delete(MARKER)
+        repo.reload_index()
+    return stats
+
+
+def _roles(repo: Repository) -> RoleKeys:
+    if repo.roles is None:
+        raise BkctlError(f"this repository (format {repo.format}) predates key rotation",
+                         hint="back up into a new repository to rotate keys")
+    return repo.roles
+
+
+def _use(repo: Repository, roles: RoleKeys, config: dict[str, object]) -> None:
+    """Switch the open repository to ``roles`` (a new epoch first) and ``config``."""
+    repo.roles, repo.config = roles, config
+    repo.key = roles.metadata_key()
+    repo.cipher = SessionCipher(roles, repo.store.put, repo.store.get)
+    repo.reload_index()
+    repo.load_tree.cache_clear()
+
+
+def _current_only(repo: Repository) -> MasterKey:
+    """The current epoch's metadata key, opening nothing an older one sealed."""
+    roles = _roles(repo)
+    return MasterKey(roles.current.metadata, roles.secrets.identity, roles.secrets.chunker_seed)
+
+
+def _grant_all(repo: Repository, roles: RoleKeys, epochs: list[Epoch]) -> None:
+    """A grant of ``epochs`` (as much as each role gets) to every key the owner endorsed."""
+    assert roles.secrets.owner_signing is not None
+    for key in keyring.load_keys(repo.store):
+        if key.info.id not in repo.signers(refresh=True) or key.endorsement is None:
+            continue  # not endorsed: granted nothing
+        grant = X25519PublicKey.from_public_bytes(key.endorsement.grant)
+        role = key.info.role if key.info.role in ("owner", "manager", "writer") else "writer"
+        keyring.write_grant(repo.store, roles.secrets, key.info.id, grant,
+                            [epoch.for_role(role) for epoch in epochs])  # type: ignore[arg-type]
+
+
+def _old_packs(repo: Repository) -> set[str]:
+    """Packs whose header the current metadata key alone cannot open."""
+    current = _current_only(repo)
+    old = set()
+    for pack in repo.store.list("data/"):
+        try:
+            read_pack_header(repo.store, current, pack)
+        except RepositoryCorruptError:
+            old.add(pack)
+    return old
+
+
+def _rewrite_packs(repo: Repository, old: set[str], stats: ReencryptStats,
+                   progress: Callable[[int], None] | None) -> None:
+    current, index = _current_only(repo), repo.index
+    builder, cipher = PackBuilder(), repo.cipher
+    assert isinstance(cipher, SessionCipher)
+    for pack in sorted(old):
+        data = repo.store.get(pack)
+        entries = pack_header_entries(repo.key, pack, data)
+        fresh: Items = []
+        for blob_id, entry in entries:
+            if any(copy.pack not in old for copy in index.copies(blob_id)):
+                continue  # copied by an interrupted run already
+            sealed = data[entry.offset:entry.offset + entry.length]
+            fresh_blob = cipher.reseal(entry.kind, blob_id, sealed, f"blob {blob_id.hex()} in pack {pack}")
+            builder.add(blob_id, entry.kind, fresh_blob, entry.raw_length)
+            stats.blobs_resealed += 1
+            if builder.size >= PACK_TARGET_SIZE:
+                fresh += _store(repo, builder, current)
+                builder = PackBuilder()
+        if builder.blobs:
+            fresh += _store(repo, builder, current)
+            builder = PackBuilder()
+        if fresh:
+            repo.store.put(new_index_name(), encode_index(current, fresh))
+            index.add(fresh)
+        stats.packs_rewritten += 1
+        crash_point("reencrypt-after-pack")
+        if progress is not None:
+            progress(len(data))
+
+
+def _store(repo: Repository, builder: PackBuilder, key: MasterKey) -> Items:
+    finished = builder.finish(key)
+    finished.store(repo.store)
+    return finished.entries
+
+
+def _consolidate_index(repo: Repository, old: set[str]) -> None:
+    """One index object (new key) of every entry outside ``old``, then the others go."""
+    current = _current_only(repo)
+    before = set(repo.store.list("index/"))
+    index = repo.read_index(trust_cache=False)
+    entries = [(blob_id, entry) for pack, items in index.by_pack().items() if pack not in old
+               for blob_id, entry in items]
+    name = new_index_name()
+    repo.store.put(name, encode_index(current, entries))
+    for stale in sorted(before - {name}):
+        repo.store.delete(stale)
+        repo.cache.delete(stale)
+    repo.reload_index()
+
+
+def _reseal_points(repo: Repository, stats: ReencryptStats) -> None:
+    roles, current = _roles(repo), _current_only(repo)
+    for name in sorted(repo.store.list("points/")):
+        raw = repo.store.get(name)
+        try:
+            point = repo.decode_point(name, raw)
+        except RepositoryCorruptError as error:
+            logger.warning("%s: left as it is (%s)", name, error.message)
+            continue
+        fresh = sign_point(encode_point(current, point), name, repo.key_id, roles.secrets.signing)
+        repo.store.put(name, fresh)
+        repo.cache.delete(name)
+        stats.objects_resealed += 1
+
+
+def _reseal_objects(repo: Repository, prefix: str, associated: Callable[[str], bytes],
+                    stats: ReencryptStats) -> None:
+    current = _current_only(repo)
+    for name in sorted(repo.store.list(prefix)):
+        raw = repo.store.get(name)
+        try:
+            current.open(raw, associated(name))
+            continue  # sealed under the current epoch already
+        except RepositoryCorruptError:
+            pass
+        plain = repo.key.open(raw, associated(name), what=name)
+        repo.store.put(name, current.seal(plain, associated(name)))
+        repo.cache.delete(name)
+        stats.objects_resealed += 1
+
+
+def _retire_sessions(repo: Repository, current: int) -> int:
+    retired = 0
+    for name in sorted(repo.store.list("sessions/")):
+        try:
+            epoch = int(json.loads(repo.store.get(name))["epoch"])
+        except (NotFoundError, ValueError, KeyError, TypeError):
+            continue
+        if epoch < current:
+            repo.store.delete(name)
+            retired += 1
+    return retired
