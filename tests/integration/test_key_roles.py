@@ -10,7 +10,7 @@ import pytest
 from legacy import legacy_repository
 
 from bkctl.archiver import backup_paths
-from bkctl.errors import KeyRoleError
+from bkctl.errors import BkctlError, KeyRoleError
 from bkctl.repo import KdfParams, Repository
 from bkctl.repo.keys import Endorsement, KeyObject
 from bkctl.repo.reachability import point_nodes
@@ -169,3 +169,36 @@ def test_a_format_2_repository_keeps_working_and_says_roles_need_a_new_one(tmp_p
         old.add_key(Secret("another"), KdfParams.fast())
     with open_as(store, Secret("another"), tmp_path / "c3") as again:
         assert [p.id for p in again.list_points()] == [point.id]
+
+
+def test_the_last_owner_key_cannot_be_removed_while_other_roles_remain(store: LocalStore, tmp_path: Path) -> None:
+    """Losing every owner key loses every restore: bkctl never removes the last one."""
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        second = owner.add_key(Secret("second owner"), KdfParams.fast(), role="owner")
+    with open_as(store, Secret("second owner"), tmp_path / "o2") as other:
+        first = next(key.id for key in other.list_keys() if key.role == "owner" and key.id != second)
+        other.remove_key(first)  # two owners: one may go
+    with open_as(store, MANAGER, tmp_path / "m") as manager, pytest.raises(KeyRoleError):
+        manager.remove_key(second)
+    with open_as(store, Secret("second owner"), tmp_path / "o3") as last:
+        writer = next(key.id for key in last.list_keys() if key.role == "writer")
+        last.remove_key(writer)
+        with pytest.raises(BkctlError, match="last owner key"):
+            from bkctl.repo import keyring
+
+            keyring.remove_key(store, second, in_use="someone else")
+
+
+def test_passwd_re_wraps_and_does_not_revoke(store: LocalStore, tmp_path: Path) -> None:
+    """A copy of the key object taken before ``keys passwd`` still opens with the old passphrase:
+    revoking needs ``keys remove`` and ``keys rotate`` (test_key_rotation.py)."""
+    with open_as(store, WRITER, tmp_path / "w") as writer:
+        before = store.get(f"keys/{writer.key_id}")
+        writer.change_passphrase(Secret("new writer pw"), KdfParams.fast())
+        key_id = writer.key_id
+    assert store.get(f"keys/{key_id}") != before
+    with open_as(store, Secret("new writer pw"), tmp_path / "w2") as renewed:
+        assert renewed.key_id == key_id and renewed.role == "writer"
+    store.put(f"keys/{key_id}", before)  # the leaked copy
+    with open_as(store, WRITER, tmp_path / "w3") as leaked:
+        assert leaked.role == "writer"
