@@ -127,3 +127,18 @@ def rotate(target: TargetOption, finish: Annotated[bool, typer.Option(
     else:
         console.summary(f"key epoch {epoch} in use for new data; `bkctl apply` re-encrypts older data "
                         "(action re-encrypt) and then retires the old epoch")
+
+
+@app.command("upgrade")
+def upgrade(target: TargetOption, manifest: ManifestOption = None) -> None:
+    """Upgrade a repository made before key roles (format 2) to format 3, keeping its data.
+
+    The passphrase in use becomes an owner key; other passphrases stop opening the repository
+    and are added again with `keys add --role ...`. The plan then re-encrypts older data.
+    """
+    with Workspace.load(manifest) as workspace:
+        key_id, dropped = operations.key_ring(workspace, target).upgrade_keys()
+    others = (f"; {dropped} other passphrase{'s' if dropped != 1 else ''} no longer open it: add them again "
+              "with `bkctl keys add --role ...`") if dropped else ""
+    console.summary(f"repository upgraded to key roles: owner key {key_id[:12]}{others}; `bkctl apply` "
+                    "re-encrypts the older data (action re-encrypt)")

@@ -28,6 +28,7 @@ CRASH_POINTS = (
     "rotate-after-grants",      # every key is granted the new epoch, the config still names the old one
     "reencrypt-after-pack",     # one old pack is re-encrypted and indexed, it and the rest remain
     "reencrypt-after-packs",    # old packs are deleted, points and marks are sealed under the old epoch
+    "upgrade-before-config",    # a format 3 owner key and its grant exist, the config is still format 2
 )
 
 _hits: dict[str, int] = {}

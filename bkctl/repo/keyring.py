@@ -18,7 +18,7 @@ from bkctl.repo.keys import (
     create_key_object,
     unwrap_payload,
 )
-from bkctl.repo.roles import Epoch, KeySecrets, open_grant, public_bytes, seal_grant
+from bkctl.repo.roles import Epoch, KeySecrets, granted, open_grant, public_bytes, seal_grant
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
 
@@ -90,7 +90,7 @@ def add_role_key(store: BlobStore, owner: KeySecrets, secrets: KeySecrets, info:
     unsigned = Endorsement(public_bytes(secrets.signing.public_key()), public_bytes(secrets.grant.public_key()))
     endorsement = Endorsement(unsigned.signing, unsigned.grant, owner.owner_signing.sign(unsigned.message(info)))
     add_key(store, secrets.to_payload(), passphrase, kdf, info, endorsement)
-    write_grant(store, owner, info.id, secrets.grant.public_key(), [e.for_role(secrets.role) for e in epochs])
+    write_grant(store, owner, info.id, secrets.grant.public_key(), granted(epochs, secrets.role))
     return info.id
 
 

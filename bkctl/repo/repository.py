@@ -378,13 +378,16 @@ class Repository:
         """A point document; in format 3 only if signed by an endorsed key of its host (or an owner's)."""
         if self.roles is None:
             return decode_point(self.key, name, raw)
+        legacy = self.roles.legacy_key()
+        if legacy is not None and not raw.startswith(b"bkctl-signed-point"):
+            return decode_point(legacy, name, raw)  # written before the upgrade to format 3
         signers = self.signers()
         if raw[18:34].hex() not in signers and raw.startswith(b"bkctl-signed-point"):
             signers = self.signers(refresh=True)
         key_id, sealed = signed_by(name, raw, {k: public for k, (_, public) in signers.items()})
         point = decode_point(self.key, name, sealed)
         signer = signers[key_id][0]
-        if signer.role != "owner" and signer.host != point.host:
+        if signer.role == "writer" and signer.host != point.host:
             raise RepositoryCorruptError(f"recovery point {name} claims host {point.host!r} but is signed by "
                                          f"the key of host {signer.host!r} (forged)")
         return point
@@ -467,8 +470,8 @@ class Repository:
         if self.roles is None:
             if role != "owner":
                 raise KeyRoleError(f"this repository (format {self.format}) predates key roles; "
-                                   "every key of it is an owner key", hint="back up into a new repository "
-                                   "to use writer and manager keys")
+                                   "every key of it is an owner key",
+                                   hint="upgrade it first: `bkctl keys upgrade --target ...`")
             return keyring.add_key(self.store, master_payload(self.key), new, kdf)
         info = new_key_info(role, host)
         secrets = self.roles.secrets.derive(cast(Role, role), info.id)
@@ -506,6 +509,8 @@ def _opens_config(key: MasterKey, config: dict[str, object]) -> bool:
 def _role_keys(store: BlobStore, key_id: str, payload: dict[str, object],
                config: dict[str, object]) -> RoleKeys | None:
     """A format 3 key with its granted epochs, the config's current epoch first (None: not this repository's)."""
+    if int(str(config.get("version", 1))) < 3:
+        return None  # left by an upgrade to format 3 that was killed before its config switch
     try:
         secrets = KeySecrets.from_payload(payload)
     except (ValueError, KeyError, TypeError):

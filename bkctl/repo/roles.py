@@ -46,8 +46,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from bkctl.errors import KeyRoleError, NotFoundError, RepositoryCorruptError
 from bkctl.repo.crypto import NONCE_SIZE, MasterKey, decompress
 
-__all__ = ["ROLES", "Epoch", "KeySecrets", "Role", "RoleKeys", "SessionCipher", "domain_identity", "open_grant",
-           "seal_grant"]
+__all__ = ["ROLES", "Epoch", "KeySecrets", "Role", "RoleKeys", "SessionCipher", "domain_identity", "granted",
+           "open_grant", "seal_grant"]
 
 Role = Literal["owner", "manager", "writer"]
 ROLES: tuple[Role, ...] = ("owner", "manager", "writer")
@@ -90,11 +90,20 @@ class Epoch:
     tree_public: X25519PublicKey
     data_private: X25519PrivateKey | None = None  # owner only
     tree_private: X25519PrivateKey | None = None  # owner and manager
+    # A format 2 repository's master key, while an upgrade re-encrypts what it sealed: blobs
+    # sealed with ``metadata`` itself (no sessions), points unsigned. Only owners receive it.
+    legacy: bool = False
 
     @classmethod
     def generate(cls, number: int) -> Epoch:
         data, tree = X25519PrivateKey.generate(), X25519PrivateKey.generate()
         return cls(number, os.urandom(32), data.public_key(), tree.public_key(), data, tree)
+
+    @classmethod
+    def from_master(cls, master: MasterKey) -> Epoch:
+        """Epoch 0 of an upgraded format 2 repository: its master key (the key pairs are unused)."""
+        unused = X25519PrivateKey.generate()
+        return cls(0, master.encryption, unused.public_key(), unused.public_key(), legacy=True)
 
     def for_role(self, role: Role) -> Epoch:
         return replace(self, data_private=self.data_private if role == "owner" else None,
@@ -104,6 +113,8 @@ class Epoch:
         document: dict[str, Any] = {"number": self.number, "metadata": b64(self.metadata),
                                     "data_public": b64(public_bytes(self.data_public)),
                                     "tree_public": b64(public_bytes(self.tree_public))}
+        if self.legacy:
+            document["legacy"] = True
         for name in ("data_private", "tree_private"):
             private = getattr(self, name)
             if private is not None:
@@ -116,7 +127,8 @@ class Epoch:
                     for name in ("data_private", "tree_private") if document.get(name)}
         return cls(int(document["number"]), unb64(document["metadata"]),
                    X25519PublicKey.from_public_bytes(unb64(document["data_public"])),
-                   X25519PublicKey.from_public_bytes(unb64(document["tree_public"])), **privates)
+                   X25519PublicKey.from_public_bytes(unb64(document["tree_public"])), **privates,
+                   legacy=bool(document.get("legacy", False)))
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,11 @@ class KeySecrets:
                           self.root_identity if role == "manager" else None)
 
 
+def granted(epochs: list[Epoch], role: Role) -> list[Epoch]:
+    """What of ``epochs`` a key of ``role`` receives (an upgraded format 2 master key: owners only)."""
+    return [epoch.for_role(role) for epoch in epochs if role == "owner" or not epoch.legacy]
+
+
 def seal_grant(owner: Ed25519PrivateKey, grant_public: X25519PublicKey, key_id: str, epochs: list[Epoch]) -> bytes:
     """``grants/<key id>``: the epochs a key may use, sealed to its grant key, signed by the owner."""
     context = _GRANT_AD + key_id.encode()
@@ -230,6 +247,13 @@ class RoleKeys:
 
     def can_read(self, kind: str) -> bool:
         return (self.current.data_private if kind == "d" else self.current.tree_private) is not None
+
+    def legacy_key(self) -> MasterKey | None:
+        """The upgraded format 2 master key, while its data is being re-encrypted (owners only)."""
+        legacy = next((epoch for epoch in self.epochs if epoch.legacy), None)
+        if legacy is None or self.role != "owner":
+            return None
+        return MasterKey(legacy.metadata, self.secrets.identity, self.secrets.chunker_seed)
 
 
 def _wrap(public: X25519PublicKey, secret: bytes, context: bytes) -> dict[str, str]:
@@ -321,6 +345,9 @@ class SessionCipher:
         view = memoryview(sealed)
         if len(view) < SESSION_ID_SIZE + NONCE_SIZE + 16:
             raise RepositoryCorruptError(f"{what} is truncated")
+        legacy = self.keys.legacy_key()
+        if legacy is not None and not self._session_exists(bytes(view[:SESSION_ID_SIZE])):
+            return _Session(OWNER_DOMAIN, 0, {}), legacy.open(view, kind.encode() + blob_id, what)
         session = self._load(bytes(view[:SESSION_ID_SIZE]), kind, what)
         body = view[SESSION_ID_SIZE:]
         try:
@@ -328,6 +355,17 @@ class SessionCipher:
         except InvalidTag:
             raise RepositoryCorruptError(f"{what} failed authentication (damaged or tampered)",
                                          hint="run 'verify' to list the affected recovery points") from None
+
+    def _session_exists(self, session_id: bytes) -> bool:
+        """Whether a blob names a session (else, during an upgrade, it is a format 2 blob)."""
+        with self._lock:
+            if session_id in self._known:
+                return True
+        try:
+            self.get(f"sessions/{session_id.hex()}")
+        except NotFoundError:
+            return False
+        return True
 
     def _identity(self, domain: str) -> bytes:
         if domain == self.keys.secrets.domain:

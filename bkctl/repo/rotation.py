@@ -26,6 +26,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
@@ -35,12 +36,14 @@ from bkctl.repo import keyring
 from bkctl.repo.crashpoints import crash_point
 from bkctl.repo.crypto import MasterKey
 from bkctl.repo.index import encode_index, new_index_name
+from bkctl.repo.keys import KdfParams, new_key_info
 from bkctl.repo.pack import PACK_TARGET_SIZE, IndexEntry, PackBuilder, pack_header_entries, read_pack_header
 from bkctl.repo.points import encode_point, sign_point
 from bkctl.repo.repository import Repository
-from bkctl.repo.roles import Epoch, RoleKeys, SessionCipher
+from bkctl.repo.roles import ROLES, Epoch, KeySecrets, Role, RoleKeys, SessionCipher, granted
+from bkctl.secrets import Secret
 
-__all__ = ["MARKER", "ReencryptStats", "reencrypt", "rotate_keys", "rotation_pending"]
+__all__ = ["MARKER", "ReencryptStats", "reencrypt", "rotate_keys", "rotation_pending", "upgrade_to_roles"]
 
 MARKER = "rotation"
 logger = logging.getLogger("bkctl")
@@ -112,6 +115,7 @@ def reencrypt(repo: Repository, progress: Callable[[int], None] | None = None) -
         for prefix, associated in _SEALED_PREFIXES.items():
             _reseal_objects(repo, prefix, associated, stats)
         stats.sessions_retired = _retire_sessions(repo, roles.current.number)
+        _drop_unendorsed_keys(repo)
         current = roles.epochs[:1]
         _grant_all(repo, roles, current)
         _use(repo, RoleKeys(roles.key_id, roles.secrets, current), repo.config)
@@ -120,10 +124,50 @@ def reencrypt(repo: Repository, progress: Callable[[int], None] | None = None) -
     return stats
 
 
+def upgrade_to_roles(repo: Repository, passphrase: Secret, kdf: KdfParams | None = None) -> tuple[str, int]:
+    """Turn a format 2 repository into format 3 (key roles); returns the new owner key's id
+    and how many other passphrases stop opening it (they must be added again).
+
+    The chunk-id identity and the chunker seed stay, so deduplication carries on across the
+    upgrade. The master key becomes a *legacy* epoch 0, granted to the new owner key only;
+    epoch 1 is current, and the planned ``re-encrypt`` action moves everything onto it
+    (sessions, signed points), after which the old master key opens nothing.
+    """
+    if repo.roles is not None:
+        raise BkctlError(f"this repository is format {repo.format} already")
+    master = repo.key
+    with repo.lock("exclusive"):
+        for stray in [k for k in keyring.load_keys(repo.store) if k.endorsement is not None]:
+            repo.store.delete(f"keys/{stray.info.id}")  # left by an upgrade killed before its config switch
+        secrets = KeySecrets.new_owner(master.identity, master.chunker_seed)
+        epochs = [Epoch.generate(1), Epoch.from_master(master)]
+        info = new_key_info("owner")
+        keyring.add_role_key(repo.store, secrets, secrets, info, passphrase, kdf, epochs)
+        repo.store.put(MARKER, json.dumps({"epoch": 1, "from": 0, "upgrade": True,
+                                           "started": datetime.now(UTC).isoformat()}).encode())
+        crash_point("upgrade-before-config")
+        config = {**repo.config, "epoch": 1, "version": 3}
+        roles = RoleKeys(info.id, secrets, epochs)
+        repo.store.put("config", repo_config.encode(
+            MasterKey(epochs[0].metadata, secrets.identity, secrets.chunker_seed), config, 3))
+        repo.key_id = info.id
+        _use(repo, roles, config)
+        dropped = _drop_unendorsed_keys(repo) - 1  # the passphrase in use is the new owner key
+    return info.id, max(dropped, 0)
+
+
+def _drop_unendorsed_keys(repo: Repository) -> int:
+    """Format 2 key objects in a format 3 repository open nothing any more: remove them."""
+    legacy = [key.info.id for key in keyring.load_keys(repo.store) if key.endorsement is None]
+    for key_id in legacy:
+        repo.store.delete(f"keys/{key_id}")
+    return len(legacy)
+
+
 def _roles(repo: Repository) -> RoleKeys:
     if repo.roles is None:
         raise BkctlError(f"this repository (format {repo.format}) predates key rotation",
-                         hint="back up into a new repository to rotate keys")
+                         hint="upgrade it first: `bkctl keys upgrade --target ...`")
     return repo.roles
 
 
@@ -149,9 +193,8 @@ def _grant_all(repo: Repository, roles: RoleKeys, epochs: list[Epoch]) -> None:
         if key.info.id not in repo.signers(refresh=True) or key.endorsement is None:
             continue  # not endorsed: granted nothing
         grant = X25519PublicKey.from_public_bytes(key.endorsement.grant)
-        role = key.info.role if key.info.role in ("owner", "manager", "writer") else "writer"
-        keyring.write_grant(repo.store, roles.secrets, key.info.id, grant,
-                            [epoch.for_role(role) for epoch in epochs])  # type: ignore[arg-type]
+        role = cast(Role, key.info.role if key.info.role in ROLES else "writer")
+        keyring.write_grant(repo.store, roles.secrets, key.info.id, grant, granted(epochs, role))
 
 
 def _old_packs(repo: Repository) -> set[str]:

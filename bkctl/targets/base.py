@@ -201,6 +201,11 @@ class KeyRing(Protocol):
         """Re-encrypt what older epochs sealed and retire them; says what it did."""
         ...
 
+    def upgrade_keys(self) -> tuple[str, int]:
+        """Upgrade a format 2 repository to key roles: the new owner key's id, and how many
+        other passphrases stop opening it."""
+        ...
+
 
 @runtime_checkable
 class RepositoryMaintenance(Protocol):

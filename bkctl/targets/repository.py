@@ -30,7 +30,7 @@ from bkctl.repo.marks import MarkSet, read_marks
 from bkctl.repo.reclaim import DEFAULT_GRACE, reclaim
 from bkctl.repo.repair import IndexRepair, PointsRepair, remove_damaged_points, repair_index, repair_points
 from bkctl.repo.repository import RepositoryExistsError
-from bkctl.repo.rotation import reencrypt, rotate_keys, rotation_pending
+from bkctl.repo.rotation import reencrypt, rotate_keys, rotation_pending, upgrade_to_roles
 from bkctl.repo.runs import append_run, read_runs
 from bkctl.repo.tree import Node
 from bkctl.repo.usage import storage_usage
@@ -315,6 +315,9 @@ class RepositoryTarget:
 
     def reencrypt(self) -> str:
         return reencrypt(self.repository()).describe()
+
+    def upgrade_keys(self) -> tuple[str, int]:
+        return upgrade_to_roles(self.repository(), self._secret())
 
 
 @contextmanager

@@ -44,7 +44,7 @@ def test_after_rotation_no_object_opens_with_the_old_secrets_and_every_point_res
     append_run(owner, _run())
     assert owner.roles is not None
     old = owner.roles.current
-    assert _opens_something(store, old)  # the check below can tell readable from not
+    assert opens_something(store, old)  # the check below can tell readable from not
 
     owner.remove_key(leaked)  # the leaked key goes first, then the rotation revokes what it knew
     assert rotate_keys(owner) == 1
@@ -55,7 +55,7 @@ def test_after_rotation_no_object_opens_with_the_old_secrets_and_every_point_res
     stats = reencrypt(owner)
     assert stats.packs_rewritten >= 1 and stats.sessions_retired >= 2 and rotation_pending(owner) is None
 
-    assert not _opens_something(store, old)
+    assert not opens_something(store, old)
     fresh = Repository.open(store, OWNER, cache_dir=tmp_path / "o2")
     assert fresh.roles is not None and [e.number for e in fresh.roles.epochs] == [1]
     assert verify(fresh, read_data_percent=100).ok
@@ -96,7 +96,7 @@ def test_only_the_owner_rotates_and_not_twice_before_re_encrypting(tmp_path: Pat
     assert rotate_keys(owner) == 2
 
 
-def _opens_something(store: LocalStore, epoch: Epoch) -> bool:
+def opens_something(store: LocalStore, epoch: Epoch) -> bool:
     """Whether any object of the repository opens with ``epoch``'s secrets (tries them all)."""
     metadata = MasterKey(epoch.metadata, b"", 0)
     opened = [name for name in store.list("") if _opens(store, name, metadata, epoch)]
@@ -123,7 +123,8 @@ def _opens(store: LocalStore, name: str, metadata: MasterKey, epoch: Epoch) -> b
         document = json.loads(raw)
         session_id = bytes.fromhex(name.removeprefix("sessions/"))
         for kind, private in (("d", epoch.data_private), ("t", epoch.tree_private)):
-            assert private is not None
+            if private is None:
+                continue
             attempts.append(lambda kind=kind, private=private: _unwrap(private, document[kind],
                                                                      session_id + kind.encode()))
     for attempt in attempts:
