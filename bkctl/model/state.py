@@ -89,6 +89,10 @@ class TargetState(_Frozen):
     # retain-until, UTC); a point missing here has no lock. The planner keeps locked points from prunes
     # and extends the locks of points that retention keeps longer (bkctl/planner/locks.py).
     object_locks: dict[str, datetime] = Field(default_factory=dict, exclude_if=lambda value: not value)
+    # Disk targets with ``append_only``: the role of the key this run opened the repository with
+    # ("writer", "manager") when it is not the owner's; deletes are then refused, so the planner
+    # holds prunes and reclaims back for the owner (bkctl/planner/append_only.py).
+    append_only_role: str = Field(default="", exclude_if=lambda value: not value)
     # A tape library's cartridges, media sets and point placements (None for other kinds).
     tape: TapeState | None = Field(default=None, exclude_if=lambda value: value is None)
 
