@@ -94,6 +94,7 @@ class WarningKind(StrEnum):
     CATALOG_OUT_OF_SYNC = "catalog-out-of-sync"
     MEDIA_REFRESH_DUE = "media-refresh-due"
     KEPT_BY_LOCK = "kept-by-lock"  # retention would prune points whose object lock has not ended
+    KEPT_APPEND_ONLY = "kept-append-only"  # prunes an append-only target refuses to this run's non-owner key
 
 
 class ErrorKind(StrEnum):
