@@ -97,6 +97,7 @@ class WarningKind(StrEnum):
     MEDIA_REFRESH_DUE = "media-refresh-due"
     KEPT_BY_LOCK = "kept-by-lock"  # retention would prune points whose object lock has not ended
     KEY_ROLE = "key-role"  # actions the key of a target may not run (a writer key pruning), held
+    KEPT_APPEND_ONLY = "kept-append-only"  # prunes an append-only target refuses to this run's non-owner key
 
 
 class ErrorKind(StrEnum):

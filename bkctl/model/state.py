@@ -95,6 +95,10 @@ class TargetState(_Frozen):
     # A key rotation whose re-encryption has not finished ("epoch 1 since 2026-11-30T..."): plan
     # holds a re-encrypt action until it has.
     key_rotation: str = Field(default="", exclude_if=lambda value: not value)
+    # Disk targets with ``append_only``: the role of the key this run opened the repository with
+    # ("writer", "manager") when it is not the owner's; deletes are then refused, so the planner
+    # holds prunes and reclaims back for the owner (bkctl/planner/append_only.py).
+    append_only_role: str = Field(default="", exclude_if=lambda value: not value)
     # A tape library's cartridges, media sets and point placements (None for other kinds).
     tape: TapeState | None = Field(default=None, exclude_if=lambda value: value is None)
 

@@ -91,6 +91,13 @@ class DiskTarget(_TargetBase):
         "manifest file).",
         "/srv/backup/bkctl",
     )
+    append_only: bool = described(
+        "Refuse to delete or overwrite recovery points, data, index, keys and config unless the repository is "
+        "opened with an owner key (as borg's append-only repositories): backups with a writer or manager key "
+        "go on, their prunes and reclaims wait for the owner (docs/disk.md).",
+        True,
+        default=False,
+    )
 
 
 OBJECT_LOCK_PROVIDERS = frozenset({

@@ -23,6 +23,7 @@ from bkctl.model.policy import Retention
 from bkctl.model.state import ActualState, PointRecord, TargetState
 from bkctl.model.target import TapeTarget, VaultTarget
 from bkctl.model.units import format_size
+from bkctl.planner.append_only import deletes_refused, hold_append_only_prunes
 from bkctl.planner.backups import plan_backup, rpo_warning
 from bkctl.planner.copies import ReplicaJob, plan_replica, unreachable_replica_warning
 from bkctl.planner.cost import estimate_costs
@@ -203,6 +204,7 @@ def _plan_target(scope: _Scope, name: str, observed: TargetState | None, draft: 
     _plan_workloads(scope, name, observed, draft)
     _plan_orphans(scope, name, observed, draft)
     _hold_locked(scope, observed, draft, before)
+    _hold_append_only(observed, draft, before)
     reclaim = _reclaim_action(scope, name, observed, pruned=any(
         a.kind == ActionKind.PRUNE for a in draft.actions[before:]) and not _is_tape(scope, name))
     if reclaim is not None:
@@ -233,6 +235,13 @@ def _hold_locked(scope: _Scope, observed: TargetState, draft: _Draft, start: int
     draft.actions[start:] = kept
 
 
+def _hold_append_only(observed: TargetState, draft: _Draft, start: int) -> None:
+    """Take the prunes an append-only target refuses to this run's key out of those planned from ``start`` on."""
+    kept, warnings = hold_append_only_prunes(draft.actions[start:], observed)
+    draft.actions[start:] = kept
+    draft.warnings.extend(warnings)
+
+
 def _extend_lock(scope: _Scope, target: str, workload: str, retention: Retention,
                  points: Sequence[PointRecord]) -> Action | None:
     """``extend-lock`` for the points of a workload in a vault with ``immutable`` (None elsewhere)."""
@@ -258,7 +267,10 @@ def _init_detail(spec: object) -> str:
 
 
 def _reclaim_action(scope: _Scope, name: str, observed: TargetState, *, pruned: bool) -> Action | None:
-    """Reclaim after prunes (it marks their data), or when marked data is ripe for deletion."""
+    """Reclaim after prunes (it marks their data), or when marked data is ripe for deletion; never
+    where this run's key may not delete (an append-only target opened without the owner key)."""
+    if deletes_refused(observed):
+        return None
     if pruned:
         return Action(kind=ActionKind.RECLAIM, target=name, reason=Reason.UNREFERENCED_DATA,
                       detail="mark data no remaining recovery point references (a later reclaim deletes it)")
@@ -349,6 +361,7 @@ def _plan_copies(scope: _Scope, name: str, chosen: Set[str], draft: _Draft) -> N
         start = len(draft.actions)
         draft.actions.extend(plan_replica(job))
         _hold_locked(scope, mirror, draft, start)
+        _hold_append_only(mirror, draft, start)
         if job.prune_replica:
             extend = _extend_lock(scope, replica, workload, job.retention, job.replica_points)
             draft.actions.extend([extend] if extend is not None else [])

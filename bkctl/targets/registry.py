@@ -12,6 +12,7 @@ from bkctl.errors import BkctlError, PassphraseError
 from bkctl.manifest import LoadedManifest
 from bkctl.model import DiskTarget, Encryption, TapeTarget, VaultTarget
 from bkctl.secrets import Secret, read_passphrase
+from bkctl.store.append_only import AppendOnlyStore
 from bkctl.store.local import LocalStore
 from bkctl.store.retry import RetryingStore
 from bkctl.targets.base import Target
@@ -78,8 +79,12 @@ def open_target(loaded: LoadedManifest, name: str, *, clock: Callable[[], dateti
         store = RetryingStore(LibcloudStore(connect, spec.container, spec.prefix, description=where))
         return RepositoryTarget(name, store, secret, cache_dir, passphrase_error=problem,
                                 create_container=store.ensure_container, reclaim_grace=grace)
-    return RepositoryTarget(name, LocalStore(_store_root(loaded, name, spec)), secret, cache_dir,
-                            passphrase_error=problem, reclaim_grace=grace)
+    local = LocalStore(_store_root(loaded, name, spec))
+    if isinstance(spec, DiskTarget) and spec.append_only:
+        guarded = AppendOnlyStore(local, target=name)
+        return RepositoryTarget(name, guarded, secret, cache_dir, passphrase_error=problem, reclaim_grace=grace,
+                                append_only=guarded)
+    return RepositoryTarget(name, local, secret, cache_dir, passphrase_error=problem, reclaim_grace=grace)
 
 
 def _locking_target(name: str, spec: VaultTarget, connect: DriverFactory, where: str, secret: Secret | None,

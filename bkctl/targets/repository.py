@@ -20,6 +20,7 @@ from bkctl.errors import BkctlError, NotFoundError, RepositoryNotFoundError, Usa
 from bkctl.model.runs import RunRecord
 from bkctl.model.state import PointRecord, TargetState, fingerprint_points
 from bkctl.repo import PointInfo, Repository
+from bkctl.repo import config as repo_config
 from bkctl.repo.browse import entries_below, lookup, split_path
 from bkctl.repo.comparison import changes
 from bkctl.repo.copy import copy_points
@@ -38,6 +39,7 @@ from bkctl.repo.verify import verify
 from bkctl.restorer import restore_point, restore_stream
 from bkctl.restorer.compare import Comparison, compare_restored
 from bkctl.secrets import Secret
+from bkctl.store.append_only import AppendOnlyStore
 from bkctl.store.base import BlobStore
 from bkctl.targets.base import (
     BackupJob,
@@ -71,14 +73,22 @@ class RepositoryTarget:
     Object Lock) it is also a ``LockHolder``: observation reads each point's lock, backups
     and copies lock a new point's data as long as the point (bkctl/targets/object_lock.py),
     and reclaim leaves locked packs alone.
+
+    With ``append_only`` (a disk target with ``append_only: true``; the same object as
+    ``store``) the store refuses deletes and overwrites of history until this driver tells it
+    the repository was opened with an owner key; prunes, forget, reclaim and repairs check
+    that first and fail with exit code 77 before touching anything, and observation reports
+    the non-owner role so the plan holds them back (bkctl/planner/append_only.py).
     """
 
     def __init__(self, name: str, store: BlobStore, passphrase: Secret | None,
                  cache_dir: Path | None, *, passphrase_error: BkctlError | None = None,
                  create_container: Callable[[], None] | None = None,
-                 reclaim_grace: timedelta = DEFAULT_GRACE, locks: ObjectLocks | None = None) -> None:
+                 reclaim_grace: timedelta = DEFAULT_GRACE, locks: ObjectLocks | None = None,
+                 append_only: AppendOnlyStore | None = None) -> None:
         self.name = name
         self.locks = locks
+        self.append_only = append_only
         self.reclaim_grace = reclaim_grace
         self.store = store
         self._passphrase = passphrase
@@ -95,8 +105,33 @@ class RepositoryTarget:
                 raise RepositoryNotFoundError(
                     f"target '{self.name}' holds no repository", hint="run `bkctl apply` to initialise it"
                 )
-            self._repository = Repository.open(self.store, self._secret(), cache_dir=self._cache_dir)
+            self._repository = self._opened(self._open)
         return self._repository
+
+    def _open(self) -> Repository:
+        if self.append_only is not None and _format(self.store) < 3:
+            # Every key of a format 1 or 2 repository is an owner key, and opening a format 1
+            # one rewrites its config (after the passphrase is checked): let that through.
+            self.append_only.opened_with("owner")
+        return Repository.open(self.store, self._secret(), cache_dir=self._cache_dir)
+
+    def _opened(self, make: Callable[[], Repository]) -> Repository:
+        """``make()``, and the store told which key role opened it (None while it fails)."""
+        if self.append_only is None:
+            return make()
+        try:
+            repository = make()
+        except BaseException:
+            self.append_only.opened_with(None)
+            raise
+        self.append_only.opened_with(repository.role)
+        return repository
+
+    def _require_owner(self, doing: str) -> None:
+        """On an append-only target: KeyRoleError (exit 77) unless the owner key opened it."""
+        if self.append_only is not None:
+            self.repository()
+            self.append_only.require_owner(doing)
 
     def _secret(self) -> Secret:
         if self._passphrase is None:
@@ -114,7 +149,8 @@ class RepositoryTarget:
             self._create_container()
         if not Repository.exists(self.store):
             with suppress(RepositoryExistsError):  # another process initialised it meanwhile: use theirs
-                self._repository = Repository.init(self.store, self._secret(), cache_dir=self._cache_dir)
+                self._repository = self._opened(
+                    lambda: Repository.init(self.store, self._secret(), cache_dir=self._cache_dir))
 
     def initialized(self) -> bool:
         """Whether a repository exists here (without opening it, so no passphrase needed)."""
@@ -144,8 +180,14 @@ class RepositoryTarget:
                            damaged_points=tuple(self.repository().damaged_points()),
                            marked_bytes=marks.bytes, reclaim_ready=self._reclaim_ready(marks, locks),
                            runs=tuple(self.runs()), object_locks=object_locks, key_role=self.repository().role,
-                           key_rotation=_rotation(self.repository()),
+                           key_rotation=_rotation(self.repository()), append_only_role=self._append_only_role(),
                            immutable_points=tuple(sorted(p for p, until in object_locks.items() if until > now)))
+
+    def _append_only_role(self) -> str:
+        """The role of this run's key when the target is append-only and it is not the owner's, else ""."""
+        if self.append_only is None or self.append_only.owner:
+            return ""
+        return self.repository().role
 
     def _reclaim_ready(self, marks: MarkSet, locks: tuple[LockInfo, ...]) -> datetime | None:
         """When the earliest mark may be deleted: after its grace, once its locks are gone."""
@@ -192,6 +234,7 @@ class RepositoryTarget:
             return restore_stream(repository, point_id, out)
 
     def delete_points(self, ids: list[str]) -> None:
+        self._require_owner("delete recovery points")
         self.repository().delete_points(ids)
 
     def copy_points_to(self, replica: Target, ids: list[str]) -> CopyResult:
@@ -208,6 +251,7 @@ class RepositoryTarget:
         return CopyResult(stats.points_copied, stats.blobs_new, stats.blobs_present, stats.chunks_read)
 
     def reclaim(self, *, immediate: bool = False) -> ReclaimResult:
+        self._require_owner("reclaim space")
         held = locked_among(self.locks, lambda: datetime.now(UTC)) if self.locks is not None else None
         stats = reclaim(self.repository(), grace=self.reclaim_grace, immediate=immediate, held=held)
         return ReclaimResult(stats.bytes_freed, stats.packs_deleted, stats.packs_repacked, stats.packs_marked,
@@ -222,9 +266,11 @@ class RepositoryTarget:
             return extend_locks(self.locks, repository, until)
 
     def repair_index(self) -> IndexRepair:
+        self._require_owner("rewrite the index")
         return repair_index(self.repository())
 
     def repair_points(self, *, remove: bool) -> PointsRepair:
+        self._require_owner("repair recovery points")
         return repair_points(self.repository(), remove=remove)
 
     def unlock(self, *, only_stale: bool) -> list[LockInfo]:
@@ -271,6 +317,7 @@ class RepositoryTarget:
         return repository.damaged_points()
 
     def remove_damaged_points(self, ids: list[str]) -> list[str]:
+        self._require_owner("remove damaged recovery points")
         return remove_damaged_points(self.repository(), ids)
 
     def verify(self, read_data_percent: float, progress: Progress | None = None) -> VerifyResult:
@@ -341,6 +388,11 @@ def _rotation(repository: Repository) -> str:
         return ""
     started = str(pending.get("started", ""))[:16].replace("T", " ")
     return f"key epoch {pending.get('epoch')} since {started} UTC"
+
+
+def _format(store: BlobStore) -> int:
+    """The repository format version its config names (readable without a key)."""
+    return int(repo_config.parse(store.get("config")).get("version", 1))
 
 
 def _record(point: PointInfo) -> PointRecord:

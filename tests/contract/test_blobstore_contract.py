@@ -12,13 +12,21 @@ import pytest
 
 from bkctl.errors import NotFoundError, StorageFullError
 from bkctl.store import BlobStore, InvalidNameError, LocalStore, MemoryStore
+from bkctl.store.append_only import AppendOnlyStore
 
 StoreFactory = Callable[[Path], BlobStore]
 
 STORE_FACTORIES: dict[str, StoreFactory] = {
     "memory": lambda tmp: MemoryStore(),
     "local": lambda tmp: LocalStore(tmp / "store"),
+    "append-only-owner": lambda tmp: owned(AppendOnlyStore(LocalStore(tmp / "store"), target="contract")),
 }
+
+
+def owned(store: AppendOnlyStore) -> AppendOnlyStore:
+    """Opened with the owner key, an append-only store is an ordinary store."""
+    store.opened_with("owner")
+    return store
 
 
 @pytest.fixture(params=sorted(STORE_FACTORIES))

@@ -24,6 +24,7 @@ from bkctl.sources.base import Source
 from bkctl.sources.command import CommandFailedError, CommandSource
 from bkctl.sources.files import FilesSource
 from bkctl.store import LocalStore, MemoryStore
+from bkctl.store.append_only import AppendOnlyStore
 from bkctl.targets.base import BackupJob, ReclaimResult, Target
 from bkctl.targets.repository import RepositoryTarget
 from bkctl.targets.tape import TapeDriver
@@ -32,7 +33,15 @@ from bkctl.targets.unavailable import UnavailableTarget
 TargetFactory = Callable[[Path, str], Target]
 """(a private folder, a target name) -> a driver; each name gives a separate, empty target."""
 
+
+def append_only_target(folder: Path, name: str) -> RepositoryTarget:
+    """A disk target with ``append_only: true`` opened with its owner key: it must behave as any other."""
+    store = AppendOnlyStore(LocalStore(folder / name), target=name)
+    return RepositoryTarget(name, store, Secret("contract"), folder / "cache", append_only=store)
+
+
 WORKING: dict[str, TargetFactory] = {
+    "repository-append-only": append_only_target,
     "repository-local": lambda folder, name: RepositoryTarget(
         name, LocalStore(folder / name), Secret("contract"), folder / "cache"),
     "repository-memory": lambda folder, name: RepositoryTarget(
