@@ -74,3 +74,27 @@ def test_keys_rotate_plans_a_re_encryption_that_apply_carries_out(bkctl: Runner,
     assert bkctl("verify").returncode == 0
     assert bkctl("restore", "docs", "--to", "out").returncode == 0
     assert next((project / "out").rglob("during.txt")).read_text() == "written while re-encryption is pending\n"
+
+
+def test_keys_upgrade_turns_an_old_repository_into_one_with_roles(bkctl: Runner, project: Path) -> None:
+    from legacy import legacy_repository
+
+    from bkctl.secrets import Secret
+    from bkctl.store import LocalStore
+
+    legacy_repository(LocalStore(project / "repo"), Secret(bkctl.env["BKCTL_PASSPHRASE"]), version=2)
+    assert bkctl("backup", "docs").returncode == 0
+    refused = bkctl("keys", "add", "--target", "local", "--role", "writer", "--new-passphrase-env", "WRITER_PW",
+                    extra_env={"WRITER_PW": WRITER["WRITER_PW"]})
+    assert refused.returncode == 77 and "keys upgrade" in refused.stderr
+    upgraded = bkctl("keys", "upgrade", "--target", "local")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "upgraded to key roles" in upgraded.stdout + upgraded.stderr
+    plan = json.loads(bkctl("plan", "--json").stdout)
+    assert [a["reason"] for a in plan["actions"] if a["kind"] == "re-encrypt"] == ["key-rotation"]
+    assert bkctl("apply", "--auto-approve").returncode == 0
+    assert bkctl("keys", "add", "--target", "local", "--role", "writer", "--new-passphrase-env", "WRITER_PW",
+                 extra_env={"WRITER_PW": WRITER["WRITER_PW"]}).returncode == 0
+    assert bkctl("backup", "docs", extra_env=WRITER).returncode == 0
+    assert bkctl("restore", "docs", "--to", "out").returncode == 0
+    assert next((project / "out").rglob("a.txt")).read_text() == "alpha\n" * 100
