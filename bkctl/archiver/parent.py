@@ -42,7 +42,7 @@ CONTENT, EXTENTS = 4, 5  # size, mtime_ns, ctime_ns and inode come first (nodes.
 
 def find_parent(repo: ArchiverRepository, workload: str, host: str) -> PointInfo | None:
     """Newest files point of the same workload and host; prunes stale cached file maps."""
-    points = repo.list_points()
+    points = repo.list_points(private=False)
     repo.cache.prune("files/", {f"files/{point.id}" for point in points})
     repo.cache.prune("trees/", {f"trees/{point.id}" for point in points})
     candidates = [p for p in points
@@ -61,8 +61,12 @@ def load_file_map(repo: ArchiverRepository, point: PointInfo | None) -> dict[str
             return {path: entry if isinstance(entry, list) else _slim(entry) for path, entry in loaded.items()}
         except (BkctlError, ValueError, AttributeError, zstandard.ZstdError):
             logger.warning("ignoring damaged cache entry files/%s", point.id)
+    full = point if point.root else repo.load_point(point.id)
+    root = full.root if full is not None else ""
+    if not root:  # this key may not read the point's root (a writer), or it is gone
+        return {}
     try:
-        files = {path: _slim(node) for path, node in point_nodes(repo, point.root)
+        files = {path: _slim(node) for path, node in point_nodes(repo, root)
                  if node["type"] == "file"}
     except KeyRoleError:  # a writer key cannot read trees: read every file; stored chunks still dedup
         logger.info("no cached file map of point %s and this key cannot read its trees: reading every file",

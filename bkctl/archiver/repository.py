@@ -47,8 +47,11 @@ class ArchiverRepository(Protocol):
     def abort(self) -> None:
         """Drop a failed save's unindexed packs and claims."""
 
-    def list_points(self) -> list[PointInfo]:
-        """Every point, oldest first (to find the parent)."""
+    def list_points(self, *, private: bool = True) -> list[PointInfo]:
+        """Every point, oldest first (to find the parent; ``private=False``: without roots and paths)."""
+
+    def load_point(self, point_id: str) -> PointInfo | None:
+        """One point with its root (the parent, when its file map is not cached)."""
 
     def load_tree(self, tree_id: str) -> list[Node]:
         """One tree of the parent point (when its file map is not cached)."""

@@ -7,7 +7,7 @@ commit: a backup killed before this write leaves only unreferenced data.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -44,21 +44,38 @@ class PointInfo:
     parent: str | None = None
 
 
-def encode_point(key: MasterKey, point: PointInfo) -> bytes:
-    document = {
+PRIVATE_FIELDS = ("root", "paths", "errors")
+"""What a point names of the files it holds: in format 3 sealed apart (``private``), so keys
+that only list points (writers, planning) never see a file name."""
+
+
+def encode_point(key: MasterKey, point: PointInfo,
+                 seal_private: Callable[[bytes], dict[str, Any]] | None = None) -> bytes:
+    """The sealed document; with ``seal_private`` the root, paths and errors go in its ``private`` field."""
+    document: dict[str, Any] = {
         "version": 1, "id": point.id, "workload": point.workload, "host": point.host,
         "time": point.time.astimezone(UTC).isoformat(), "partial": point.partial,
         "stats": point.stats, "meta": point.meta, "kind": point.kind, "root": point.root,
         "paths": point.paths, "errors": point.errors, "tool_version": point.tool_version,
         "parent": point.parent,
     }
+    if seal_private is not None:
+        hidden = {name: document.pop(name) for name in PRIVATE_FIELDS}
+        document["private"] = seal_private(json.dumps(hidden, sort_keys=True).encode())
     return key.seal(json.dumps(document, sort_keys=True).encode(), _AD)
 
 
-def decode_point(key: MasterKey, name: str, raw: bytes) -> PointInfo:
+def decode_point(key: MasterKey, name: str, raw: bytes,
+                 open_private: Callable[[dict[str, Any]], bytes | None] | None = None) -> PointInfo:
+    """The point; its ``private`` part (format 3) through ``open_private``, or left out (empty)
+    when that is None or returns None (a key that may not read it)."""
     body = key.open(raw, _AD, what=f"recovery point {name}")
     try:
         d = json.loads(body)
+        sealed = d.pop("private", None)
+        if sealed is not None:
+            revealed = open_private(sealed) if open_private is not None else None
+            d.update(json.loads(revealed) if revealed is not None else {"root": "", "paths": [], "errors": []})
         return PointInfo(
             id=d["id"], workload=d["workload"], host=d["host"],
             time=datetime.fromisoformat(d["time"]).astimezone(UTC), partial=d["partial"],

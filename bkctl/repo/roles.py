@@ -47,7 +47,7 @@ from bkctl.errors import KeyRoleError, NotFoundError, RepositoryCorruptError
 from bkctl.repo.crypto import NONCE_SIZE, MasterKey, decompress
 
 __all__ = ["ROLES", "Epoch", "KeySecrets", "Role", "RoleKeys", "SessionCipher", "domain_identity", "granted",
-           "open_grant", "seal_grant"]
+           "open_grant", "seal_grant", "unwrap_with", "wrap_to"]
 
 Role = Literal["owner", "manager", "writer"]
 ROLES: tuple[Role, ...] = ("owner", "manager", "writer")
@@ -268,6 +268,16 @@ def _unwrap(private: X25519PrivateKey, wrapped: dict[str, str], context: bytes) 
     ephemeral = X25519PublicKey.from_public_bytes(unb64(wrapped["ephemeral"]))
     kek = _kek(private.exchange(ephemeral), context)
     return AESGCM(kek).decrypt(unb64(wrapped["nonce"]), unb64(wrapped["wrapped"]), context)
+
+
+def wrap_to(public: X25519PublicKey, body: bytes, context: bytes) -> dict[str, str]:
+    """``body`` sealed so that only the holder of ``public``'s private key opens it."""
+    return _wrap(public, body, context)
+
+
+def unwrap_with(private: X25519PrivateKey, wrapped: dict[str, str], context: bytes) -> bytes:
+    """What :func:`wrap_to` sealed; InvalidTag or ValueError when damaged or not for this key."""
+    return _unwrap(private, wrapped, context)
 
 
 def _kek(shared: bytes, context: bytes) -> bytes:

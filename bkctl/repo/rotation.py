@@ -38,7 +38,6 @@ from bkctl.repo.crypto import MasterKey
 from bkctl.repo.index import encode_index, new_index_name
 from bkctl.repo.keys import KdfParams, new_key_info
 from bkctl.repo.pack import PACK_TARGET_SIZE, IndexEntry, PackBuilder, pack_header_entries, read_pack_header
-from bkctl.repo.points import encode_point, sign_point
 from bkctl.repo.repository import Repository
 from bkctl.repo.roles import ROLES, Epoch, KeySecrets, Role, RoleKeys, SessionCipher, granted
 from bkctl.secrets import Secret
@@ -262,7 +261,7 @@ def _consolidate_index(repo: Repository, old: set[str]) -> None:
 
 
 def _reseal_points(repo: Repository, stats: ReencryptStats) -> None:
-    roles, current = _roles(repo), _current_only(repo)
+    """Every point again, under the current epoch and signed by this owner key (signers vouched before)."""
     for name in sorted(repo.store.list("points/")):
         raw = repo.store.get(name)
         try:
@@ -270,7 +269,7 @@ def _reseal_points(repo: Repository, stats: ReencryptStats) -> None:
         except RepositoryCorruptError as error:
             logger.warning("%s: left as it is (%s)", name, error.message)
             continue
-        fresh = sign_point(encode_point(current, point), name, repo.key_id, roles.secrets.signing)
+        fresh = repo.seal_point(point)
         repo.store.put(name, fresh)
         repo.cache.delete(name)
         stats.objects_resealed += 1

@@ -197,7 +197,7 @@ class RepositoryTarget:
         return min(times, default=None)
 
     def points(self) -> list[PointRecord]:
-        return [_record(point) for point in self.repository().list_points()]  # oldest first
+        return [_record(point) for point in self.repository().list_points(private=False)]  # oldest first
 
     def _last_verified(self) -> datetime | None:
         try:
@@ -313,7 +313,7 @@ class RepositoryTarget:
 
     def damaged_point_ids(self) -> list[str]:
         repository = self.repository()
-        repository.list_points()
+        repository.list_points(private=False)
         return repository.damaged_points()
 
     def remove_damaged_points(self, ids: list[str]) -> list[str]:

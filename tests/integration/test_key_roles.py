@@ -202,3 +202,23 @@ def test_passwd_re_wraps_and_does_not_revoke(store: LocalStore, tmp_path: Path) 
     store.put(f"keys/{key_id}", before)  # the leaked copy
     with open_as(store, WRITER, tmp_path / "w3") as leaked:
         assert leaked.role == "writer"
+
+
+def test_a_writer_lists_points_but_not_what_they_hold(store: LocalStore, data: Path, tmp_path: Path) -> None:
+    """Point documents keep root, paths and errors in a part only tree readers open: a writer
+    (and the planner) sees times, hosts and sizes, never a file name."""
+    (data / "unreadable.txt").write_text("x")
+    (data / "unreadable.txt").chmod(0)
+    try:
+        with open_as(store, WRITER, tmp_path / "w") as writer:
+            point = backup_paths(writer, workload="docs", host="web1", paths=[data])
+            (listed,) = writer.list_points()
+    finally:
+        (data / "unreadable.txt").chmod(0o600)
+    assert listed.id == point.id and listed.stats["files"] >= 3
+    assert (listed.root, listed.paths, listed.errors) == ("", [], [])
+    with open_as(store, MANAGER, tmp_path / "m") as manager:
+        (full,) = manager.list_points()
+    assert full.root == point.root and full.paths == [str(data)]
+    assert os.geteuid() == 0 or any("unreadable.txt" in error for error in full.errors)
+    assert str(data).encode() not in store.get(f"points/{point.id}")
