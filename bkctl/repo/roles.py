@@ -385,6 +385,9 @@ class SessionCipher:
         return domain_identity(self.keys.secrets.root_identity, domain)
 
     def _session(self, domain: str) -> tuple[bytes, _Session]:
+        current = self._current.get(domain)  # the common case, without the lock (a dict read is atomic)
+        if current is not None:
+            return current
         with self._lock:
             current = self._current.get(domain)
             if current is None:
@@ -403,10 +406,9 @@ class SessionCipher:
             return current
 
     def _load(self, session_id: bytes, kind: str, what: str) -> _Session:
-        with self._lock:
-            known = self._known.get(session_id)
-            if known is not None and kind in known.keys:
-                return known
+        known = self._known.get(session_id)  # without the lock: restores open millions of blobs
+        if known is not None and kind in known.keys:
+            return known
         if not self.keys.can_read(kind):
             raise KeyRoleError(
                 f"a {self.keys.role} key cannot read {'file contents' if kind == 'd' else 'folder listings'}",
