@@ -529,8 +529,25 @@ class Repository:
         return keyring.list_keys(self.store)
 
     def remove_key(self, key_id: str) -> None:
+        """Remove a key; in format 3 its points are first signed again by this owner key, so a
+        decommissioned host's history stays valid (unsigned by a removed key, it would read as forged)."""
         self.require("owner", doing="remove keys")
+        if self.roles is not None and key_id != self.key_id:
+            self._adopt_points(key_id)
         keyring.remove_key(self.store, key_id, self.key_id)
+
+    def _adopt_points(self, key_id: str) -> None:
+        assert self.roles is not None
+        signers = {k: public for k, (_, public) in self.signers(refresh=True).items()}
+        for name in sorted(self.store.list("points/")):
+            try:
+                raw = self.store.get(name)
+                signer, sealed = signed_by(name, raw, signers)
+            except (NotFoundError, RepositoryCorruptError):
+                continue  # gone meanwhile, or damaged: nothing to vouch for
+            if signer == key_id:
+                self.store.put(name, sign_point(sealed, name, self.key_id, self.roles.secrets.signing))
+                self.cache.delete(name)
 
     def change_passphrase(self, new: Secret, kdf: KdfParams | None = None) -> None:
         """Re-wrap this key's secrets under ``new`` (a new key object first, then the old one goes).

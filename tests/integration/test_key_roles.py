@@ -10,7 +10,7 @@ import pytest
 from legacy import legacy_repository
 
 from bkctl.archiver import backup_paths
-from bkctl.errors import BkctlError, KeyRoleError
+from bkctl.errors import BkctlError, KeyRoleError, PassphraseError
 from bkctl.repo import KdfParams, Repository
 from bkctl.repo.keys import Endorsement, KeyObject
 from bkctl.repo.reachability import point_nodes
@@ -222,3 +222,17 @@ def test_a_writer_lists_points_but_not_what_they_hold(store: LocalStore, data: P
     assert full.root == point.root and full.paths == [str(data)]
     assert os.geteuid() == 0 or any("unreadable.txt" in error for error in full.errors)
     assert str(data).encode() not in store.get(f"points/{point.id}")
+
+
+def test_removing_a_writer_key_keeps_its_hosts_history(store: LocalStore, data: Path, tmp_path: Path) -> None:
+    """A decommissioned host's points stay valid: the owner signs them again before its key goes."""
+    with open_as(store, WRITER, tmp_path / "w") as writer:
+        point = backup_paths(writer, workload="docs", host="web1", paths=[data])
+        writer_id = writer.key_id
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        owner.remove_key(writer_id)
+    with open_as(store, OWNER, tmp_path / "o2") as owner:
+        assert [p.id for p in owner.list_points()] == [point.id] and owner.damaged_points() == []
+        restore_point(owner, point.id, tmp_path / "out")
+    with pytest.raises(PassphraseError):
+        open_as(store, WRITER, tmp_path / "w2")
