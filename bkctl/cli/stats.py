@@ -59,6 +59,9 @@ def _show(row: TargetStats) -> None:
     damaged = f", {row.damaged_points} damaged" if row.damaged_points else ""
     out.print(f"target {row.target}: {row.points} recovery points{damaged}", markup=False)
     figures = row.figures
+    if row.figures_withheld:
+        out.print("  stored        unknown: this key's role cannot read the points' trees "
+                  "(run stats with a manager or owner key)", markup=False)
     if figures is not None:
         out.print(f"  stored        {format_size(figures.stored_bytes)} in {figures.objects} objects "
                   f"({format_size(figures.pack_bytes)} in {figures.packs} packs)", markup=False)
@@ -89,7 +92,8 @@ def _ratio(value: float | None) -> str:
 def _summary(rows: list[TargetStats]) -> str:
     readable = [r for r in rows if not r.error and r.initialized]
     stored = sum(r.figures.stored_bytes for r in readable if r.figures)
+    unknown = " (+ unknown)" if any(r.figures_withheld for r in readable) else ""
     points = sum(r.points for r in readable)
     return (f"{len(readable)} of {len(rows)} target{'' if len(rows) == 1 else 's'} read: "
-            f"{format_size(stored)} stored for {format_size(sum(r.logical_bytes for r in readable))} logical "
+            f"{format_size(stored)}{unknown} stored for {format_size(sum(r.logical_bytes for r in readable))} logical "
             f"in {points} recovery point{'' if points == 1 else 's'}")

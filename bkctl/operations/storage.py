@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from bkctl.errors import BkctlError
+from bkctl.errors import BkctlError, KeyRoleError
 from bkctl.model.state import PointRecord
 from bkctl.targets.base import (
     DamagedPoints,
@@ -40,6 +40,7 @@ class TargetStats:
     target: str
     initialized: bool = True
     figures: StorageFigures | None = None
+    figures_withheld: bool = False  # this key's role may not read the trees the figures need
     workloads: tuple[WorkloadTotals, ...] = ()
     damaged_points: int = 0
     error: str = ""
@@ -80,13 +81,25 @@ def storage_stats(workspace: Workspace, targets: list[str] | None = None) -> lis
     return [_target_stats(workspace, name) for name in targets or sorted(workspace.manifest.targets)]
 
 
+def _figures(driver: object) -> tuple[StorageFigures | None, bool]:
+    """The target's storage figures (None when the driver has none), and whether they were
+    withheld because this key's role may not read what they need (a writer key lists points,
+    never trees): no figure beats a wrong one."""
+    if not isinstance(driver, StorageUsage):
+        return None, False
+    try:
+        return driver.storage_figures(), False
+    except KeyRoleError:
+        return None, True
+
+
 def _target_stats(workspace: Workspace, name: str) -> TargetStats:
     driver = workspace.driver(name)
     try:
         if not driver.initialized():
             return TargetStats(name, initialized=False)
         points = driver.points()
-        figures = driver.storage_figures() if isinstance(driver, StorageUsage) else None
+        figures, withheld = _figures(driver)
         damaged = len(driver.damaged_point_ids()) if isinstance(driver, DamagedPoints) else 0
     except BkctlError as error:
         return TargetStats(name, error=error.message, error_code=int(error.exit_code))
@@ -96,6 +109,6 @@ def _target_stats(workspace: Workspace, name: str) -> TargetStats:
     totals = tuple(WorkloadTotals(workload, host, len(held), sum(p.partial for p in held), sum(p.bytes for p in held),
                                   sum(p.new_bytes for p in held), sum(p.stored_bytes for p in held),
                                   max(p.time for p in held)) for (workload, host), held in sorted(groups.items()))
-    return TargetStats(name, figures=figures, workloads=totals, damaged_points=damaged)
+    return TargetStats(name, figures=figures, workloads=totals, damaged_points=damaged, figures_withheld=withheld)
 
 

@@ -60,6 +60,7 @@ def verify(repo: Repository, read_data_percent: float = 0.0,
     and ``total``; the repository layer sits below the archiver's Progress protocol, so it
     takes the methods).
     """
+    repo.require("owner", "manager", doing="verify (it reads every point's trees)")
     report = VerifyReport()
     with repo.lock("shared"):
         _check_config(repo, report)

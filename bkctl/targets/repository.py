@@ -307,6 +307,7 @@ class RepositoryTarget:
 
     def storage_figures(self) -> StorageFigures:
         repository = self.repository()
+        repository.require("owner", "manager", doing="measure what the points reference (it reads their trees)")
         with repository.lock("shared"):
             usage = storage_usage(repository, repository.list_points())
         return StorageFigures(**asdict(usage))

@@ -27,8 +27,10 @@ def test_a_writer_host_backs_up_but_cannot_list_restore_or_delete(bkctl: Runner,
     assert len(points) == 5  # a writer lists point metadata (times, hosts), never file names
     newest = str(points[-1]["id"])
 
+    stats = bkctl("stats", extra_env=WRITER)  # figures that need trees are withheld, never wrong
+    assert stats.returncode == 0 and "stored        unknown" in stats.stdout and "unreferenced" not in stats.stdout
     for command in (("ls", "docs", "--point", newest[:8]), ("restore", "docs", "--to", "out"),
-                    ("forget", newest, "--yes"), ("reclaim",),
+                    ("forget", newest, "--yes"), ("reclaim",), ("verify",),
                     ("keys", "add", "--target", "local", "--new-passphrase-env", "WRITER_PW")):
         refused = bkctl(*command, extra_env=WRITER)
         assert refused.returncode == 77, (command, refused.stdout, refused.stderr)
