@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.crypto import MasterKey
 
-__all__ = ["PointInfo", "decode_point", "encode_point", "sign_point", "signed_by"]
+__all__ = ["PointInfo", "decode_point", "encode_point", "sign_point", "signed_by", "signer_of"]
 
 _AD = b"bkctl-point"
 _SIGNED = b"bkctl-signed-point\x00"
@@ -76,6 +76,8 @@ def decode_point(key: MasterKey, name: str, raw: bytes,
         if sealed is not None:
             revealed = open_private(sealed) if open_private is not None else None
             d.update(json.loads(revealed) if revealed is not None else {"root": "", "paths": [], "errors": []})
+        if name.startswith("points/") and d["id"] != name.removeprefix("points/"):
+            raise ValueError(f"it names itself {d['id']!r}")  # a point replayed under another name
         return PointInfo(
             id=d["id"], workload=d["workload"], host=d["host"],
             time=datetime.fromisoformat(d["time"]).astimezone(UTC), partial=d["partial"],
@@ -94,6 +96,13 @@ def sign_point(raw: bytes, name: str, key_id: str, signing: Ed25519PrivateKey) -
     """
     signer = bytes.fromhex(key_id)
     return _SIGNED + signer + signing.sign(name.encode() + b"\x00" + raw) + raw
+
+
+def signer_of(raw: bytes) -> str:
+    """The key id a signed point names as its signer ("" when it is not signed)."""
+    if not raw.startswith(_SIGNED) or len(raw) < len(_SIGNED) + _KEY_ID_SIZE:
+        return ""
+    return raw[len(_SIGNED):len(_SIGNED) + _KEY_ID_SIZE].hex()
 
 
 def signed_by(name: str, raw: bytes, signers: Mapping[str, Ed25519PublicKey]) -> tuple[str, bytes]:

@@ -32,6 +32,7 @@ from bkctl.errors import (
     BkctlError,
     KeyRoleError,
     NotFoundError,
+    PassphraseError,
     RepositoryCorruptError,
     RepositoryLockedError,
     RepositoryNotFoundError,
@@ -49,7 +50,7 @@ from bkctl.repo.lock import LockKind, RepositoryLock
 from bkctl.repo.marks import MarkSet, read_marks
 from bkctl.repo.pack import IndexEntry
 from bkctl.repo.pack_reader import read_pack_blobs
-from bkctl.repo.points import PointInfo, decode_point, encode_point, sign_point, signed_by
+from bkctl.repo.points import PointInfo, decode_point, encode_point, sign_point, signed_by, signer_of
 from bkctl.repo.roles import ROLES, Epoch, KeySecrets, Role, RoleKeys, SessionCipher, unwrap_with, wrap_to
 from bkctl.repo.tree import Node, decode_tree
 from bkctl.secrets import Secret
@@ -66,6 +67,12 @@ T = TypeVar("T")
 
 class RepositoryExistsError(BkctlError):
     reference = "repository-exists"
+
+
+class KeysRotatedError(BkctlError):
+    """The key epoch changed under a running backup; nothing was committed (run it again)."""
+
+    reference = "keys-rotated"
 
 
 class ConcurrentReclaimError(BkctlError):
@@ -138,17 +145,27 @@ class Repository:
             raise RepositoryNotFoundError("no repository found (config object is missing)",
                                           hint="initialise the target first") from None
         opened: dict[str, RoleKeys] = {}
+        refused: list[BkctlError] = []
 
         def accept(key: KeyObject, payload: dict[str, object]) -> bool:
-            if "role" not in payload:
-                return _opens_config(master_from_payload(payload), config)
-            roles = _role_keys(store, key.info.id, payload, config)
+            if "role" not in payload:  # a format 2 key object; in a format 3 repository it opens nothing
+                return int(str(config.get("version", 1))) < 3 and _opens_config(master_from_payload(payload), config)
+            try:
+                roles = _role_keys(store, key.info.id, payload, config)
+            except BkctlError as error:
+                refused.append(error)
+                return False  # e.g. a copy of a key object under another name: try the others
             if roles is None or not _opens_config(roles.metadata_key(), config):
                 return False
             opened[key.info.id] = roles
             return True
 
-        key, payload = keyring.find_key(store, passphrase, str(config["id"]), accept=accept)
+        try:
+            key, payload = keyring.find_key(store, passphrase, str(config["id"]), accept=accept)
+        except PassphraseError:
+            if refused:
+                raise refused[0] from None  # the passphrase matched, the key is not usable: say why
+            raise
         roles = opened.get(key.info.id)
         if roles is not None:
             return cls(store, config, key.info.id, roles.metadata_key(), cache_dir, roles)
@@ -195,6 +212,7 @@ class Repository:
         with self.lock("shared") as lock:
             self._session = lock
             self.cipher.new_session()
+            self.check_epoch()
             try:
                 self.refresh_index()
                 yield lock
@@ -393,11 +411,13 @@ class Repository:
         if legacy is not None and not raw.startswith(b"bkctl-signed-point"):
             return decode_point(legacy, name, raw)  # written before the upgrade to format 3
         signers = self.signers()
-        if raw[18:34].hex() not in signers and raw.startswith(b"bkctl-signed-point"):
+        if signer_of(raw) and signer_of(raw) not in signers:
             signers = self.signers(refresh=True)
         key_id, sealed = signed_by(name, raw, {k: public for k, (_, public) in signers.items()})
         point = decode_point(self.key, name, sealed, self._private_opener(name) if private else None)
         signer = signers[key_id][0]
+        if signer.role == "manager":  # managers prune and reclaim; they never write points
+            raise RepositoryCorruptError(f"recovery point {name} is signed by a manager key (forged)")
         if signer.role == "writer" and signer.host != point.host:
             raise RepositoryCorruptError(f"recovery point {name} claims host {point.host!r} but is signed by "
                                          f"the key of host {signer.host!r} (forged)")
@@ -423,10 +443,21 @@ class Repository:
         return reveal
 
     def seal_point(self, point: PointInfo) -> bytes:
-        """The stored form of ``point``: sealed and, in format 3, its private part apart and signed."""
+        """The stored form of ``point``: sealed and, in format 3, its private part apart and signed.
+
+        A writer key is bound to its host: a point naming another host is refused here,
+        before it is stored, instead of being stored and then read as forged by everyone.
+        """
         name = f"points/{point.id}"
         if self.roles is None:
             return encode_point(self.key, point)
+        if self.role == "writer":
+            mine = self.signers().get(self.key_id)
+            host = mine[0].host if mine else "?"
+            if host != point.host:
+                raise KeyRoleError(f"this writer key belongs to host {host!r}; it cannot write a point of host "
+                                   f"{point.host!r}", hint="set `settings.host` to the key's host, or have an owner "
+                                   "add a writer key with `--host`")
         epoch = self.roles.current
 
         def seal_private(body: bytes) -> dict[str, Any]:
@@ -485,7 +516,21 @@ class Repository:
         crash_point("after-point-commit")
         self.cache.put(f"points/{point.id}", raw)
 
+    def check_epoch(self) -> None:
+        """Refuse to write under a key epoch the repository has left (a rotation finished since
+        this process opened it): what it sealed would be readable by no one."""
+        if self.roles is None:
+            return
+        try:
+            current = repo_config.parse(self.store.get("config"))
+        except NotFoundError:
+            raise RepositoryNotFoundError("the repository's config is gone") from None
+        if str(current.get("epoch")) != str(self.config.get("epoch")):
+            raise KeysRotatedError("the repository's keys were rotated since this run opened it; nothing was "
+                                   "written under the old keys", hint="run the command again")
+
     def _check_references(self, references: Iterable[bytes]) -> None:
+        self.check_epoch()
         if self._session is not None:
             self._session.confirm()
         index = self.refresh_index()
@@ -538,14 +583,17 @@ class Repository:
 
     def _adopt_points(self, key_id: str) -> None:
         assert self.roles is not None
-        signers = {k: public for k, (_, public) in self.signers(refresh=True).items()}
+        self.signers(refresh=True)
         for name in sorted(self.store.list("points/")):
             try:
                 raw = self.store.get(name)
-                signer, sealed = signed_by(name, raw, signers)
-            except (NotFoundError, RepositoryCorruptError):
-                continue  # gone meanwhile, or damaged: nothing to vouch for
-            if signer == key_id:
+                if signer_of(raw) != key_id:
+                    continue
+                self.decode_point(name, raw, private=False)  # signature and host check: vouch for valid points only
+                _, sealed = signed_by(name, raw, {key_id: self.signers()[key_id][1]})
+            except (NotFoundError, RepositoryCorruptError, KeyError):
+                continue  # gone meanwhile, damaged or forged: nothing to vouch for
+            else:
                 self.store.put(name, sign_point(sealed, name, self.key_id, self.roles.secrets.signing))
                 self.cache.delete(name)
 

@@ -4,6 +4,8 @@ prunes and reclaims without reading file contents; the owner does everything (is
 from __future__ import annotations
 
 import os
+import secrets
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from bkctl.archiver import backup_paths
 from bkctl.errors import BkctlError, KeyRoleError, PassphraseError
 from bkctl.repo import KdfParams, Repository
 from bkctl.repo.keys import Endorsement, KeyObject
+from bkctl.repo.points import PointInfo, encode_point, sign_point
 from bkctl.repo.reachability import point_nodes
 from bkctl.repo.reclaim import reclaim
 from bkctl.restorer import restore_point
@@ -121,11 +124,23 @@ def test_a_manager_prunes_and_reclaims_but_reads_no_file_contents(store: LocalSt
 
 def test_a_writer_cannot_forge_a_point_of_another_host(store: LocalStore, data: Path, tmp_path: Path) -> None:
     with open_as(store, WRITER, tmp_path / "w-cache") as writer:
-        forged = backup_paths(writer, workload="db", host="db1", paths=[data])
+        with pytest.raises(KeyRoleError, match="belongs to host 'web1'"):
+            backup_paths(writer, workload="db", host="db1", paths=[data])  # refused before anything is stored
         mine = backup_paths(writer, workload="docs", host="web1", paths=[data])
+        forged = _hand_forged(writer, mine, host="db1")
     with open_as(store, OWNER, tmp_path / "o-cache") as owner:
         assert [p.id for p in owner.list_points()] == [mine.id]
-        assert "claims host 'db1'" in owner.damaged[f"points/{forged.id}"]
+        assert "claims host 'db1'" in owner.damaged[f"points/{forged}"]
+
+
+def _hand_forged(writer: Repository, model: PointInfo, host: str) -> str:
+    """What a modified writer could store: a point of ``host``, signed with its own key."""
+    assert writer.roles is not None
+    forged = replace(model, id=secrets.token_hex(16), host=host)
+    name = f"points/{forged.id}"
+    writer.store.put(name, sign_point(encode_point(writer.key, forged), name, writer.key_id,
+                                      writer.roles.secrets.signing))
+    return forged.id
 
 
 def test_a_key_the_owner_did_not_endorse_signs_nothing(store: LocalStore, data: Path, tmp_path: Path) -> None:

@@ -1,0 +1,123 @@
+"""What a writer key or a storage-only attacker tries against format 3, found in review:
+each must fail, and say so, rather than be accepted or lock the owner out (issue 15)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from test_key_roles import MANAGER, OWNER, WRITER, _hand_forged, open_as
+
+from bkctl.archiver import backup_paths
+from bkctl.errors import PassphraseError
+from bkctl.repo import KdfParams, Repository
+from bkctl.repo.keyring import add_key
+from bkctl.repo.keys import master_payload
+from bkctl.repo.points import encode_point, sign_point
+from bkctl.repo.repository import KeysRotatedError
+from bkctl.repo.rotation import reencrypt, rotate_keys
+from bkctl.secrets import Secret
+from bkctl.store import LocalStore
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    store = LocalStore(tmp_path / "repo")
+    with Repository.init(store, OWNER, kdf=KdfParams.fast(), cache_dir=tmp_path / "owner-cache") as owner:
+        owner.add_key(WRITER, KdfParams.fast(), role="writer", host="web1")
+        owner.add_key(MANAGER, KdfParams.fast(), role="manager")
+    return store
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "a.txt").write_text("alpha\n" * 5000)
+    (folder / "b.bin").write_bytes(os.urandom(200_000))
+    return folder
+
+
+def test_removing_a_writer_does_not_launder_its_forged_points(store: LocalStore, data: Path, tmp_path: Path) -> None:
+    with open_as(store, WRITER, tmp_path / "w") as writer:
+        mine = backup_paths(writer, workload="docs", host="web1", paths=[data])
+        forged = _hand_forged(writer, mine, host="db1")
+        writer_id = writer.key_id
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        owner.remove_key(writer_id)
+    with open_as(store, OWNER, tmp_path / "o2") as owner:
+        assert [p.id for p in owner.list_points()] == [mine.id]  # the honest point stays, adopted
+        assert f"points/{forged}" in owner.damaged  # the forged one is not vouched for
+
+
+def test_a_writer_opened_before_a_rotation_refuses_to_back_up_under_the_retired_epoch(
+        store: LocalStore, data: Path, tmp_path: Path) -> None:
+    writer = open_as(store, WRITER, tmp_path / "w")
+    writer.list_points()
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        rotate_keys(owner)
+        reencrypt(owner)
+    with pytest.raises(KeysRotatedError, match="rotated since this run opened it"):
+        backup_paths(writer, workload="docs", host="web1", paths=[data])
+    writer.close()
+    with open_as(store, WRITER, tmp_path / "w") as fresh, open_as(store, OWNER, tmp_path / "o3") as owner:
+        point = backup_paths(fresh, workload="docs", host="web1", paths=[data])
+        assert [p.id for p in owner.list_points()] == [point.id]
+
+
+def test_a_copy_of_the_owners_key_object_under_another_name_does_not_lock_the_owner_out(
+        store: LocalStore, tmp_path: Path) -> None:
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        key_id = owner.key_id
+    store.put("keys/" + "0" * 32, store.get(f"keys/{key_id}"))  # sorts first, has no grant
+    with open_as(store, OWNER, tmp_path / "o2") as owner:
+        assert owner.key_id == key_id and owner.role == "owner"
+
+
+def test_a_point_signed_by_a_manager_key_is_refused(store: LocalStore, data: Path, tmp_path: Path) -> None:
+    with open_as(store, WRITER, tmp_path / "w") as writer:
+        model = backup_paths(writer, workload="docs", host="web1", paths=[data])
+    with open_as(store, MANAGER, tmp_path / "m") as manager:
+        assert manager.roles is not None
+        forged = replace(model, id="ab" * 16)
+        name = f"points/{forged.id}"
+        store.put(name, sign_point(encode_point(manager.key, forged), name, manager.key_id,
+                                   manager.roles.secrets.signing))
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        assert [p.id for p in owner.list_points()] == [model.id]
+        assert "manager key" in owner.damaged["points/" + "ab" * 16]
+
+
+def test_a_point_replayed_under_another_name_is_refused(store: LocalStore, data: Path, tmp_path: Path) -> None:
+    with open_as(store, WRITER, tmp_path / "w") as writer:
+        point = backup_paths(writer, workload="docs", host="web1", paths=[data])
+    store.put("points/" + "cd" * 16, store.get(f"points/{point.id}"))
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        assert [p.id for p in owner.list_points()] == [point.id]
+        assert "points/" + "cd" * 16 in owner.damaged
+
+
+def test_a_format_2_key_object_opens_nothing_in_a_format_3_repository(store: LocalStore, tmp_path: Path) -> None:
+    """A writer wrapping its metadata key as a role-less (format 2) key object gains no owner role."""
+    with open_as(store, WRITER, tmp_path / "w") as writer:
+        add_key(store, master_payload(writer.key), Secret("mine"), KdfParams.fast())
+    with pytest.raises(PassphraseError):
+        open_as(store, Secret("mine"), tmp_path / "x")
+    assert json.loads(store.get("config"))["version"] == 3
+
+
+def test_unknown_signer_lookups_do_not_reload_keys_per_point(store: LocalStore, data: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_as(store, WRITER, tmp_path / "w") as writer:
+        for _ in range(3):
+            (data / "a.txt").write_text(os.urandom(8).hex())
+            backup_paths(writer, workload="docs", host="web1", paths=[data])
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        calls = []
+        original = owner.signers
+        monkeypatch.setattr(owner, "signers", lambda **kw: calls.append(kw) or original(**kw))
+        assert len(owner.list_points()) == 3
+        assert sum(1 for kw in calls if kw.get("refresh")) == 0
