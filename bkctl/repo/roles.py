@@ -313,9 +313,14 @@ class SessionCipher:
     def seal_blob(self, kind: str, blob_id: bytes, payload: bytes | memoryview) -> bytes:
         return self._seal(self.keys.secrets.domain, kind, blob_id, payload)
 
-    def reseal(self, kind: str, blob_id: bytes, sealed: bytes | memoryview, what: str) -> bytes:
-        """The blob sealed again in a current-epoch session of its own dedup domain (key rotation)."""
+    def reseal(self, kind: str, blob_id: bytes, sealed: bytes | memoryview, raw_length: int, what: str) -> bytes:
+        """The blob sealed again in a current-epoch session of its own dedup domain (key rotation),
+        after checking it is what its id says (RepositoryCorruptError otherwise): a re-encryption
+        never vouches for bytes it has not authenticated."""
         session, payload = self._open(kind, blob_id, sealed, what)
+        plain = decompress(payload, raw_length)
+        if blake3.blake3(plain, key=self._identity(session.domain)).digest() != blob_id:
+            raise RepositoryCorruptError(f"{what} does not match its id")
         return self._seal(session.domain, kind, blob_id, payload)
 
     def _seal(self, domain: str, kind: str, blob_id: bytes, payload: bytes | memoryview) -> bytes:

@@ -21,23 +21,33 @@ no object once step 4 is done. It all runs under the exclusive lock (no backup m
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import cast
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from bkctl.errors import BkctlError, NotFoundError, RepositoryCorruptError
+from bkctl.errors import BkctlError, KeyRoleError, NotFoundError, RepositoryCorruptError
 from bkctl.repo import config as repo_config
 from bkctl.repo import keyring
 from bkctl.repo.crashpoints import crash_point
 from bkctl.repo.crypto import MasterKey
 from bkctl.repo.index import encode_index, new_index_name
 from bkctl.repo.keys import KdfParams, new_key_info
-from bkctl.repo.pack import PACK_TARGET_SIZE, IndexEntry, PackBuilder, pack_header_entries, read_pack_header
+from bkctl.repo.pack import (
+    PACK_TARGET_SIZE,
+    IndexEntry,
+    PackBuilder,
+    pack_header_entries,
+    pack_name_matches,
+    read_pack_header,
+)
 from bkctl.repo.repository import Repository
 from bkctl.repo.roles import ROLES, Epoch, KeySecrets, Role, RoleKeys, SessionCipher, granted
 from bkctl.secrets import Secret
@@ -48,7 +58,6 @@ MARKER = "rotation"
 logger = logging.getLogger("bkctl")
 Items = list[tuple[bytes, IndexEntry]]
 _SEALED_PREFIXES: dict[str, Callable[[str], bytes]] = {
-    "marks/": lambda name: b"bkctl-mark",
     "runs/": lambda name: b"bkctl-run",
     "copymaps/": lambda name: b"bkctl-copymap:" + name.split("/")[1].encode(),
 }
@@ -60,11 +69,14 @@ class ReencryptStats:
     blobs_resealed: int = 0
     objects_resealed: int = 0
     sessions_retired: int = 0
+    not_authentic: list[str] = field(default_factory=list)  # skipped: they opened under no key
 
     def describe(self) -> str:
+        skipped = (f"; {len(self.not_authentic)} object(s) did not authenticate and were left as they are "
+                   "(`bkctl verify` names them)") if self.not_authentic else ""
         return (f"re-encrypted {self.blobs_resealed} blob(s) of {self.packs_rewritten} pack(s) and "
                 f"{self.objects_resealed} other object(s) under the new key epoch; "
-                f"{self.sessions_retired} old session key(s) retired")
+                f"{self.sessions_retired} old session key(s) retired{skipped}")
 
 
 def rotation_pending(repo: Repository) -> dict[str, object] | None:
@@ -87,8 +99,8 @@ def rotate_keys(repo: Repository) -> int:
         # A rotation killed before its config switch granted an epoch nobody sealed with: replaced.
         new = Epoch.generate(roles.current.number + 1)
         epochs = [new, roles.current]
-        repo.store.put(MARKER, json.dumps({"epoch": new.number, "from": roles.current.number,
-                                           "started": datetime.now(UTC).isoformat()}).encode())
+        _write_marker(repo, roles.secrets, {"epoch": new.number, "from": roles.current.number,
+                                            "started": datetime.now(UTC).isoformat(), "rewritten": [], "written": []})
         _grant_all(repo, roles, epochs)
         crash_point("rotate-after-grants")
         config = {**repo.config, "epoch": new.number}
@@ -98,17 +110,33 @@ def rotate_keys(repo: Repository) -> int:
 
 
 def reencrypt(repo: Repository, progress: Callable[[int], None] | None = None) -> ReencryptStats:
-    """Finish a rotation: everything sealed under older epochs is sealed again, then they retire."""
+    """Finish a rotation: everything sealed under older epochs is sealed again, then they retire.
+
+    Every pack this rotation has not written yet is rewritten (what is current already costs
+    a copy; nothing a writer could forge, a pack header or an index entry, decides what may be
+    skipped), each blob authenticated against its id first. Progress is an owner-signed list
+    in the ``rotation`` marker, so a killed run resumes where it stopped.
+    """
     repo.require("owner", doing="re-encrypt after a key rotation")
     roles = _roles(repo)
     stats = ReencryptStats()
     with repo.lock("exclusive"):
-        repo.refresh_index()
-        old_packs = _old_packs(repo)
-        _rewrite_packs(repo, old_packs, stats, progress)
-        _consolidate_index(repo, old_packs)
-        for pack in sorted(old_packs):
-            repo.store.delete(pack)
+        marker = _signed_marker(repo) or {"epoch": roles.current.number, "started": datetime.now(UTC).isoformat(),
+                                          "rewritten": [], "written": []}
+        rewritten = set(cast("list[str]", marker.get("rewritten", [])))
+        written = set(cast("list[str]", marker.get("written", [])))
+        for pack in sorted(set(repo.store.list("data/")) - rewritten - written):
+            written |= _rewrite_pack(repo, pack, stats)
+            rewritten.add(pack)
+            _write_marker(repo, roles.secrets, {**marker, "rewritten": sorted(rewritten), "written": sorted(written)})
+            crash_point("reencrypt-after-pack")
+            if progress is not None:
+                progress(1)
+        _consolidate_index(repo, written)
+        for pack in sorted(rewritten - written):
+            _delete(repo, pack)
+        for mark in list(repo.store.list("marks/")):
+            _delete(repo, mark)  # they name packs that are gone now; the next reclaim marks afresh
         crash_point("reencrypt-after-packs")
         _reseal_points(repo, stats)
         for prefix, associated in _SEALED_PREFIXES.items():
@@ -120,6 +148,9 @@ def reencrypt(repo: Repository, progress: Callable[[int], None] | None = None) -
         _use(repo, RoleKeys(roles.key_id, roles.secrets, current), repo.config)
         repo.store.delete(MARKER)
         repo.reload_index()
+    if stats.not_authentic:
+        logger.warning("re-encryption left %d object(s) that did not authenticate: %s", len(stats.not_authentic),
+                       ", ".join(stats.not_authentic[:5]))
     return stats
 
 
@@ -142,8 +173,8 @@ def upgrade_to_roles(repo: Repository, passphrase: Secret, kdf: KdfParams | None
         epochs = [Epoch.generate(1), Epoch.from_master(master)]
         info = new_key_info("owner")
         keyring.add_role_key(repo.store, secrets, secrets, info, passphrase, kdf, epochs)
-        repo.store.put(MARKER, json.dumps({"epoch": 1, "from": 0, "upgrade": True,
-                                           "started": datetime.now(UTC).isoformat()}).encode())
+        _write_marker(repo, secrets, {"epoch": 1, "from": 0, "upgrade": True, "rewritten": [], "written": [],
+                                      "started": datetime.now(UTC).isoformat()})
         crash_point("upgrade-before-config")
         config = {**repo.config, "epoch": 1, "version": 3}
         roles = RoleKeys(info.id, secrets, epochs)
@@ -196,47 +227,67 @@ def _grant_all(repo: Repository, roles: RoleKeys, epochs: list[Epoch]) -> None:
         keyring.write_grant(repo.store, roles.secrets, key.info.id, grant, granted(epochs, role))
 
 
-def _old_packs(repo: Repository) -> set[str]:
-    """Packs whose header the current metadata key alone cannot open."""
-    current = _current_only(repo)
-    old = set()
-    for pack in repo.store.list("data/"):
-        try:
-            read_pack_header(repo.store, current, pack)
-        except RepositoryCorruptError:
-            old.add(pack)
-    return old
-
-
-def _rewrite_packs(repo: Repository, old: set[str], stats: ReencryptStats,
-                   progress: Callable[[int], None] | None) -> None:
-    current, index = _current_only(repo), repo.index
-    builder, cipher = PackBuilder(), repo.cipher
+def _rewrite_pack(repo: Repository, pack: str, stats: ReencryptStats) -> set[str]:
+    """Every authentic blob of ``pack`` sealed again into new packs (indexed); their names."""
+    cipher = repo.cipher
     assert isinstance(cipher, SessionCipher)
-    for pack in sorted(old):
+    current = _current_only(repo)
+    try:
         data = repo.store.get(pack)
+        if not pack_name_matches(pack, data):
+            raise RepositoryCorruptError(f"pack {pack} does not hash to its name")
         entries = pack_header_entries(repo.key, pack, data)
-        fresh: Items = []
-        for blob_id, entry in entries:
-            if any(copy.pack not in old for copy in index.copies(blob_id)):
-                continue  # copied by an interrupted run already
-            sealed = data[entry.offset:entry.offset + entry.length]
-            fresh_blob = cipher.reseal(entry.kind, blob_id, sealed, f"blob {blob_id.hex()} in pack {pack}")
-            builder.add(blob_id, entry.kind, fresh_blob, entry.raw_length)
-            stats.blobs_resealed += 1
-            if builder.size >= PACK_TARGET_SIZE:
-                fresh += _store(repo, builder, current)
-                builder = PackBuilder()
-        if builder.blobs:
+    except (NotFoundError, RepositoryCorruptError) as error:
+        stats.not_authentic.append(f"{pack} ({getattr(error, 'message', error)})")
+        return set()
+    builder, fresh = PackBuilder(), []
+    for blob_id, entry in entries:
+        what = f"blob {blob_id.hex()} in pack {pack}"
+        try:
+            sealed = cipher.reseal(entry.kind, blob_id, data[entry.offset:entry.offset + entry.length],
+                                   entry.raw_length, what)
+        except (RepositoryCorruptError, KeyRoleError) as error:
+            stats.not_authentic.append(f"{what} ({error.message})")
+            continue
+        builder.add(blob_id, entry.kind, sealed, entry.raw_length)
+        stats.blobs_resealed += 1
+        if builder.size >= PACK_TARGET_SIZE:
             fresh += _store(repo, builder, current)
             builder = PackBuilder()
-        if fresh:
-            repo.store.put(new_index_name(), encode_index(current, fresh))
-            index.add(fresh)
-        stats.packs_rewritten += 1
-        crash_point("reencrypt-after-pack")
-        if progress is not None:
-            progress(len(data))
+    if builder.blobs:
+        fresh += _store(repo, builder, current)
+    if fresh:
+        repo.store.put(new_index_name(), encode_index(current, fresh))
+    stats.packs_rewritten += 1
+    return {entry.pack for _, entry in fresh}
+
+
+def _delete(repo: Repository, name: str) -> None:
+    with contextlib.suppress(NotFoundError):  # gone already: a resumed run
+        repo.store.delete(name)
+
+
+def _signed_marker(repo: Repository) -> dict[str, object] | None:
+    """The progress marker if the owner signed it (a forged or damaged one restarts the work)."""
+    roles = _roles(repo)
+    try:
+        outer = json.loads(repo.store.get(MARKER))
+        body = outer["progress"].encode()
+        roles.secrets.owner_verify.verify(base64.b64decode(outer["signature"]), body)
+        document: dict[str, object] = json.loads(body)
+    except (NotFoundError, ValueError, KeyError, TypeError, InvalidSignature):
+        return None
+    return document if document.get("epoch") == roles.current.number else None
+
+
+def _write_marker(repo: Repository, owner: KeySecrets, document: dict[str, object]) -> None:
+    """The ``rotation`` marker: plain ``epoch``/``from``/``started`` for every reader, and the
+    progress signed by the owner (only the owner's signature makes a re-encryption skip a pack)."""
+    assert owner.owner_signing is not None
+    body = json.dumps(document, sort_keys=True).encode()
+    plain = {name: document[name] for name in ("epoch", "from", "started", "upgrade") if name in document}
+    signature = base64.b64encode(owner.owner_signing.sign(body)).decode()
+    repo.store.put(MARKER, json.dumps({**plain, "progress": body.decode(), "signature": signature}).encode())
 
 
 def _store(repo: Repository, builder: PackBuilder, key: MasterKey) -> Items:
@@ -245,17 +296,19 @@ def _store(repo: Repository, builder: PackBuilder, key: MasterKey) -> Items:
     return finished.entries
 
 
-def _consolidate_index(repo: Repository, old: set[str]) -> None:
-    """One index object (new key) of every entry outside ``old``, then the others go."""
+def _consolidate_index(repo: Repository, written: set[str]) -> None:
+    """One index object (new key) of the packs this re-encryption wrote, then every other goes.
+
+    Read from those packs' own headers, not from index objects (which writers can add to), so
+    the index that comes out of a rotation lists only what the owner authenticated and sealed.
+    """
     current = _current_only(repo)
     before = set(repo.store.list("index/"))
-    index = repo.read_index(trust_cache=False)
-    entries = [(blob_id, entry) for pack, items in index.by_pack().items() if pack not in old
-               for blob_id, entry in items]
+    entries = [item for pack in sorted(written) for item in read_pack_header(repo.store, current, pack)]
     name = new_index_name()
     repo.store.put(name, encode_index(current, entries))
     for stale in sorted(before - {name}):
-        repo.store.delete(stale)
+        _delete(repo, stale)
         repo.cache.delete(stale)
     repo.reload_index()
 
@@ -267,7 +320,7 @@ def _reseal_points(repo: Repository, stats: ReencryptStats) -> None:
         try:
             point = repo.decode_point(name, raw)
         except RepositoryCorruptError as error:
-            logger.warning("%s: left as it is (%s)", name, error.message)
+            stats.not_authentic.append(f"{name} ({error.message})")
             continue
         fresh = repo.seal_point(point)
         repo.store.put(name, fresh)
@@ -285,7 +338,11 @@ def _reseal_objects(repo: Repository, prefix: str, associated: Callable[[str], b
             continue  # sealed under the current epoch already
         except RepositoryCorruptError:
             pass
-        plain = repo.key.open(raw, associated(name), what=name)
+        try:
+            plain = repo.key.open(raw, associated(name), what=name)
+        except RepositoryCorruptError as error:
+            stats.not_authentic.append(f"{name} ({error.message})")
+            continue  # left as it is: it opens under no key a reader holds after the rotation
         repo.store.put(name, current.seal(plain, associated(name)))
         repo.cache.delete(name)
         stats.objects_resealed += 1

@@ -14,11 +14,15 @@ from test_key_roles import MANAGER, OWNER, WRITER, _hand_forged, open_as
 from bkctl.archiver import backup_paths
 from bkctl.errors import PassphraseError
 from bkctl.repo import KdfParams, Repository
+from bkctl.repo.index import encode_index, new_index_name
 from bkctl.repo.keyring import add_key
 from bkctl.repo.keys import master_payload
+from bkctl.repo.pack import PackBuilder
 from bkctl.repo.points import encode_point, sign_point
 from bkctl.repo.repository import KeysRotatedError
-from bkctl.repo.rotation import reencrypt, rotate_keys
+from bkctl.repo.rotation import reencrypt, rotate_keys, rotation_pending
+from bkctl.repo.verify import verify
+from bkctl.restorer import restore_point
 from bkctl.secrets import Secret
 from bkctl.store import LocalStore
 
@@ -121,3 +125,40 @@ def test_unknown_signer_lookups_do_not_reload_keys_per_point(store: LocalStore, 
         monkeypatch.setattr(owner, "signers", lambda **kw: calls.append(kw) or original(**kw))
         assert len(owner.list_points()) == 3
         assert sum(1 for kw in calls if kw.get("refresh")) == 0
+
+
+def test_a_writers_fake_copies_do_not_make_re_encryption_skip_real_data(
+        store: LocalStore, data: Path, tmp_path: Path) -> None:
+    """Between rotate and re-encrypt a writer adds a pack whose header (and an index object)
+    claim another host's blobs: re-encryption decides nothing from them."""
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        victim = backup_paths(owner, workload="db", host="db1", paths=[data])
+        rotate_keys(owner)
+    with open_as(store, WRITER, tmp_path / "w") as writer:
+        stolen = [(blob_id, entry) for blob_id, entry in writer.index.entries.items()]
+        builder = PackBuilder()
+        for blob_id, entry in stolen:
+            builder.add(blob_id, entry.kind, os.urandom(entry.length), entry.raw_length)
+        fake = builder.finish(writer.key)
+        fake.store(store)
+        store.put(new_index_name(), encode_index(writer.key, fake.entries))
+    with open_as(store, OWNER, tmp_path / "o2") as owner:
+        stats = reencrypt(owner)
+        assert len(stats.not_authentic) == len(stolen)  # every forged blob named, none vouched for
+    with open_as(store, OWNER, tmp_path / "o3") as owner:
+        assert verify(owner, read_data_percent=100).ok
+        restore_point(owner, victim.id, tmp_path / "out")
+    assert (tmp_path / "out" / data.relative_to(data.anchor) / "b.bin").read_bytes() == (data / "b.bin").read_bytes()
+
+
+def test_a_planted_object_does_not_block_the_rotation(store: LocalStore, data: Path, tmp_path: Path) -> None:
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        point = backup_paths(owner, workload="docs", host="web1", paths=[data])
+        rotate_keys(owner)
+    store.put("runs/" + "ee" * 16, os.urandom(200))  # anyone who can write can add garbage
+    with open_as(store, OWNER, tmp_path / "o2") as owner:
+        stats = reencrypt(owner)
+        assert any("runs/" + "ee" * 16 in item for item in stats.not_authentic)
+        assert "did not authenticate" in stats.describe()
+        assert rotation_pending(owner) is None and [e.number for e in owner.roles.epochs] == [1]
+        restore_point(owner, point.id, tmp_path / "out")
