@@ -16,6 +16,9 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
 from bkctl.errors import BkctlError, RepositoryCorruptError
 from bkctl.repo.crypto import MasterKey
 
@@ -48,12 +51,32 @@ def parse(raw: bytes) -> dict[str, Any]:
     return document
 
 
-def encode(key: MasterKey, fields: dict[str, Any], version: int = FORMAT_VERSION) -> bytes:
-    """The config with its ``mac`` (format 2 or later)."""
-    body = {name: value for name, value in fields.items() if name != "mac"}
+def encode(key: MasterKey, fields: dict[str, Any], version: int = FORMAT_VERSION,
+           owner: Ed25519PrivateKey | None = None) -> bytes:
+    """The config with its ``mac`` (format 2 or later) and, in format 3, the owner's signature.
+
+    In format 3 every key holds the metadata key the ``mac`` is made with, writers too; the
+    owner's signature (``owner_signature``, over the same canonical body) is what a writer
+    cannot forge: the current epoch, the generation, the format.
+    """
+    body = {name: value for name, value in fields.items() if name not in ("mac", "owner_signature")}
     body["version"] = version
     tag = key.seal(b"", _canonical(body))
-    return json.dumps({**body, "mac": base64.b64encode(tag).decode()}, indent=1).encode()
+    document = {**body, "mac": base64.b64encode(tag).decode()}
+    if owner is not None:
+        document["owner_signature"] = base64.b64encode(owner.sign(_canonical(body))).decode()
+    return json.dumps(document, indent=1).encode()
+
+
+def check_owner_signature(document: dict[str, Any], owner_verify: Ed25519PublicKey) -> None:
+    """RepositoryCorruptError unless the owner signed this (format 3) config as it is."""
+    body = {name: value for name, value in document.items() if name not in ("mac", "owner_signature")}
+    try:
+        owner_verify.verify(base64.b64decode(str(document.get("owner_signature", "")), validate=True),
+                            _canonical(body))
+    except (InvalidSignature, ValueError):
+        raise RepositoryCorruptError("repository config is not signed by the owner (forged or damaged)",
+                                     hint="an owner key can rewrite it: run `bkctl keys rotate`") from None
 
 
 def authenticate(key: MasterKey, document: dict[str, Any]) -> bool:
@@ -63,7 +86,7 @@ def authenticate(key: MasterKey, document: dict[str, Any]) -> bool:
         return True
     if not isinstance(mac, str):
         raise RepositoryCorruptError("repository config has no valid authentication tag (damaged)")
-    body = {name: value for name, value in document.items() if name != "mac"}
+    body = {name: value for name, value in document.items() if name not in ("mac", "owner_signature")}
     try:
         tag = base64.b64decode(mac, validate=True)
     except ValueError:

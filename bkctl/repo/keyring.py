@@ -79,7 +79,7 @@ def rewrap_key(store: BlobStore, key_id: str, payload: Payload, passphrase: Secr
 
 
 def add_role_key(store: BlobStore, owner: KeySecrets, secrets: KeySecrets, info: KeyInfo, passphrase: Secret,
-                 kdf: KdfParams | None, epochs: list[Epoch]) -> str:
+                 kdf: KdfParams | None, epochs: list[Epoch], generation: int) -> str:
     """Store ``secrets`` under ``passphrase``, its public part endorsed by ``owner``, then its grant.
 
     The grant comes after the key object: a key object without a grant opens nothing (and
@@ -90,17 +90,17 @@ def add_role_key(store: BlobStore, owner: KeySecrets, secrets: KeySecrets, info:
     unsigned = Endorsement(public_bytes(secrets.signing.public_key()), public_bytes(secrets.grant.public_key()))
     endorsement = Endorsement(unsigned.signing, unsigned.grant, owner.owner_signing.sign(unsigned.message(info)))
     add_key(store, secrets.to_payload(), passphrase, kdf, info, endorsement)
-    write_grant(store, owner, info.id, secrets.grant.public_key(), granted(epochs, secrets.role))
+    write_grant(store, owner, info.id, secrets.grant.public_key(), granted(epochs, secrets.role), generation)
     return info.id
 
 
 def write_grant(store: BlobStore, owner: KeySecrets, key_id: str, grant_public: X25519PublicKey,
-                epochs: list[Epoch]) -> None:
+                epochs: list[Epoch], generation: int) -> None:
     assert owner.owner_signing is not None
-    store.put(f"grants/{key_id}", seal_grant(owner.owner_signing, grant_public, key_id, epochs))
+    store.put(f"grants/{key_id}", seal_grant(owner.owner_signing, grant_public, key_id, epochs, generation))
 
 
-def read_grant(store: BlobStore, key_id: str, secrets: KeySecrets) -> list[Epoch]:
+def read_grant(store: BlobStore, key_id: str, secrets: KeySecrets) -> tuple[list[Epoch], int]:
     try:
         raw = store.get(f"grants/{key_id}")
     except NotFoundError:

@@ -130,11 +130,13 @@ class Repository:
             secrets = KeySecrets.new_owner(root.identity, root.chunker_seed)
             epoch = Epoch.generate(0)
             info = new_key_info("owner")
-            keyring.add_role_key(store, secrets, secrets, info, passphrase, kdf, [epoch])
+            keyring.add_role_key(store, secrets, secrets, info, passphrase, kdf, [epoch], 0)
             roles = RoleKeys(info.id, secrets, [epoch])
-            config = {**repo_config.new_config(), "epoch": 0}
-            store.put("config", repo_config.encode(roles.metadata_key(), config))
-        return cls(store, config, info.id, roles.metadata_key(), cache_dir, roles)
+            config = {**repo_config.new_config(), "epoch": 0, "generation": 0}
+            store.put("config", repo_config.encode(roles.metadata_key(), config, owner=secrets.owner_signing))
+        repository = cls(store, config, info.id, roles.metadata_key(), cache_dir, roles)
+        repository.check_generation()
+        return repository
 
     @classmethod
     def open(cls, store: BlobStore, passphrase: Secret, *,
@@ -168,7 +170,9 @@ class Repository:
             raise
         roles = opened.get(key.info.id)
         if roles is not None:
-            return cls(store, config, key.info.id, roles.metadata_key(), cache_dir, roles)
+            repository = cls(store, config, key.info.id, roles.metadata_key(), cache_dir, roles)
+            repository.check_generation()
+            return repository
         master = master_from_payload(payload)
         if repo_config.authenticate(master, config):
             store.put("config", repo_config.encode(master, config, 2))  # format 1 -> 2
@@ -178,6 +182,24 @@ class Repository:
     @property
     def format(self) -> int:
         return int(str(self.config.get("version", 1)))
+
+    @property
+    def generation(self) -> int:
+        """Format 3: raised by every rotation step; grants older than it are refused."""
+        return int(str(self.config.get("generation", 0)))
+
+    def check_generation(self) -> None:
+        """Refuse a config older than one this machine has seen (an old config and grants put
+        back to undo a rotation), then remember this one. A machine that never saw the newer
+        one cannot tell: docs/security.md says so."""
+        seen = self.cache.get("generation")
+        if seen is not None and seen.isdigit() and int(seen) > self.generation:
+            raise RepositoryCorruptError(
+                f"the repository's config is generation {self.generation}, older than generation {int(seen)} this "
+                "machine has seen: someone put back an old config (a rollback of a key rotation); refusing",
+                hint="restore the newer config, or have an owner rotate the keys again")
+        if seen != str(self.generation).encode():
+            self.cache.put("generation", str(self.generation).encode())
 
     def require(self, *roles: Role, doing: str) -> None:
         """KeyRoleError unless this key's role is one of ``roles`` (exit code 77)."""
@@ -568,7 +590,8 @@ class Repository:
             return keyring.add_key(self.store, master_payload(self.key), new, kdf)
         info = new_key_info(role, host)
         secrets = self.roles.secrets.derive(cast(Role, role), info.id)
-        return keyring.add_role_key(self.store, self.roles.secrets, secrets, info, new, kdf, self.roles.epochs)
+        return keyring.add_role_key(self.store, self.roles.secrets, secrets, info, new, kdf, self.roles.epochs,
+                                    self.generation)
 
     def list_keys(self) -> list[KeyInfo]:
         return keyring.list_keys(self.store)
@@ -628,7 +651,14 @@ def _role_keys(store: BlobStore, key_id: str, payload: dict[str, object],
         secrets = KeySecrets.from_payload(payload)
     except (ValueError, KeyError, TypeError):
         return None
-    epochs = keyring.read_grant(store, key_id, secrets)
+    repo_config.check_owner_signature(config, secrets.owner_verify)  # before anything the config says is used
+    epochs, generation = keyring.read_grant(store, key_id, secrets)
+    if generation < int(str(config.get("generation", 0))):
+        raise KeyRoleError(f"key {key_id[:12]}'s grant is older than the repository's key generation (it was "
+                           "removed before a rotation, or an old grant was put back)",
+                           hint="ask an owner for a new key")
+    if not config.get("legacy"):
+        epochs = [epoch for epoch in epochs if not epoch.legacy]  # only a signed config re-opens format 2 data
     current = int(str(config.get("epoch", 0)))
     ordered = sorted(epochs, key=lambda epoch: (epoch.number != current, -epoch.number))
     if not ordered or ordered[0].number != current:

@@ -193,17 +193,21 @@ def granted(epochs: list[Epoch], role: Role) -> list[Epoch]:
     return [epoch.for_role(role) for epoch in epochs if role == "owner" or not epoch.legacy]
 
 
-def seal_grant(owner: Ed25519PrivateKey, grant_public: X25519PublicKey, key_id: str, epochs: list[Epoch]) -> bytes:
-    """``grants/<key id>``: the epochs a key may use, sealed to its grant key, signed by the owner."""
+def seal_grant(owner: Ed25519PrivateKey, grant_public: X25519PublicKey, key_id: str, epochs: list[Epoch],
+               generation: int) -> bytes:
+    """``grants/<key id>``: the epochs a key may use, sealed to its grant key, signed by the owner
+    with the config ``generation`` it belongs to (an older grant put back is refused)."""
     context = _GRANT_AD + key_id.encode()
     body = json.dumps({"key": key_id, "epochs": [epoch.to_json() for epoch in epochs]}).encode()
     sealed = _wrap(grant_public, body, context)
-    document = json.dumps({"version": 1, "key": key_id, "sealed": sealed}, sort_keys=True).encode()
+    document = json.dumps({"version": 1, "key": key_id, "generation": generation, "sealed": sealed},
+                          sort_keys=True).encode()
     return json.dumps({"grant": document.decode(), "signature": b64(owner.sign(document))}).encode()
 
 
-def open_grant(raw: bytes, key_id: str, grant: X25519PrivateKey, owner_verify: Ed25519PublicKey) -> list[Epoch]:
-    """The epochs in a grant, current first; RepositoryCorruptError when forged or damaged."""
+def open_grant(raw: bytes, key_id: str, grant: X25519PrivateKey,
+               owner_verify: Ed25519PublicKey) -> tuple[list[Epoch], int]:
+    """The epochs in a grant and its generation; RepositoryCorruptError when forged or damaged."""
     try:
         outer = json.loads(raw)
         document = outer["grant"].encode()
@@ -212,7 +216,7 @@ def open_grant(raw: bytes, key_id: str, grant: X25519PrivateKey, owner_verify: E
         if inner["key"] != key_id:
             raise ValueError("grant of another key")
         body = json.loads(_unwrap(grant, inner["sealed"], _GRANT_AD + key_id.encode()))
-        return [Epoch.from_json(epoch) for epoch in body["epochs"]]
+        return [Epoch.from_json(epoch) for epoch in body["epochs"]], int(inner["generation"])
     except InvalidSignature:
         raise RepositoryCorruptError(f"grants/{key_id} is not signed by the owner (forged or damaged)") from None
     except (ValueError, KeyError, TypeError, InvalidTag) as exc:

@@ -101,11 +101,12 @@ def rotate_keys(repo: Repository) -> int:
         epochs = [new, roles.current]
         _write_marker(repo, roles.secrets, {"epoch": new.number, "from": roles.current.number,
                                             "started": datetime.now(UTC).isoformat(), "rewritten": [], "written": []})
-        _grant_all(repo, roles, epochs)
+        generation = repo.generation + 1
+        _grant_all(repo, roles, epochs, generation)
         crash_point("rotate-after-grants")
-        config = {**repo.config, "epoch": new.number}
+        config = {**repo.config, "epoch": new.number, "generation": generation}
         _use(repo, RoleKeys(roles.key_id, roles.secrets, epochs), config)
-        repo.store.put("config", repo_config.encode(_current_only(repo), config))
+        _write_config(repo, roles.secrets, config)
     return new.number
 
 
@@ -144,8 +145,10 @@ def reencrypt(repo: Repository, progress: Callable[[int], None] | None = None) -
         stats.sessions_retired = _retire_sessions(repo, roles.current.number)
         _drop_unendorsed_keys(repo)
         current = roles.epochs[:1]
-        _grant_all(repo, roles, current)
-        _use(repo, RoleKeys(roles.key_id, roles.secrets, current), repo.config)
+        config = {**{k: v for k, v in repo.config.items() if k != "legacy"}, "generation": repo.generation + 1}
+        _grant_all(repo, roles, current, int(str(config["generation"])))  # the old epoch granted to no one
+        _use(repo, RoleKeys(roles.key_id, roles.secrets, current), config)
+        _write_config(repo, roles.secrets, config)
         repo.store.delete(MARKER)
         repo.reload_index()
     if stats.not_authentic:
@@ -172,16 +175,15 @@ def upgrade_to_roles(repo: Repository, passphrase: Secret, kdf: KdfParams | None
         secrets = KeySecrets.new_owner(master.identity, master.chunker_seed)
         epochs = [Epoch.generate(1), Epoch.from_master(master)]
         info = new_key_info("owner")
-        keyring.add_role_key(repo.store, secrets, secrets, info, passphrase, kdf, epochs)
+        keyring.add_role_key(repo.store, secrets, secrets, info, passphrase, kdf, epochs, 1)
         _write_marker(repo, secrets, {"epoch": 1, "from": 0, "upgrade": True, "rewritten": [], "written": [],
                                       "started": datetime.now(UTC).isoformat()})
         crash_point("upgrade-before-config")
-        config = {**repo.config, "epoch": 1, "version": 3}
+        config = {**repo.config, "epoch": 1, "version": 3, "generation": 1, "legacy": True}
         roles = RoleKeys(info.id, secrets, epochs)
-        repo.store.put("config", repo_config.encode(
-            MasterKey(epochs[0].metadata, secrets.identity, secrets.chunker_seed), config, 3))
         repo.key_id = info.id
         _use(repo, roles, config)
+        _write_config(repo, secrets, config)
         dropped = _drop_unendorsed_keys(repo) - 1  # the passphrase in use is the new owner key
     return info.id, max(dropped, 0)
 
@@ -216,7 +218,13 @@ def _current_only(repo: Repository) -> MasterKey:
     return MasterKey(roles.current.metadata, roles.secrets.identity, roles.secrets.chunker_seed)
 
 
-def _grant_all(repo: Repository, roles: RoleKeys, epochs: list[Epoch]) -> None:
+def _write_config(repo: Repository, owner: KeySecrets, config: dict[str, object]) -> None:
+    """The format 3 config: tagged with the current metadata key, signed by the owner."""
+    repo.store.put("config", repo_config.encode(_current_only(repo), config, 3, owner=owner.owner_signing))
+    repo.check_generation()
+
+
+def _grant_all(repo: Repository, roles: RoleKeys, epochs: list[Epoch], generation: int) -> None:
     """A grant of ``epochs`` (as much as each role gets) to every key the owner endorsed."""
     assert roles.secrets.owner_signing is not None
     for key in keyring.load_keys(repo.store):
@@ -224,7 +232,7 @@ def _grant_all(repo: Repository, roles: RoleKeys, epochs: list[Epoch]) -> None:
             continue  # not endorsed: granted nothing
         grant = X25519PublicKey.from_public_bytes(key.endorsement.grant)
         role = cast(Role, key.info.role if key.info.role in ROLES else "writer")
-        keyring.write_grant(repo.store, roles.secrets, key.info.id, grant, granted(epochs, role))
+        keyring.write_grant(repo.store, roles.secrets, key.info.id, grant, granted(epochs, role), generation)
 
 
 def _rewrite_pack(repo: Repository, pack: str, stats: ReencryptStats) -> set[str]:

@@ -12,7 +12,7 @@ import pytest
 from test_key_roles import MANAGER, OWNER, WRITER, _hand_forged, open_as
 
 from bkctl.archiver import backup_paths
-from bkctl.errors import PassphraseError
+from bkctl.errors import PassphraseError, RepositoryCorruptError
 from bkctl.repo import KdfParams, Repository
 from bkctl.repo.index import encode_index, new_index_name
 from bkctl.repo.keyring import add_key
@@ -162,3 +162,34 @@ def test_a_planted_object_does_not_block_the_rotation(store: LocalStore, data: P
         assert "did not authenticate" in stats.describe()
         assert rotation_pending(owner) is None and [e.number for e in owner.roles.epochs] == [1]
         restore_point(owner, point.id, tmp_path / "out")
+
+
+def test_a_writer_cannot_rewrite_the_config(store: LocalStore, tmp_path: Path) -> None:
+    """The config's tag uses the metadata key writers hold; the owner's signature decides."""
+    from bkctl.repo import config as repo_config
+
+    with open_as(store, WRITER, tmp_path / "w") as writer:
+        document = json.loads(store.get("config"))
+        store.put("config", repo_config.encode(writer.key, {**document, "epoch": 7}, 3))  # a valid mac
+    with pytest.raises(RepositoryCorruptError, match="not signed by the owner"):
+        open_as(store, OWNER, tmp_path / "o")
+
+
+def test_putting_back_an_old_config_and_grants_is_refused_where_the_new_one_was_seen(
+        store: LocalStore, data: Path, tmp_path: Path) -> None:
+    """Undoing a revocation by replaying the objects of before it (old S3 versions, say)."""
+    with open_as(store, MANAGER, tmp_path / "m") as leaked:
+        leaked_id = leaked.key_id
+    before = {name: store.get(name) for name in ("config", *store.list("grants/"), *store.list("keys/"))}
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        owner.remove_key(leaked_id)
+        rotate_keys(owner)
+        reencrypt(owner)
+    with open_as(store, WRITER, tmp_path / "w") as writer:  # this host has seen the new generation
+        backup_paths(writer, workload="docs", host="web1", paths=[data])
+    for name, raw in before.items():
+        store.put(name, raw)
+    with pytest.raises(RepositoryCorruptError, match="older than generation"):
+        open_as(store, WRITER, tmp_path / "w")
+    with pytest.raises(RepositoryCorruptError, match="older than generation"):
+        open_as(store, OWNER, tmp_path / "o")
