@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bkctl.errors import BkctlError
@@ -42,8 +43,10 @@ class SaveResult:
 
 
 class BlobWriter:
-    def __init__(self, store: BlobStore, key: MasterKey, index: Index, cipher: BlobCipher | None = None) -> None:
+    def __init__(self, store: BlobStore, key: MasterKey, index: Index, cipher: BlobCipher | None = None,
+                 sign: Callable[[str, bytes], bytes] | None = None) -> None:
         self._store = store
+        self._sign = sign  # an owner's or manager's signature on its index objects (format 3)
         self._key = key  # seals pack headers
         self._cipher: BlobCipher = cipher or key  # seals blobs and keys their ids
         self._index = index
@@ -153,7 +156,8 @@ class BlobWriter:
         """Index the stored packs so an interrupted backup's data is reused next time."""
         if self._unsaved:
             name = new_index_name()
-            self._store.put(name, encode_index(self._key, self._unsaved))
+            raw = encode_index(self._key, self._unsaved)
+            self._store.put(name, self._sign(name, raw) if self._sign is not None else raw)
             self._index.objects.add(name)  # our own object: a refresh need not read it back
             crash_point("after-index-write")
         self._unsaved = []

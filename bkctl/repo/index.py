@@ -38,6 +38,10 @@ class Index:
         self.entries: dict[bytes, IndexEntry] = {}
         self.objects: set[str] = set()  # names of the index objects loaded into this index
         self.marked: frozenset[str] = frozenset()
+        # Packs listed by index objects an owner or manager key signed (format 3): the only
+        # copies a reclaim counts before deleting another copy (a writer can list fake ones).
+        self.trusted: set[str] = set()
+        self.trust_all = True  # format 2: every key is an owner's
         self._others: dict[bytes, list[IndexEntry]] = {}
         self._claimed: set[bytes] = set()
         self._lock = threading.Lock()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -63,18 +63,25 @@ def new_mark(packs: Iterable[str], size: int) -> Mark:
     return Mark(secrets.token_hex(16), datetime.now(UTC), tuple(sorted(packs)), size)
 
 
-def write_mark(store: BlobStore, key: MasterKey, mark: Mark) -> None:
+Envelope = Callable[[str, bytes], bytes]
+"""Format 3 signs marks with the maintenance key that wrote them and checks that on reading
+(Repository.sign_object / open_maintained): a writer cannot plant a mark that deletes packs."""
+
+
+def write_mark(store: BlobStore, key: MasterKey, mark: Mark, sign: Envelope | None = None) -> None:
     document = {"version": 1, "time": mark.time.isoformat(), "packs": list(mark.packs),
                 "bytes": mark.bytes, "locks": None if mark.locks is None else list(mark.locks)}
-    store.put(mark.name, key.seal(json.dumps(document, sort_keys=True).encode(), _AD))
+    raw = key.seal(json.dumps(document, sort_keys=True).encode(), _AD)
+    store.put(mark.name, sign(mark.name, raw) if sign is not None else raw)
 
 
-def read_marks(store: BlobStore, key: MasterKey) -> MarkSet:
+def read_marks(store: BlobStore, key: MasterKey, unsign: Envelope | None = None) -> MarkSet:
     """All marks in the store (never the cache: marks change while a backup runs)."""
     marks, damaged = [], []
     for name in store.list("marks/"):
         try:
-            marks.append(_decode(key, name, store.get(name)))
+            raw = store.get(name)
+            marks.append(_decode(key, name, unsign(name, raw) if unsign is not None else raw))
         except NotFoundError:
             continue  # processed by a reclaim meanwhile
         except RepositoryCorruptError:

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.crypto import MasterKey
 
-__all__ = ["PointInfo", "decode_point", "encode_point", "sign_point", "signed_by", "signer_of"]
+__all__ = ["SIGNED_OBJECT", "PointInfo", "decode_point", "encode_point", "sign_point", "signed_by", "signer_of"]
 
 _AD = b"bkctl-point"
 _SIGNED = b"bkctl-signed-point\x00"
@@ -89,35 +89,41 @@ def decode_point(key: MasterKey, name: str, raw: bytes,
         raise RepositoryCorruptError(f"recovery point {name} is unreadable: {exc}") from None
 
 
-def sign_point(raw: bytes, name: str, key_id: str, signing: Ed25519PrivateKey) -> bytes:
+SIGNED_OBJECT = b"bkctl-signed-object\x00"
+"""The same envelope for marks and index objects a maintenance key writes (see Repository.sign_object)."""
+
+
+def sign_point(raw: bytes, name: str, key_id: str, signing: Ed25519PrivateKey, magic: bytes = _SIGNED) -> bytes:
     """Format 3: ``magic || signer key id(16) || Ed25519(name || sealed) || sealed``.
 
     The name is signed too, so a point cannot be replayed under another id.
     """
     signer = bytes.fromhex(key_id)
-    return _SIGNED + signer + signing.sign(name.encode() + b"\x00" + raw) + raw
+    return magic + signer + signing.sign(name.encode() + b"\x00" + raw) + raw
 
 
-def signer_of(raw: bytes) -> str:
-    """The key id a signed point names as its signer ("" when it is not signed)."""
-    if not raw.startswith(_SIGNED) or len(raw) < len(_SIGNED) + _KEY_ID_SIZE:
+def signer_of(raw: bytes, magic: bytes = _SIGNED) -> str:
+    """The key id a signed object names as its signer ("" when it is not signed)."""
+    if not raw.startswith(magic) or len(raw) < len(magic) + _KEY_ID_SIZE:
         return ""
-    return raw[len(_SIGNED):len(_SIGNED) + _KEY_ID_SIZE].hex()
+    return raw[len(magic):len(magic) + _KEY_ID_SIZE].hex()
 
 
-def signed_by(name: str, raw: bytes, signers: Mapping[str, Ed25519PublicKey]) -> tuple[str, bytes]:
+def signed_by(name: str, raw: bytes, signers: Mapping[str, Ed25519PublicKey],
+              magic: bytes = _SIGNED) -> tuple[str, bytes]:
     """The signer's key id and the sealed document; RepositoryCorruptError when unsigned or forged."""
-    head = len(_SIGNED) + _KEY_ID_SIZE + _SIGNATURE_SIZE
-    if not raw.startswith(_SIGNED) or len(raw) < head:
-        raise RepositoryCorruptError(f"recovery point {name} is not signed (forged or damaged)")
-    key_id = raw[len(_SIGNED):len(_SIGNED) + _KEY_ID_SIZE].hex()
-    signature, sealed = raw[len(_SIGNED) + _KEY_ID_SIZE:head], raw[head:]
+    what = f"recovery point {name}" if magic == _SIGNED else name
+    head = len(magic) + _KEY_ID_SIZE + _SIGNATURE_SIZE
+    if not raw.startswith(magic) or len(raw) < head:
+        raise RepositoryCorruptError(f"{what} is not signed (forged or damaged)")
+    key_id = raw[len(magic):len(magic) + _KEY_ID_SIZE].hex()
+    signature, sealed = raw[len(magic) + _KEY_ID_SIZE:head], raw[head:]
     public = signers.get(key_id)
     if public is None:
-        raise RepositoryCorruptError(f"recovery point {name} is signed by key {key_id[:12]}, which the owner "
+        raise RepositoryCorruptError(f"{what} is signed by key {key_id[:12]}, which the owner "
                                      "did not endorse (forged, or its key was removed)")
     try:
         public.verify(signature, name.encode() + b"\x00" + sealed)
     except InvalidSignature:
-        raise RepositoryCorruptError(f"recovery point {name} has a bad signature (forged or damaged)") from None
+        raise RepositoryCorruptError(f"{what} has a bad signature (forged or damaged)") from None
     return key_id, sealed

@@ -38,7 +38,7 @@ from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.crashpoints import crash_point
 from bkctl.repo.index import Index, encode_index, new_index_name
 from bkctl.repo.lock import read_locks
-from bkctl.repo.marks import Mark, new_mark, write_mark
+from bkctl.repo.marks import Mark, new_mark
 from bkctl.repo.pack import PACK_TARGET_SIZE, IndexEntry, PackBuilder, pack_name_matches, read_pack_header
 from bkctl.repo.reachability import used_blobs
 from bkctl.repo.repository import Repository
@@ -197,9 +197,11 @@ def _repack(repo: Repository, survey: _Survey, packs: dict[str, Items]) -> None:
                 builder = PackBuilder()
     if builder.blobs:
         entries += _store_pack(repo, builder)
-    repo.store.put(new_index_name(), encode_index(repo.key, entries))
+    name = new_index_name()
+    repo.store.put(name, repo.sign_object(name, encode_index(repo.key, entries)))
     crash_point("reclaim-after-repack")
     survey.index.add(entries)
+    survey.index.trusted.update(entry.pack for _, entry in entries)  # this key signed their index object
     for blob_id, entry in entries:
         survey.by_pack.setdefault(entry.pack, []).append((blob_id, entry))
         survey.stored.add(entry.pack)
@@ -215,10 +217,10 @@ def _mark(repo: Repository, survey: _Survey, doomed: set[str], stats: ReclaimSta
     """Write the mark, then record the locks that exist now (see :mod:`bkctl.repo.marks`)."""
     size = sum(entry.length for pack in doomed for _, entry in survey.by_pack.get(pack, []))
     mark = new_mark(doomed, size)
-    write_mark(repo.store, repo.key, mark)
+    repo.write_mark(mark)
     crash_point("reclaim-after-mark")
     held = tuple(sorted(lock.name for lock in read_locks(repo.store) if lock.name != own_lock))
-    write_mark(repo.store, repo.key, Mark(mark.id, mark.time, mark.packs, mark.bytes, held))
+    repo.write_mark(Mark(mark.id, mark.time, mark.packs, mark.bytes, held))
     stats.packs_marked, stats.bytes_marked = len(doomed), size
 
 
@@ -236,8 +238,12 @@ def _delete(repo: Repository, survey: _Survey, candidates: set[str], marks: list
     if doomed & set(survey.by_pack):
         kept = [item for pack, items in survey.by_pack.items() if pack not in doomed for item in items]
         old = sorted(survey.index.objects)
-        if kept:
-            repo.store.put(new_index_name(), encode_index(repo.key, kept))
+        trusted = [item for item in kept if survey.index.trust_all or item[1].pack in survey.index.trusted]
+        others = [item for item in kept if item not in trusted]  # a writer's listing stays a writer's
+        for items, signed in ((trusted, True), (others, False)):
+            if items:
+                name, raw = new_index_name(), encode_index(repo.key, items)
+                repo.store.put(name, repo.sign_object(name, raw) if signed else raw)
         crash_point("reclaim-after-index")
         for name in old:
             repo.store.delete(name)
@@ -265,7 +271,17 @@ def _unneeded(repo: Repository, survey: _Survey, pack: str, candidates: set[str]
             return True  # unindexed and unreadable: nothing can reference it
     for blob_id, _ in items:
         if blob_id in survey.used and not any(
-                copy.pack not in candidates and copy.pack in survey.stored
+                copy.pack not in candidates and copy.pack in survey.stored and _trusted(survey.index, copy.pack)
                 for copy in survey.index.copies(blob_id)):
             return False
     return True
+
+
+def _trusted(index: Index, pack: str) -> bool:
+    """A copy a reclaim may count on before deleting another: listed by an owner or manager key.
+
+    A writer's index objects can list anything (it holds the metadata key), fake copies
+    included; a copy only a writer vouches for keeps the other copy's pack, and a later
+    reclaim repacks it (its copies then vouched for) if it is mostly unused.
+    """
+    return index.trust_all or pack in index.trusted

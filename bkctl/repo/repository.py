@@ -47,10 +47,18 @@ from bkctl.repo.crypto import BlobCipher, MasterKey
 from bkctl.repo.index import Index, decode_index
 from bkctl.repo.keys import KdfParams, KeyInfo, KeyObject, master_from_payload, master_payload, new_key_info
 from bkctl.repo.lock import LockKind, RepositoryLock
-from bkctl.repo.marks import MarkSet, read_marks
+from bkctl.repo.marks import Mark, MarkSet, read_marks, write_mark
 from bkctl.repo.pack import IndexEntry
 from bkctl.repo.pack_reader import read_pack_blobs
-from bkctl.repo.points import PointInfo, decode_point, encode_point, sign_point, signed_by, signer_of
+from bkctl.repo.points import (
+    SIGNED_OBJECT,
+    PointInfo,
+    decode_point,
+    encode_point,
+    sign_point,
+    signed_by,
+    signer_of,
+)
 from bkctl.repo.roles import ROLES, Epoch, KeySecrets, Role, RoleKeys, SessionCipher, unwrap_with, wrap_to
 from bkctl.repo.tree import Node, decode_tree
 from bkctl.secrets import Secret
@@ -95,6 +103,7 @@ class Repository:
         self.role: Role = roles.role if roles else "owner"
         self.cipher: BlobCipher = SessionCipher(roles, store.put, store.get) if roles else key
         self._signers: dict[str, tuple[KeyInfo, Ed25519PublicKey]] | None = None
+        self._trusted_index: set[str] = set()  # index objects an owner or manager key signed
         self.cache = Cache(cache_dir, self.id)
         self.chunker = Chunker(key.chunker_seed)
         self.damaged: dict[str, str] = {}  # object name -> why it could not be read
@@ -306,7 +315,7 @@ class Repository:
             index = self.read_index(self._index)
             if index is not self._index:
                 self._writer = None
-            self.marks = read_marks(self.store, self.key)
+            self.marks = self.read_marks()
             index.set_marked(self.marks.packs)
             self._index = index
             return index
@@ -330,16 +339,48 @@ class Repository:
                 index = Index()
             wanted = names - index.objects
             loaded = self.load_objects("index/", self._decode_index, names=wanted, trust_cache=trust_cache)
+            index.trust_all = self.roles is None
             for name, items in loaded.items():
                 index.add(items)
                 index.objects.add(name)
+                if name in self._trusted_index:
+                    index.trusted.update(entry.pack for _, entry in items)
             if not wanted - set(loaded) - set(self.damaged):
                 return index
         raise RepositoryCorruptError("the index kept changing while it was read",
                                      hint="another process is rewriting the index; run the command again")
 
     def _decode_index(self, name: str, raw: bytes) -> list[tuple[bytes, IndexEntry]]:
-        return decode_index(self.key, name, raw)
+        if self.roles is None or not raw.startswith(SIGNED_OBJECT):
+            return decode_index(self.key, name, raw)
+        items = decode_index(self.key, name, self.open_maintained(name, raw))
+        self._trusted_index.add(name)
+        return items
+
+    def sign_object(self, name: str, raw: bytes) -> bytes:
+        """A mark or index object signed by this key (format 3; as it is in format 2)."""
+        if self.roles is None:
+            return raw
+        return sign_point(raw, name, self.key_id, self.roles.secrets.signing, SIGNED_OBJECT)
+
+    def open_maintained(self, name: str, raw: bytes) -> bytes:
+        """What an owner or manager key signed; RepositoryCorruptError for anything else."""
+        if self.roles is None:
+            return raw
+        signers = self.signers()
+        if signer_of(raw, SIGNED_OBJECT) not in signers:
+            signers = self.signers(refresh=True)
+        key_id, inner = signed_by(name, raw, {k: public for k, (_, public) in signers.items()}, SIGNED_OBJECT)
+        if signers[key_id][0].role not in ("owner", "manager"):
+            raise RepositoryCorruptError(f"{name} is signed by a {signers[key_id][0].role} key, which may not "
+                                         "write it (forged)")
+        return inner
+
+    def read_marks(self) -> MarkSet:
+        return read_marks(self.store, self.key, self.open_maintained if self.roles else None)
+
+    def write_mark(self, mark: Mark) -> None:
+        write_mark(self.store, self.key, mark, self.sign_object if self.roles else None)
 
     def use_index(self, index: Index) -> None:
         """Read through ``index`` from now on (verify builds one from the store alone)."""
@@ -358,7 +399,8 @@ class Repository:
     def writer(self) -> BlobWriter:
         with self._lazy_lock:
             if self._writer is None:
-                self._writer = BlobWriter(self.store, self.key, self.index, self.cipher)
+                sign = self.sign_object if self.role in ("owner", "manager") and self.roles else None
+                self._writer = BlobWriter(self.store, self.key, self.index, self.cipher, sign)
             return self._writer
 
     def save_blob(self, kind: str, data: bytes | memoryview, compression: int | None) -> SaveResult:

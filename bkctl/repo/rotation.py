@@ -265,7 +265,8 @@ def _rewrite_pack(repo: Repository, pack: str, stats: ReencryptStats) -> set[str
     if builder.blobs:
         fresh += _store(repo, builder, current)
     if fresh:
-        repo.store.put(new_index_name(), encode_index(current, fresh))
+        name = new_index_name()
+        repo.store.put(name, repo.sign_object(name, encode_index(current, fresh)))
     stats.packs_rewritten += 1
     return {entry.pack for _, entry in fresh}
 
@@ -314,7 +315,7 @@ def _consolidate_index(repo: Repository, written: set[str]) -> None:
     before = set(repo.store.list("index/"))
     entries = [item for pack in sorted(written) for item in read_pack_header(repo.store, current, pack)]
     name = new_index_name()
-    repo.store.put(name, encode_index(current, entries))
+    repo.store.put(name, repo.sign_object(name, encode_index(current, entries)))
     for stale in sorted(before - {name}):
         _delete(repo, stale)
         repo.cache.delete(stale)

@@ -22,7 +22,6 @@ from bkctl.errors import BkctlError, NotFoundError
 from bkctl.repo import config as repo_config
 from bkctl.repo.index import Index
 from bkctl.repo.keys import KeyObject
-from bkctl.repo.marks import read_marks
 from bkctl.repo.pack import IndexEntry, pack_header_entries, pack_name_matches
 from bkctl.repo.points import PointInfo
 from bkctl.repo.reachability import point_nodes
@@ -118,7 +117,7 @@ def _check_keys(repo: Repository, report: VerifyReport) -> None:
 def _fresh_index(repo: Repository, report: VerifyReport) -> Index:
     index = repo.read_index(trust_cache=False)
     _report_damaged(repo, "index/", report, "rebuild it with `bkctl repair index`")
-    repo.marks = read_marks(repo.store, repo.key)
+    repo.marks = repo.read_marks()
     index.set_marked(repo.marks.packs)
     return index
 

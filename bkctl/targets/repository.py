@@ -27,7 +27,7 @@ from bkctl.repo.copy import copy_points
 from bkctl.repo.file_content import FileContent
 from bkctl.repo.keys import KeyInfo
 from bkctl.repo.lock import LockInfo, RepositoryLock, read_locks, remove_locks
-from bkctl.repo.marks import MarkSet, read_marks
+from bkctl.repo.marks import MarkSet
 from bkctl.repo.reclaim import DEFAULT_GRACE, reclaim
 from bkctl.repo.repair import IndexRepair, PointsRepair, remove_damaged_points, repair_index, repair_points
 from bkctl.repo.repository import RepositoryExistsError
@@ -171,7 +171,7 @@ class RepositoryTarget:
             return TargetState(name=self.name, reachable=True, initialized=False)
         records = tuple(self.points())
         locks = tuple(read_locks(self.store))
-        marks = read_marks(self.store, self.repository().key)
+        marks = self.repository().read_marks()
         object_locks = point_locks(self.locks, (p.id for p in records)) if self.locks is not None else {}
         now = datetime.now(UTC)
         return TargetState(name=self.name, reachable=True, initialized=True, points=records,

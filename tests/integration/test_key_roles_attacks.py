@@ -193,3 +193,34 @@ def test_putting_back_an_old_config_and_grants_is_refused_where_the_new_one_was_
         open_as(store, WRITER, tmp_path / "w")
     with pytest.raises(RepositoryCorruptError, match="older than generation"):
         open_as(store, OWNER, tmp_path / "o")
+
+
+def test_a_writers_forged_mark_and_fake_copies_make_no_reclaim_delete_live_data(
+        store: LocalStore, data: Path, tmp_path: Path) -> None:
+    """Marks and index objects carry the metadata key writers hold: a ripe mark naming another
+    host's packs and index entries giving their blobs "copies" elsewhere must not get them deleted."""
+    from datetime import UTC, datetime, timedelta
+
+    from bkctl.repo.marks import Mark, write_mark
+    from bkctl.repo.reclaim import reclaim
+
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        victim = backup_paths(owner, workload="db", host="db1", paths=[data])
+        victim_packs = set(store.list("data/"))
+    with open_as(store, WRITER, tmp_path / "w") as writer:
+        builder = PackBuilder()
+        for blob_id, entry in list(writer.index.entries.items()):
+            builder.add(blob_id, entry.kind, os.urandom(entry.length), entry.raw_length)
+        fake = builder.finish(writer.key)
+        fake.store(store)
+        store.put(new_index_name(), encode_index(writer.key, fake.entries))
+        old = datetime.now(UTC) - timedelta(days=30)
+        write_mark(store, writer.key, Mark("ff" * 16, old, tuple(sorted(victim_packs)), 1, ()))
+    with open_as(store, MANAGER, tmp_path / "m") as manager:
+        reclaim(manager, grace=timedelta(0))
+        reclaim(manager, grace=timedelta(0))
+    assert victim_packs <= set(store.list("data/"))
+    assert "marks/" + "ff" * 16 not in set(store.list("marks/"))  # dropped as not signed by a maintainer
+    with open_as(store, OWNER, tmp_path / "o2") as owner:
+        restore_point(owner, victim.id, tmp_path / "out")
+    assert (tmp_path / "out" / data.relative_to(data.anchor) / "b.bin").read_bytes() == (data / "b.bin").read_bytes()

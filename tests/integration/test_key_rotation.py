@@ -106,8 +106,8 @@ def opens_something(store: LocalStore, epoch: Epoch) -> bool:
 def _opens(store: LocalStore, name: str, metadata: MasterKey, epoch: Epoch) -> bool:
     raw = store.get(name)
     attempts = []
-    if name.startswith("points/"):
-        raw = raw[raw.index(b"\x00") + 1 + 16 + 64:]  # the signature envelope: magic, key id, signature
+    if raw.startswith(b"bkctl-signed-"):  # a signature envelope: magic, key id, signature
+        raw = raw[raw.index(b"\x00") + 1 + 16 + 64:]
     prefix = name.split("/")[0] + "/"
     if prefix in _AD:
         attempts.append(lambda: metadata.open(raw, _AD[prefix]))

@@ -180,22 +180,20 @@ def test_mark_without_its_lock_list_is_dropped_and_redone(first, monkeypatch):
     with first.session():
         old = stream_point(first, os.urandom(5_000))
     first.delete_points([old.id])
-    import bkctl.repo.reclaim as reclaim_module
-
-    real = reclaim_module.write_mark
+    real = first.write_mark
     calls = []
 
-    def die_after_first_write(store, key, mark):
-        real(store, key, mark)
+    def die_after_first_write(mark):
+        real(mark)
         calls.append(mark)
         if len(calls) == 1:
             raise KeyboardInterrupt  # the process dies between the two writes
 
-    monkeypatch.setattr(reclaim_module, "write_mark", die_after_first_write)
+    monkeypatch.setattr(first, "write_mark", die_after_first_write)
     with pytest.raises(KeyboardInterrupt):
         reclaim(first, grace=NO_GRACE)
-    monkeypatch.setattr(reclaim_module, "write_mark", real)
-    [unfinished] = read_marks(first.store, first.key).marks
+    monkeypatch.setattr(first, "write_mark", real)
+    [unfinished] = first.read_marks().marks
     assert not unfinished.ready
     stats = reclaim(first, grace=NO_GRACE)
     assert stats.packs_marked == 1 and unfinished.name not in set(first.store.list("marks/"))
