@@ -42,6 +42,7 @@ class PointInfo:
     errors: list[str] = field(default_factory=list)
     tool_version: str = ""
     parent: str | None = None
+    domain: str = ""  # format 3: the dedup domain its chunk ids are keyed in ("" = the owner's)
 
 
 PRIVATE_FIELDS = ("root", "paths", "errors")
@@ -59,6 +60,8 @@ def encode_point(key: MasterKey, point: PointInfo,
         "paths": point.paths, "errors": point.errors, "tool_version": point.tool_version,
         "parent": point.parent,
     }
+    if point.domain:
+        document["domain"] = point.domain
     if seal_private is not None:
         hidden = {name: document.pop(name) for name in PRIVATE_FIELDS}
         document["private"] = seal_private(json.dumps(hidden, sort_keys=True).encode())
@@ -83,7 +86,7 @@ def decode_point(key: MasterKey, name: str, raw: bytes,
             time=datetime.fromisoformat(d["time"]).astimezone(UTC), partial=d["partial"],
             stats=d["stats"], meta=d["meta"], kind=d["kind"], root=d["root"],
             paths=d["paths"], errors=d["errors"], tool_version=d["tool_version"],
-            parent=d.get("parent"),
+            parent=d.get("parent"), domain=str(d.get("domain", "")),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise RepositoryCorruptError(f"recovery point {name} is unreadable: {exc}") from None

@@ -20,11 +20,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
+import blake3
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -59,7 +61,17 @@ from bkctl.repo.points import (
     signed_by,
     signer_of,
 )
-from bkctl.repo.roles import ROLES, Epoch, KeySecrets, Role, RoleKeys, SessionCipher, unwrap_with, wrap_to
+from bkctl.repo.roles import (
+    ROLES,
+    Epoch,
+    KeySecrets,
+    Role,
+    RoleKeys,
+    SessionCipher,
+    domain_identity,
+    unwrap_with,
+    wrap_to,
+)
 from bkctl.repo.tree import Node, decode_tree
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
@@ -357,6 +369,14 @@ class Repository:
         self._trusted_index.add(name)
         return items
 
+    def content_id(self, data: bytes, domain: str = "") -> bytes:
+        """The chunk id ``data`` has in a point of ``domain`` (a writer's points key ids their own way)."""
+        if self.roles is None or not domain or domain == self.roles.secrets.domain:
+            return self.cipher.blob_id(data)
+        if self.roles.secrets.root_identity is None:
+            raise KeyRoleError(f"a {self.role} key cannot check data of another host")
+        return blake3.blake3(data, key=domain_identity(self.roles.secrets.root_identity, domain)).digest()
+
     def sign_object(self, name: str, raw: bytes) -> bytes:
         """A mark or index object signed by this key (format 3; as it is in format 2)."""
         if self.roles is None:
@@ -575,6 +595,8 @@ class Repository:
         if references is not None:
             self._check_references(references)
         crash_point("before-point-commit")
+        if self.roles is not None:  # the ids it references are keyed in this key's domain (a copy's too)
+            point = replace(point, domain=self.roles.secrets.domain)
         raw = self.seal_point(point)
         self.store.put(f"points/{point.id}", raw)
         crash_point("after-point-commit")

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from bkctl.repo.crypto import MasterKey
 from bkctl.repo.index import Index
 from bkctl.repo.points import PointInfo
 from bkctl.repo.tree import Node, walk_tree
@@ -32,10 +31,11 @@ MAX_DIFFERENCES = 20
 class ComparedRepository(Protocol):
     """The few repository members a comparison needs."""
 
-    key: MasterKey
-
     @property
     def index(self) -> Index: ...
+
+    def content_id(self, data: bytes, domain: str = "") -> bytes:
+        """The chunk id of ``data`` in the point's dedup domain."""
 
     def get_point(self, point_id_or_unique_prefix: str) -> PointInfo: ...
 
@@ -66,12 +66,13 @@ def compare_restored(repo: ComparedRepository, point_id: str, root: Path) -> Com
     result = Comparison()
     for path, node in walk_tree(repo.load_tree, point.root):
         result.entries += 1
-        _compare_entry(repo, root / path, path, node, result, metadata=not layout.intermediate(path))
+        _compare_entry(repo, root / path, path, node, result, metadata=not layout.intermediate(path),
+                       domain=point.domain)
     return result
 
 
 def _compare_entry(repo: ComparedRepository, where: Path, path: str, node: Node, result: Comparison, *,
-                   metadata: bool) -> None:
+                   metadata: bool, domain: str) -> None:
     """``metadata`` is false for folders that only lead to a backed-up root (restore gives them none)."""
     try:
         info = os.lstat(where)
@@ -90,16 +91,16 @@ def _compare_entry(repo: ComparedRepository, where: Path, path: str, node: Node,
         result.bytes += info.st_size
         if info.st_size != node.get("size", 0):
             result.differ(f"{path}: {info.st_size} bytes, point has {node.get('size', 0)}")
-        elif not _content_matches(repo, where, node):
+        elif not _content_matches(repo, where, node, domain):
             result.differ(f"{path}: content differs from the point")
 
 
-def _content_matches(repo: ComparedRepository, where: Path, node: Node) -> bool:
+def _content_matches(repo: ComparedRepository, where: Path, node: Node, domain: str) -> bool:
     with open(where, "rb") as handle:
         stored = _StoredBytes(handle, node)
         for chunk_id in node.get("content", []):
             blob = bytes.fromhex(chunk_id)
-            if repo.key.blob_id(stored.read(repo.index.get(blob).raw_length)) != blob:
+            if repo.content_id(stored.read(repo.index.get(blob).raw_length), domain) != blob:
                 return False
         return not stored.read(1)  # nothing beyond the named chunks
 

@@ -251,3 +251,19 @@ def test_removing_a_writer_key_keeps_its_hosts_history(store: LocalStore, data: 
         restore_point(owner, point.id, tmp_path / "out")
     with pytest.raises(PassphraseError):
         open_as(store, WRITER, tmp_path / "w2")
+
+
+def test_a_restore_drill_of_a_writers_point_compares_in_its_dedup_domain(
+        store: LocalStore, data: Path, tmp_path: Path) -> None:
+    """The owner checks a writer's restored files against chunk ids keyed in the writer's domain."""
+    from bkctl.restorer.compare import compare_restored
+
+    with open_as(store, WRITER, tmp_path / "w") as writer:
+        point = backup_paths(writer, workload="docs", host="web1", paths=[data])
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        assert owner.get_point(point.id).domain.startswith("writer:")
+        restore_point(owner, point.id, tmp_path / "out")
+        comparison = compare_restored(owner, point.id, tmp_path / "out")
+        assert comparison.ok, comparison.differences
+        (tmp_path / "out" / data.relative_to(data.anchor) / "a.txt").write_text("changed\n" * 5000)
+        assert not compare_restored(owner, point.id, tmp_path / "out").ok
