@@ -252,6 +252,9 @@ class Repository:
         mark a reclaim writes from now on, or that reclaim records this lock and waits
         for it (docs/repository-format.md, "Two-phase reclaim").
         """
+        if self.role == "manager":
+            raise KeyRoleError("a manager key does not write recovery points (every reader refuses them)",
+                               hint="back up with a writer key on the host, or an owner key")
         with self.lock("shared") as lock:
             self._session = lock
             self.cipher.new_session()
@@ -535,6 +538,9 @@ class Repository:
         name = f"points/{point.id}"
         if self.roles is None:
             return encode_point(self.key, point)
+        if self.role == "manager":
+            raise KeyRoleError("a manager key does not write recovery points (every reader refuses them)",
+                               hint="back up with a writer key on the host, or an owner key")
         if self.role == "writer":
             mine = self.signers().get(self.key_id)
             host = mine[0].host if mine else "?"

@@ -92,7 +92,7 @@ def test_forget_and_reclaim_without_the_owner_key_exit_77_naming_the_target(
 
 def test_with_the_owner_key_the_prunes_happen(bkctl: Runner, project: Path, append_only: str) -> None:
     (project / "data" / "new.txt").write_text("changed\n" * 200)
-    backed_up = bkctl("apply", "--auto-approve", "--now", "+9h", extra_env=as_key("manager"))
+    backed_up = bkctl("apply", "--auto-approve", "--now", "+9h", extra_env=as_key("writer"))
     assert backed_up.returncode == 0, backed_up.stdout + backed_up.stderr
     [_, newest] = point_ids(bkctl)
     applied = bkctl("apply", "--auto-approve", "--now", "+10h")

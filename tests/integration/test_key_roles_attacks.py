@@ -224,3 +224,13 @@ def test_a_writers_forged_mark_and_fake_copies_make_no_reclaim_delete_live_data(
     with open_as(store, OWNER, tmp_path / "o2") as owner:
         restore_point(owner, victim.id, tmp_path / "out")
     assert (tmp_path / "out" / data.relative_to(data.anchor) / "b.bin").read_bytes() == (data / "b.bin").read_bytes()
+
+
+def test_a_manager_key_refuses_to_back_up_before_storing_anything(store: LocalStore, data: Path,
+                                                                 tmp_path: Path) -> None:
+    from bkctl.errors import KeyRoleError
+
+    with open_as(store, MANAGER, tmp_path / "m") as manager, \
+            pytest.raises(KeyRoleError, match="manager key does not write recovery points"):
+        backup_paths(manager, workload="docs", host="web1", paths=[data])
+    assert list(store.list("data/")) == [] and list(store.list("points/")) == []
