@@ -184,7 +184,9 @@ class Repository:
             return True
 
         try:
-            key, payload = keyring.find_key(store, passphrase, str(config["id"]), accept=accept)
+            remembered = Cache(cache_dir, str(config["id"])).get("key-id")
+            key, payload = keyring.find_key(store, passphrase, str(config["id"]), accept=accept,
+                                            first=remembered.decode() if remembered else None)
         except PassphraseError:
             if refused:
                 raise refused[0] from None  # the passphrase matched, the key is not usable: say why
@@ -193,6 +195,7 @@ class Repository:
         if roles is not None:
             repository = cls(store, config, key.info.id, roles.metadata_key(), cache_dir, roles)
             repository.check_generation()
+            repository.remember_key()
             return repository
         master = master_from_payload(payload)
         if repo_config.authenticate(master, config):
@@ -208,6 +211,11 @@ class Repository:
     def generation(self) -> int:
         """Format 3: raised by every rotation step; grants older than it are refused."""
         return int(str(self.config.get("generation", 0)))
+
+    def remember_key(self) -> None:
+        """Note which key object opened this repository here, so the next open tries it first."""
+        if self.cache.get("key-id") != self.key_id.encode():
+            self.cache.put("key-id", self.key_id.encode())
 
     def check_generation(self) -> None:
         """Refuse a config older than one this machine has seen (an old config and grants put

@@ -267,3 +267,24 @@ def test_a_restore_drill_of_a_writers_point_compares_in_its_dedup_domain(
         assert comparison.ok, comparison.differences
         (tmp_path / "out" / data.relative_to(data.anchor) / "a.txt").write_text("changed\n" * 5000)
         assert not compare_restored(owner, point.id, tmp_path / "out").ok
+
+
+def test_a_host_tries_its_own_key_first_among_many(store: LocalStore, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each try costs a key derivation (0.1 s, 64 MiB by default): with a writer key per host, a
+    host must not derive through hundreds of others' keys at every run."""
+    from bkctl.repo import keyring
+
+    with open_as(store, OWNER, tmp_path / "o") as owner:
+        for number in range(6):
+            owner.add_key(Secret(f"host {number}"), KdfParams.fast(), role="writer", host=f"h{number}")
+    tries: list[str] = []
+    real = keyring.unwrap_payload
+    monkeypatch.setattr(keyring, "unwrap_payload", lambda key, secret: tries.append(key.info.id) or real(key, secret))
+    with open_as(store, Secret("host 4"), tmp_path / "h4"):
+        pass
+    first_open = len(tries)
+    tries.clear()
+    with open_as(store, Secret("host 4"), tmp_path / "h4") as again:
+        assert again.role == "writer"
+    assert tries == [again.key_id] and first_open >= 1
