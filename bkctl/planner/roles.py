@@ -4,7 +4,8 @@ A writer key (a backup host) adds backups only: it cannot delete (prune, reclaim
 data back (verify, restore drills) or read a point to copy it elsewhere. Planning those
 where a writer key would run them only makes apply fail; instead the plan holds them and
 names the role that runs them (docs/security.md). A manager key (CI) prunes, reclaims and
-verifies structure, but reads no file contents: drills and copies need the owner.
+verifies structure, but reads no file contents and writes no points: backups are the
+writers' (or the owner's), drills and copies the owner's.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = ["hold_for_roles"]
 
 # kind -> (roles that may run it, which end of the action the key belongs to)
 _NEEDS: dict[ActionKind, tuple[frozenset[str], str]] = {
+    ActionKind.BACKUP: (frozenset({"owner", "writer"}), "target"),  # a manager's points would be refused
     ActionKind.PRUNE: (frozenset({"owner", "manager"}), "target"),
     ActionKind.RECLAIM: (frozenset({"owner", "manager"}), "target"),
     ActionKind.VERIFY: (frozenset({"owner", "manager"}), "target"),
@@ -45,7 +47,7 @@ def hold_for_roles(actions: Sequence[Action],
 
 
 def _warning(target: str, kind: ActionKind, group: list[Action], role: str) -> PlanWarning:
-    allowed = " or ".join(sorted(_NEEDS[kind][0], key=("owner", "manager").index))
+    allowed = " or ".join(sorted(_NEEDS[kind][0], key=("owner", "manager", "writer").index))
     points = sum(len(action.points) for action in group)
     what = f"{len(group)} {kind.value} action{'s' if len(group) != 1 else ''}"
     if points:

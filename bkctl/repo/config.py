@@ -76,7 +76,8 @@ def check_owner_signature(document: dict[str, Any], owner_verify: Ed25519PublicK
                             _canonical(body))
     except (InvalidSignature, ValueError):
         raise RepositoryCorruptError("repository config is not signed by the owner (forged or damaged)",
-                                     hint="an owner key can rewrite it: run `bkctl keys rotate`") from None
+                                     hint="put back a good copy of `config` (a key holder or someone with storage "
+                                     "access replaced it); it cannot be rebuilt from other objects") from None
 
 
 def authenticate(key: MasterKey, document: dict[str, Any]) -> bool:
