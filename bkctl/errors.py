@@ -18,6 +18,7 @@ __all__ = [
     "RepositoryLockedError",
     "StorageFullError",
     "KeyRoleError",
+    "ObjectLockedError",
     "TargetUnreachableError",
     "CredentialsRejectedError",
     "TransientStorageError",
@@ -183,6 +184,13 @@ class MediaOffsiteError(BkctlError):
         super().__init__(message, context=context, hint=hint)
         self.barcodes = barcodes
         self.vaults = vaults
+
+
+class ObjectLockedError(BkctlError):
+    """The object is under S3 Object Lock retention: nobody may delete it before the date."""
+
+    reference = "object-locked"
+    exit_code = ExitCode.LOCKED
 
 
 class KeyRoleError(BkctlError):

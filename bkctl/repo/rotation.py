@@ -22,7 +22,6 @@ no object once step 4 is done. It all runs under the exclusive lock (no backup m
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -33,7 +32,7 @@ from typing import cast
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from bkctl.errors import BkctlError, KeyRoleError, NotFoundError, RepositoryCorruptError
+from bkctl.errors import BkctlError, KeyRoleError, NotFoundError, ObjectLockedError, RepositoryCorruptError
 from bkctl.repo import config as repo_config
 from bkctl.repo import keyring
 from bkctl.repo.crashpoints import crash_point
@@ -70,10 +69,14 @@ class ReencryptStats:
     objects_resealed: int = 0
     sessions_retired: int = 0
     not_authentic: list[str] = field(default_factory=list)  # skipped: they opened under no key
+    kept_by_lock: int = 0  # old packs an object lock keeps until its date (immutable vaults)
 
     def describe(self) -> str:
         skipped = (f"; {len(self.not_authentic)} object(s) did not authenticate and were left as they are "
                    "(`bkctl verify` names them)") if self.not_authentic else ""
+        if self.kept_by_lock:
+            skipped += (f"; {self.kept_by_lock} old pack(s) stay until their object lock ends "
+                        "(a reclaim deletes them then)")
         return (f"re-encrypted {self.blobs_resealed} blob(s) of {self.packs_rewritten} pack(s) and "
                 f"{self.objects_resealed} other object(s) under the new key epoch; "
                 f"{self.sessions_retired} old session key(s) retired{skipped}")
@@ -135,7 +138,7 @@ def reencrypt(repo: Repository, progress: Callable[[int], None] | None = None) -
                 progress(1)
         _consolidate_index(repo, written)
         for pack in sorted(rewritten - written):
-            _delete(repo, pack)
+            stats.kept_by_lock += not _delete(repo, pack)
         for mark in list(repo.store.list("marks/")):
             _delete(repo, mark)  # they name packs that are gone now; the next reclaim marks afresh
         crash_point("reencrypt-after-packs")
@@ -271,9 +274,19 @@ def _rewrite_pack(repo: Repository, pack: str, stats: ReencryptStats) -> set[str
     return {entry.pack for _, entry in fresh}
 
 
-def _delete(repo: Repository, name: str) -> None:
-    with contextlib.suppress(NotFoundError):  # gone already: a resumed run
+def _delete(repo: Repository, name: str) -> bool:
+    """Delete ``name``; False when an object lock (an immutable vault) keeps it until its date.
+
+    Such an object stays, unindexed and opening under no granted key, until its lock ends
+    (a reclaim then deletes the pack); gone already is fine (a resumed run).
+    """
+    try:
         repo.store.delete(name)
+    except NotFoundError:
+        pass
+    except ObjectLockedError:
+        return False
+    return True
 
 
 def _signed_marker(repo: Repository) -> dict[str, object] | None:
@@ -364,7 +377,6 @@ def _retire_sessions(repo: Repository, current: int) -> int:
             epoch = int(json.loads(repo.store.get(name))["epoch"])
         except (NotFoundError, ValueError, KeyError, TypeError):
             continue
-        if epoch < current:
-            repo.store.delete(name)
+        if epoch < current and _delete(repo, name):
             retired += 1
     return retired

@@ -26,7 +26,7 @@ from typing import IO
 
 from libcloud.common.types import InvalidCredsError
 
-from bkctl.errors import BkctlError, ExitCode, NotFoundError, TargetUnreachableError
+from bkctl.errors import BkctlError, NotFoundError, ObjectLockedError, TargetUnreachableError
 from bkctl.store.base import validate_name
 from bkctl.store.objectlock import (
     LockSettings,
@@ -47,12 +47,6 @@ LOOKUP_THREADS = 8
 """HEAD requests in flight when many objects' locks are read: each is one round trip of a few
 bytes, so eight overlap their latency (a thousand points: ~2.5 s at 20 ms instead of 20 s)."""
 
-
-class ObjectLockedError(BkctlError):
-    """The object is under S3 Object Lock retention: nobody may delete it before the date."""
-
-    reference = "object-locked"
-    exit_code = ExitCode.LOCKED
 
 
 class ObjectLockUnavailableError(TargetUnreachableError):

@@ -30,7 +30,7 @@ from bkctl.store.objectlock import ObjectLockState
 __all__ = ["LONG_LIVED", "ObjectLocks", "LockExtension", "point_locks", "needed_objects", "extend_locks",
            "lock_dependencies", "locked_among"]
 
-LONG_LIVED = ("config", "keys/", "data/", "points/")
+LONG_LIVED = ("config", "keys/", "grants/", "sessions/", "data/", "points/")
 """Repository objects a locking store writes under retention (docs/vault.md, "Immutable copies")."""
 
 _THREADS = 8

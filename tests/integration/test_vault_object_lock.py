@@ -13,8 +13,7 @@ from bkctl.model.state_times import end_of_utc_day
 from bkctl.store.locked import LockingStore, ObjectLockedError, ObjectLockUnavailableError
 from bkctl.store.objectlock import LockSettings, version_ids
 from bkctl.store.objstore import LibcloudStore, driver_factory
-
-LONG_LIVED = ("config", "keys/", "data/", "points/")
+from bkctl.targets.object_lock import LONG_LIVED
 
 
 def _store(server: ObjectServer, bucket: str, *, days: int = 2,
@@ -116,3 +115,33 @@ def test_a_bucket_with_a_default_retention_is_refused(moto_s3: ObjectServer, sto
         "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 3}}})
     with pytest.raises(ObjectLockUnavailableError, match="default retention"):
         store.check_object_lock()
+
+
+def test_a_key_rotation_on_a_locked_vault_keeps_locked_packs_and_every_key_and_session(
+        store: LockingStore, tmp_path) -> None:
+    """Session keys and grants are locked like the packs they open: a stolen storage credential
+    deleting them would make locked data unreadable. Re-encryption leaves locked old packs in
+    place (unindexed) instead of failing, and everything restores."""
+    import os
+
+    from bkctl.archiver import backup_paths
+    from bkctl.repo import KdfParams, Repository
+    from bkctl.repo.rotation import reencrypt, rotate_keys
+    from bkctl.restorer import restore_point
+    from bkctl.secrets import Secret
+
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "f.bin").write_bytes(os.urandom(100_000))
+    repo = Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "c")
+    point = backup_paths(repo, workload="w", host="h", paths=[source])
+    for prefix in ("grants/", "sessions/"):
+        name = next(iter(store.list(prefix)))
+        with pytest.raises(ObjectLockedError):
+            store.delete(name)
+    rotate_keys(repo)
+    stats = reencrypt(repo)
+    assert stats.kept_by_lock >= 1 and "stay until their object lock ends" in stats.describe()
+    restore_point(Repository.open(store, Secret("pw"), cache_dir=tmp_path / "c2"), point.id, tmp_path / "out")
+    assert (tmp_path / "out" / source.relative_to(source.anchor) / "f.bin").read_bytes() == (
+        source / "f.bin").read_bytes()

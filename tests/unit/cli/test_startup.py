@@ -49,3 +49,9 @@ def test_the_engine_loads_neither_the_manifest_models_nor_pattern_matching() -> 
     assert {"bkctl.model.manifest", "pathspec"} <= _loaded_after(
         "import bkctl.model\nbkctl.model.Manifest\nfrom bkctl.patterns import compile_patterns\n"
         "compile_patterns(['*.tmp'])")
+
+
+def test_a_disk_target_driver_loads_no_object_store_client() -> None:
+    """libcloud (and requests under it) is for vaults; key rotation once pulled it in for every target."""
+    loaded = _loaded_after("import bkctl.targets.repository, bkctl.targets.registry, bkctl.repo.rotation")
+    assert sorted(m for m in loaded if m.split(".")[0] in {"libcloud", "requests"}) == []
