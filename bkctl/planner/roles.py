@@ -22,6 +22,7 @@ _NEEDS: dict[ActionKind, tuple[frozenset[str], str]] = {
     ActionKind.BACKUP: (frozenset({"owner", "writer"}), "target"),  # a manager's points would be refused
     ActionKind.PRUNE: (frozenset({"owner", "manager"}), "target"),
     ActionKind.RECLAIM: (frozenset({"owner", "manager"}), "target"),
+    ActionKind.EXTEND_LOCK: (frozenset({"owner", "manager"}), "target"),  # finding what a point needs walks trees
     ActionKind.VERIFY: (frozenset({"owner", "manager"}), "target"),
     ActionKind.DRILL: (frozenset({"owner"}), "target"),
     ActionKind.REENCRYPT: (frozenset({"owner"}), "target"),

@@ -19,7 +19,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +34,7 @@ from bkctl.errors import (
     BkctlError,
     KeyRoleError,
     NotFoundError,
+    ObjectLockedError,
     PassphraseError,
     RepositoryCorruptError,
     RepositoryLockedError,
@@ -116,6 +117,7 @@ class Repository:
         self.cipher: BlobCipher = SessionCipher(roles, store.put, store.get) if roles else key
         self._signers: dict[str, tuple[KeyInfo, Ed25519PublicKey]] | None = None
         self._trusted_index: set[str] = set()  # index objects an owner or manager key signed
+        self.committed_references: list[bytes] | None = None  # the blob ids the last committed point needs
         self.cache = Cache(cache_dir, self.id)
         self.chunker = Chunker(key.chunker_seed)
         self.damaged: dict[str, str] = {}  # object name -> why it could not be read
@@ -146,7 +148,8 @@ class Repository:
                 raise RepositoryExistsError("a repository already exists here",
                                             hint="use it, or pick an empty location")
             for leftover in [*store.list("keys/"), *store.list("grants/")]:
-                store.delete(leftover)
+                with suppress(ObjectLockedError):  # a crashed init's, locked a while: it opens nothing
+                    store.delete(leftover)
             root = MasterKey.generate()  # its identity and chunker seed become the owner's roots
             secrets = KeySecrets.new_owner(root.identity, root.chunker_seed)
             epoch = Epoch.generate(0)
@@ -606,8 +609,11 @@ class Repository:
         session's lock and that each of them is indexed now; otherwise a concurrent
         reclaim removed something and nothing is committed.
         """
+        self.committed_references = None
         if references is not None:
+            references = list(references)
             self._check_references(references)
+            self.committed_references = references
         crash_point("before-point-commit")
         if self.roles is not None:  # the ids it references are keyed in this key's domain (a copy's too)
             point = replace(point, domain=self.roles.secrets.domain)

@@ -174,7 +174,7 @@ def upgrade_to_roles(repo: Repository, passphrase: Secret, kdf: KdfParams | None
     master = repo.key
     with repo.lock("exclusive"):
         for stray in [k for k in keyring.load_keys(repo.store) if k.endorsement is not None]:
-            repo.store.delete(f"keys/{stray.info.id}")  # left by an upgrade killed before its config switch
+            _delete(repo, f"keys/{stray.info.id}")  # left by an upgrade killed before its config switch
         secrets = KeySecrets.new_owner(master.identity, master.chunker_seed)
         epochs = [Epoch.generate(1), Epoch.from_master(master)]
         info = new_key_info("owner")
@@ -195,7 +195,7 @@ def _drop_unendorsed_keys(repo: Repository) -> int:
     """Format 2 key objects in a format 3 repository open nothing any more: remove them."""
     legacy = [key.info.id for key in keyring.load_keys(repo.store) if key.endorsement is None]
     for key_id in legacy:
-        repo.store.delete(f"keys/{key_id}")
+        _delete(repo, f"keys/{key_id}")  # an object lock may keep it a while: it opens nothing anyway
     return len(legacy)
 
 

@@ -65,17 +65,23 @@ def point_locks(locks: ObjectLocks, point_ids: Iterable[str]) -> dict[str, datet
     return {name.removeprefix("points/"): state.until for name, state in states.items() if state.until is not None}
 
 
-def needed_objects(repository: Repository, point_id: str) -> set[str]:
-    """Every locked-kind object one point needs: config, keys, its document and every pack
-    holding a copy of one of its blobs."""
-    point = repository.get_point(point_id)
+def needed_objects(repository: Repository, point_id: str, references: Iterable[bytes] | None = None) -> set[str]:
+    """Every locked-kind object one point needs: config, keys, the grants and session keys that
+    open its data (format 3), its document and every pack holding a copy of one of its blobs.
+
+    ``references`` (the blob ids a backup just committed) replaces walking the point's trees,
+    which a writer key cannot read.
+    """
     index = repository.index
-    packs = {entry.pack for blob in used_blobs(repository, [point]) for entry in index.copies(blob)}
-    keys = set(repository.store.list("keys/"))
-    return {"config", f"points/{point.id}", *keys, *packs}
+    if references is None:
+        references = used_blobs(repository, [repository.get_point(point_id)])
+    packs = {entry.pack for blob in references for entry in index.copies(blob)}
+    keys = {*repository.store.list("keys/"), *repository.store.list("grants/"), *repository.store.list("sessions/")}
+    return {"config", f"points/{point_id}", *keys, *packs}
 
 
-def extend_locks(locks: ObjectLocks, repository: Repository, until: Mapping[str, datetime]) -> LockExtension:
+def extend_locks(locks: ObjectLocks, repository: Repository, until: Mapping[str, datetime],
+                 references: Mapping[str, Iterable[bytes]] | None = None) -> LockExtension:
     """Lock each point in ``until`` (and everything it needs) at least until its date.
 
     Dependencies are extended before the documents, so a point is never locked longer
@@ -83,7 +89,7 @@ def extend_locks(locks: ObjectLocks, repository: Repository, until: Mapping[str,
     """
     wanted: dict[str, datetime] = {}
     for point_id, date in until.items():
-        for name in needed_objects(repository, point_id):
+        for name in needed_objects(repository, point_id, (references or {}).get(point_id)):
             wanted[name] = max(date, wanted.get(name, date))
     states = locks.lock_states(wanted)
     documents = {name for name in wanted if name.startswith("points/")}
@@ -92,10 +98,12 @@ def extend_locks(locks: ObjectLocks, repository: Repository, until: Mapping[str,
     return LockExtension(points=len(until), objects_extended=extended, objects_checked=len(wanted))
 
 
-def lock_dependencies(locks: ObjectLocks, repository: Repository, point_ids: Iterable[str]) -> LockExtension:
-    """After a backup or copy: lock what each new point needs as long as the point itself."""
+def lock_dependencies(locks: ObjectLocks, repository: Repository, point_ids: Iterable[str],
+                      references: Mapping[str, Iterable[bytes]] | None = None) -> LockExtension:
+    """After a backup or copy: lock what each new point needs as long as the point itself
+    (``references``: the blob ids each point was committed with, when the caller has them)."""
     dates = point_locks(locks, point_ids)
-    return extend_locks(locks, repository, dates)
+    return extend_locks(locks, repository, dates, references)
 
 
 def locked_among(locks: ObjectLocks, now: Callable[[], datetime]) -> Callable[[set[str]], set[str]]:

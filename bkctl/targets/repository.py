@@ -215,8 +215,9 @@ class RepositoryTarget:
         with job.source.open(job.workload) as items:
             point = save(repository, items, workload=job.workload, host=job.host, compression=job.compression,
                          meta=job.meta, progress=progress, now=job.time)
-        if self.locks is not None:
-            lock_dependencies(self.locks, repository, [point.id])
+        if self.locks is not None:  # by the ids it committed: a writer key cannot walk the point's trees
+            refs = repository.committed_references
+            lock_dependencies(self.locks, repository, [point.id], {point.id: refs} if refs is not None else None)
         return _record(point)
 
     def restore(self, point_id: str, to: Path, *, include: list[str], overwrite: bool,

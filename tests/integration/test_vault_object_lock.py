@@ -145,3 +145,29 @@ def test_a_key_rotation_on_a_locked_vault_keeps_locked_packs_and_every_key_and_s
     restore_point(Repository.open(store, Secret("pw"), cache_dir=tmp_path / "c2"), point.id, tmp_path / "out")
     assert (tmp_path / "out" / source.relative_to(source.anchor) / "f.bin").read_bytes() == (
         source / "f.bin").read_bytes()
+
+
+def test_a_writer_keys_backup_locks_what_its_point_needs_without_reading_trees(
+        store: LockingStore, tmp_path) -> None:
+    """A writer cannot walk trees: the blob ids it committed name the packs to lock, and the
+    grants and session keys that open them are locked as long as the point."""
+    import os
+
+    from bkctl.archiver import backup_paths
+    from bkctl.repo import KdfParams, Repository
+    from bkctl.secrets import Secret
+    from bkctl.targets.object_lock import lock_dependencies, needed_objects
+
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "f.bin").write_bytes(os.urandom(100_000))
+    owner = Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "o")
+    owner.add_key(Secret("w"), KdfParams.fast(), role="writer", host="h")
+    writer = Repository.open(store, Secret("w"), cache_dir=tmp_path / "w")
+    point = backup_paths(writer, workload="w", host="h", paths=[source])
+    references = {point.id: writer.committed_references or []}
+    needed = needed_objects(writer, point.id, references[point.id])
+    assert {name.split("/")[0] for name in needed} >= {"config", "keys", "grants", "sessions", "data", "points"}
+    assert needed == needed_objects(owner, point.id)  # the same set the owner finds by walking the trees
+    done = lock_dependencies(store, writer, [point.id], references)
+    assert done.objects_checked == len(needed)
