@@ -22,8 +22,8 @@ from bkctl.repo.roles import Epoch, KeySecrets, granted, open_grant, public_byte
 from bkctl.secrets import Secret
 from bkctl.store.base import BlobStore
 
-__all__ = ["add_key", "add_role_key", "endorsed_keys", "find_key", "list_keys", "load_keys", "read_grant",
-           "remove_key", "rewrap_key", "write_grant"]
+__all__ = ["add_key", "add_role_key", "check_removable", "endorsed_keys", "find_key", "list_keys", "load_keys",
+           "read_grant", "remove_key", "rewrap_key", "write_grant"]
 
 Payload = dict[str, object]
 logger = logging.getLogger("bkctl")
@@ -130,7 +130,8 @@ def list_keys(store: BlobStore) -> list[KeyInfo]:
     return sorted((key.info for key in load_keys(store)), key=lambda info: info.created)
 
 
-def remove_key(store: BlobStore, key_id: str, in_use: str) -> None:
+def check_removable(store: BlobStore, key_id: str, in_use: str) -> dict[str, KeyObject]:
+    """The key objects, after refusing to remove a missing key, the one in use or the last owner key."""
     keys = {key.info.id: key for key in load_keys(store)}
     if key_id not in keys:
         raise NotFoundError(f"no key {key_id} in this repository")
@@ -140,6 +141,11 @@ def remove_key(store: BlobStore, key_id: str, in_use: str) -> None:
     owners = [k for k in keys.values() if k.info.role == "owner"]
     if len(keys) == 1 or (keys[key_id].info.role == "owner" and len(owners) == 1):
         raise BkctlError("refusing to remove the last owner key; the repository would be lost")
-    store.delete(f"keys/{key_id}")
+    return keys
+
+
+def remove_key(store: BlobStore, key_id: str, in_use: str) -> None:
+    keys = check_removable(store, key_id, in_use)
+    store.delete(f"keys/{key_id}")  # first: a grant without its key object would open nothing anyway
     if keys[key_id].endorsement is not None:
         store.delete(f"grants/{key_id}")

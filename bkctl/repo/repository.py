@@ -571,8 +571,9 @@ class Repository:
         if self._signers is None or refresh:
             assert self.roles is not None
             endorsed = keyring.endorsed_keys(self.store, self.roles.secrets.owner_verify)
+            revoked = set(self.revoked())
             self._signers = {key_id: (info, Ed25519PublicKey.from_public_bytes(public))
-                             for key_id, (info, public) in endorsed.items()}
+                             for key_id, (info, public) in endorsed.items() if key_id not in revoked}
         return self._signers
 
     def damaged_points(self) -> list[str]:
@@ -680,13 +681,31 @@ class Repository:
     def list_keys(self) -> list[KeyInfo]:
         return keyring.list_keys(self.store)
 
+    def revoked(self) -> list[str]:
+        """Format 3: ids of removed keys, in the owner-signed config (a locked key object may outlive its removal)."""
+        value = self.config.get("revoked", [])
+        return [str(key_id) for key_id in value] if isinstance(value, list) else []
+
     def remove_key(self, key_id: str) -> None:
         """Remove a key; in format 3 its points are first signed again by this owner key, so a
-        decommissioned host's history stays valid (unsigned by a removed key, it would read as forged)."""
+        decommissioned host's history stays valid (unsigned by a removed key, it would read as forged).
+
+        Format 3 also names the key in the signed config's ``revoked`` list (a new generation,
+        granted again to every other key): on an immutable vault its key object and grant
+        cannot be deleted before their locks end, and must open nothing meanwhile.
+        """
         self.require("owner", doing="remove keys")
-        if self.roles is not None and key_id != self.key_id:
+        if self.roles is None:
+            keyring.remove_key(self.store, key_id, self.key_id)
+            return
+        keyring.check_removable(self.store, key_id, self.key_id)
+        if key_id != self.key_id:
             self._adopt_points(key_id)
-        keyring.remove_key(self.store, key_id, self.key_id)
+        from bkctl.repo.rotation import revoke  # the epoch machinery lives there
+
+        revoke(self, key_id)
+        with suppress(ObjectLockedError):
+            keyring.remove_key(self.store, key_id, self.key_id)
 
     def _adopt_points(self, key_id: str) -> None:
         assert self.roles is not None
@@ -736,6 +755,9 @@ def _role_keys(store: BlobStore, key_id: str, payload: dict[str, object],
     except (ValueError, KeyError, TypeError):
         return None
     repo_config.check_owner_signature(config, secrets.owner_verify)  # before anything the config says is used
+    revoked = config.get("revoked", [])
+    if isinstance(revoked, list) and key_id in revoked:
+        raise KeyRoleError(f"key {key_id[:12]} was removed from this repository", hint="ask an owner for a new key")
     epochs, generation = keyring.read_grant(store, key_id, secrets)
     if generation < int(str(config.get("generation", 0))):
         raise KeyRoleError(f"key {key_id[:12]}'s grant is older than the repository's key generation (it was "

@@ -51,7 +51,7 @@ from bkctl.repo.repository import Repository
 from bkctl.repo.roles import ROLES, Epoch, KeySecrets, Role, RoleKeys, SessionCipher, granted
 from bkctl.secrets import Secret
 
-__all__ = ["MARKER", "ReencryptStats", "reencrypt", "rotate_keys", "rotation_pending", "upgrade_to_roles"]
+__all__ = ["MARKER", "ReencryptStats", "reencrypt", "revoke", "rotate_keys", "rotation_pending", "upgrade_to_roles"]
 
 MARKER = "rotation"
 logger = logging.getLogger("bkctl")
@@ -189,6 +189,18 @@ def upgrade_to_roles(repo: Repository, passphrase: Secret, kdf: KdfParams | None
         _write_config(repo, secrets, config)
         dropped = _drop_unendorsed_keys(repo) - 1  # the passphrase in use is the new owner key
     return info.id, max(dropped, 0)
+
+
+def revoke(repo: Repository, key_id: str) -> None:
+    """Name ``key_id`` in the signed config's ``revoked`` list, in a new generation granted to
+    every other key: the removed key opens nothing even where its objects cannot be deleted yet."""
+    roles = _roles(repo)
+    with repo.lock("exclusive"):
+        revoked = sorted({*repo.revoked(), key_id})
+        config = {**repo.config, "revoked": revoked, "generation": repo.generation + 1}
+        repo.config = config  # signers() reads the list: the revoked key is granted nothing below
+        _grant_all(repo, roles, roles.epochs, int(str(config["generation"])))
+        _write_config(repo, roles.secrets, config)
 
 
 def _drop_unendorsed_keys(repo: Repository) -> int:

@@ -171,3 +171,25 @@ def test_a_writer_keys_backup_locks_what_its_point_needs_without_reading_trees(
     assert needed == needed_objects(owner, point.id)  # the same set the owner finds by walking the trees
     done = lock_dependencies(store, writer, [point.id], references)
     assert done.objects_checked == len(needed)
+
+
+def test_a_key_removed_on_a_locked_vault_opens_nothing_though_its_object_stays(
+        store: LockingStore, tmp_path) -> None:
+    """The key object and grant are locked for days; the owner-signed config's revoked list
+    is what takes the key away, at once, and a rotation grants it nothing."""
+    from bkctl.errors import KeyRoleError
+    from bkctl.repo import KdfParams, Repository
+    from bkctl.repo.rotation import reencrypt, rotate_keys
+    from bkctl.secrets import Secret
+
+    owner = Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "o")
+    key_id = owner.add_key(Secret("leaked"), KdfParams.fast(), role="writer", host="h")
+    owner.remove_key(key_id)
+    assert f"keys/{key_id}" in set(store.list("keys/"))  # the lock keeps the object...
+    with pytest.raises(KeyRoleError, match="was removed"):  # ...and it opens nothing
+        Repository.open(store, Secret("leaked"), cache_dir=tmp_path / "x")
+    rotate_keys(owner)
+    reencrypt(owner)
+    with pytest.raises(KeyRoleError, match="was removed"):
+        Repository.open(store, Secret("leaked"), cache_dir=tmp_path / "y")
+    assert Repository.open(store, Secret("pw"), cache_dir=tmp_path / "o2").role == "owner"
