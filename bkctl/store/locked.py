@@ -65,7 +65,13 @@ class LockingStore(LibcloudStore):
         self._location = location
 
     def _write_headers(self, name: str, file: IO[bytes]) -> dict[str, str] | None:
-        return self.lock.headers(file_md5(file)) if self.lock.covers(name) else None
+        """Retention for a long-lived name; a new version of an object that exists (a point sealed
+        again, a grant, the config) keeps at least the current version's date, so rewriting never
+        shortens what a plan believes (packs are new names, never rewritten: no HEAD for them)."""
+        if not self.lock.covers(name):
+            return None
+        current = None if name.startswith("data/") else self.lock_state(name).until
+        return self.lock.headers(file_md5(file), current)
 
     # -- delete ---------------------------------------------------------------------
     def delete(self, name: str) -> None:
@@ -97,8 +103,9 @@ class LockingStore(LibcloudStore):
         return ObjectLockedError(
             f"object {name} is under object lock {when}; the storage refuses to delete it before then",
             context=self.description,
-            hint="bkctl never deletes locked data: `bkctl plan` shows such points as kept by lock and "
-                 "prunes them after the date")
+            hint=("bkctl never deletes locked data: `bkctl plan` shows such points as kept by lock and "
+                  "prunes them after the date") if name.startswith("points/") else
+                 "it can be deleted once its lock ends; until then it stays as it is")
 
     # -- retention --------------------------------------------------------------------
     def lock_state(self, name: str) -> ObjectLockState:

@@ -59,9 +59,10 @@ class LockSettings:
     def retain_until(self) -> datetime:
         return end_of_utc_day(self.clock() + timedelta(days=self.days))
 
-    def headers(self, md5: str) -> dict[str, str]:
-        return {"x-amz-object-lock-mode": self.mode.upper(), _UNTIL: _s3_date(self.retain_until()),
-                "Content-MD5": md5}
+    def headers(self, md5: str, at_least: datetime | None = None) -> dict[str, str]:
+        """Retention headers: ``days`` from now, or ``at_least`` when that is later."""
+        until = self.retain_until() if at_least is None else max(self.retain_until(), at_least)
+        return {"x-amz-object-lock-mode": self.mode.upper(), _UNTIL: _s3_date(until), "Content-MD5": md5}
 
 
 @dataclass(frozen=True)

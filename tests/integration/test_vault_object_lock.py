@@ -193,3 +193,14 @@ def test_a_key_removed_on_a_locked_vault_opens_nothing_though_its_object_stays(
     with pytest.raises(KeyRoleError, match="was removed"):
         Repository.open(store, Secret("leaked"), cache_dir=tmp_path / "y")
     assert Repository.open(store, Secret("pw"), cache_dir=tmp_path / "o2").role == "owner"
+
+
+def test_rewriting_a_locked_object_never_shortens_its_lock(store: LockingStore) -> None:
+    """A point sealed again (key rotation, a removed key's points re-signed) keeps its extended date."""
+    store.put("points/p1", b"first")
+    later = end_of_utc_day(datetime.now(UTC) + timedelta(days=30))
+    assert store.extend_lock("points/p1", later)
+    store.put("points/p1", b"sealed again")
+    assert store.get("points/p1") == b"sealed again"
+    state = store.lock_state("points/p1")
+    assert state.until is not None and state.until >= later
