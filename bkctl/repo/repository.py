@@ -29,6 +29,7 @@ from typing import Any, TypeVar, cast
 import blake3
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from bkctl.errors import (
     BkctlError,
@@ -70,6 +71,7 @@ from bkctl.repo.roles import (
     RoleKeys,
     SessionCipher,
     domain_identity,
+    granted,
     unwrap_with,
     wrap_to,
 )
@@ -701,11 +703,37 @@ class Repository:
         keyring.check_removable(self.store, key_id, self.key_id)
         if key_id != self.key_id:
             self._adopt_points(key_id)
-        from bkctl.repo.rotation import revoke  # the epoch machinery lives there
-
-        revoke(self, key_id)
+        self._revoke(key_id)
         with suppress(ObjectLockedError):
             keyring.remove_key(self.store, key_id, self.key_id)
+
+    def _revoke(self, key_id: str) -> None:
+        """Name ``key_id`` in the signed config's ``revoked`` list, in a new generation granted to
+        every other key: the removed key opens nothing even where its objects cannot be deleted yet."""
+        assert self.roles is not None
+        with self.lock("exclusive"):
+            config = {**self.config, "revoked": sorted({*self.revoked(), key_id}), "generation": self.generation + 1}
+            self.config = config  # signers() reads the list: the revoked key is granted nothing below
+            self.grant_all(self.roles, self.roles.epochs, self.generation)
+            self.write_owner_config(self.roles.secrets, config)
+
+    def grant_all(self, roles: RoleKeys, epochs: list[Epoch], generation: int) -> None:
+        """A grant of ``epochs`` (as much as each role gets) to every key the owner endorsed and did not revoke."""
+        assert roles.secrets.owner_signing is not None
+        signers = self.signers(refresh=True)
+        for key in keyring.load_keys(self.store):
+            if key.info.id not in signers or key.endorsement is None:
+                continue  # not endorsed, or revoked: granted nothing
+            grant = X25519PublicKey.from_public_bytes(key.endorsement.grant)
+            role = cast(Role, key.info.role if key.info.role in ROLES else "writer")
+            keyring.write_grant(self.store, roles.secrets, key.info.id, grant, granted(epochs, role), generation)
+
+    def write_owner_config(self, owner: KeySecrets, config: dict[str, object]) -> None:
+        """The format 3 config: tagged with the current metadata key, signed by the owner."""
+        assert self.roles is not None
+        current = MasterKey(self.roles.current.metadata, self.roles.secrets.identity, self.roles.secrets.chunker_seed)
+        self.store.put("config", repo_config.encode(current, config, 3, owner=owner.owner_signing))
+        self.check_generation()
 
     def _adopt_points(self, key_id: str) -> None:
         assert self.roles is not None

@@ -30,10 +30,8 @@ from datetime import UTC, datetime
 from typing import cast
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from bkctl.errors import BkctlError, KeyRoleError, NotFoundError, ObjectLockedError, RepositoryCorruptError
-from bkctl.repo import config as repo_config
 from bkctl.repo import keyring
 from bkctl.repo.crashpoints import crash_point
 from bkctl.repo.crypto import MasterKey
@@ -48,10 +46,10 @@ from bkctl.repo.pack import (
     read_pack_header,
 )
 from bkctl.repo.repository import Repository
-from bkctl.repo.roles import ROLES, Epoch, KeySecrets, Role, RoleKeys, SessionCipher, granted
+from bkctl.repo.roles import Epoch, KeySecrets, RoleKeys, SessionCipher
 from bkctl.secrets import Secret
 
-__all__ = ["MARKER", "ReencryptStats", "reencrypt", "revoke", "rotate_keys", "rotation_pending", "upgrade_to_roles"]
+__all__ = ["MARKER", "ReencryptStats", "reencrypt", "rotate_keys", "rotation_pending", "upgrade_to_roles"]
 
 MARKER = "rotation"
 logger = logging.getLogger("bkctl")
@@ -105,11 +103,11 @@ def rotate_keys(repo: Repository) -> int:
         _write_marker(repo, roles.secrets, {"epoch": new.number, "from": roles.current.number,
                                             "started": datetime.now(UTC).isoformat(), "rewritten": [], "written": []})
         generation = repo.generation + 1
-        _grant_all(repo, roles, epochs, generation)
+        repo.grant_all(roles, epochs, generation)
         crash_point("rotate-after-grants")
         config = {**repo.config, "epoch": new.number, "generation": generation}
         _use(repo, RoleKeys(roles.key_id, roles.secrets, epochs), config)
-        _write_config(repo, roles.secrets, config)
+        repo.write_owner_config(roles.secrets, config)
     return new.number
 
 
@@ -149,9 +147,9 @@ def reencrypt(repo: Repository, progress: Callable[[int], None] | None = None) -
         _drop_unendorsed_keys(repo)
         current = roles.epochs[:1]
         config = {**{k: v for k, v in repo.config.items() if k != "legacy"}, "generation": repo.generation + 1}
-        _grant_all(repo, roles, current, int(str(config["generation"])))  # the old epoch granted to no one
+        repo.grant_all(roles, current, int(str(config["generation"])))  # the old epoch granted to no one
         _use(repo, RoleKeys(roles.key_id, roles.secrets, current), config)
-        _write_config(repo, roles.secrets, config)
+        repo.write_owner_config(roles.secrets, config)
         repo.store.delete(MARKER)
         repo.reload_index()
     if stats.not_authentic:
@@ -186,21 +184,9 @@ def upgrade_to_roles(repo: Repository, passphrase: Secret, kdf: KdfParams | None
         roles = RoleKeys(info.id, secrets, epochs)
         repo.key_id = info.id
         _use(repo, roles, config)
-        _write_config(repo, secrets, config)
+        repo.write_owner_config(secrets, config)
         dropped = _drop_unendorsed_keys(repo) - 1  # the passphrase in use is the new owner key
     return info.id, max(dropped, 0)
-
-
-def revoke(repo: Repository, key_id: str) -> None:
-    """Name ``key_id`` in the signed config's ``revoked`` list, in a new generation granted to
-    every other key: the removed key opens nothing even where its objects cannot be deleted yet."""
-    roles = _roles(repo)
-    with repo.lock("exclusive"):
-        revoked = sorted({*repo.revoked(), key_id})
-        config = {**repo.config, "revoked": revoked, "generation": repo.generation + 1}
-        repo.config = config  # signers() reads the list: the revoked key is granted nothing below
-        _grant_all(repo, roles, roles.epochs, int(str(config["generation"])))
-        _write_config(repo, roles.secrets, config)
 
 
 def _drop_unendorsed_keys(repo: Repository) -> int:
@@ -231,23 +217,6 @@ def _current_only(repo: Repository) -> MasterKey:
     """The current epoch's metadata key, opening nothing an older one sealed."""
     roles = _roles(repo)
     return MasterKey(roles.current.metadata, roles.secrets.identity, roles.secrets.chunker_seed)
-
-
-def _write_config(repo: Repository, owner: KeySecrets, config: dict[str, object]) -> None:
-    """The format 3 config: tagged with the current metadata key, signed by the owner."""
-    repo.store.put("config", repo_config.encode(_current_only(repo), config, 3, owner=owner.owner_signing))
-    repo.check_generation()
-
-
-def _grant_all(repo: Repository, roles: RoleKeys, epochs: list[Epoch], generation: int) -> None:
-    """A grant of ``epochs`` (as much as each role gets) to every key the owner endorsed."""
-    assert roles.secrets.owner_signing is not None
-    for key in keyring.load_keys(repo.store):
-        if key.info.id not in repo.signers(refresh=True) or key.endorsement is None:
-            continue  # not endorsed: granted nothing
-        grant = X25519PublicKey.from_public_bytes(key.endorsement.grant)
-        role = cast(Role, key.info.role if key.info.role in ROLES else "writer")
-        keyring.write_grant(repo.store, roles.secrets, key.info.id, grant, granted(epochs, role), generation)
 
 
 def _rewrite_pack(repo: Repository, pack: str, stats: ReencryptStats) -> set[str]:
