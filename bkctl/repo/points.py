@@ -18,10 +18,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.crypto import MasterKey
 
-__all__ = ["SIGNED_OBJECT", "PointInfo", "decode_point", "encode_point", "sign_point", "signed_by", "signer_of"]
+__all__ = ["SIGNED_OBJECT", "SIGNED_POINT", "PointInfo", "decode_point", "encode_point", "sign_point", "signed_by",
+           "signer_of"]
 
 _AD = b"bkctl-point"
-_SIGNED = b"bkctl-signed-point\x00"
+SIGNED_POINT = b"bkctl-signed-point\x00"
 _KEY_ID_SIZE, _SIGNATURE_SIZE = 16, 64
 
 
@@ -96,7 +97,7 @@ SIGNED_OBJECT = b"bkctl-signed-object\x00"
 """The same envelope for marks and index objects a maintenance key writes (see Repository.sign_object)."""
 
 
-def sign_point(raw: bytes, name: str, key_id: str, signing: Ed25519PrivateKey, magic: bytes = _SIGNED) -> bytes:
+def sign_point(raw: bytes, name: str, key_id: str, signing: Ed25519PrivateKey, magic: bytes = SIGNED_POINT) -> bytes:
     """Format 3: ``magic || signer key id(16) || Ed25519(name || sealed) || sealed``.
 
     The name is signed too, so a point cannot be replayed under another id.
@@ -105,7 +106,7 @@ def sign_point(raw: bytes, name: str, key_id: str, signing: Ed25519PrivateKey, m
     return magic + signer + signing.sign(name.encode() + b"\x00" + raw) + raw
 
 
-def signer_of(raw: bytes, magic: bytes = _SIGNED) -> str:
+def signer_of(raw: bytes, magic: bytes = SIGNED_POINT) -> str:
     """The key id a signed object names as its signer ("" when it is not signed)."""
     if not raw.startswith(magic) or len(raw) < len(magic) + _KEY_ID_SIZE:
         return ""
@@ -113,9 +114,9 @@ def signer_of(raw: bytes, magic: bytes = _SIGNED) -> str:
 
 
 def signed_by(name: str, raw: bytes, signers: Mapping[str, Ed25519PublicKey],
-              magic: bytes = _SIGNED) -> tuple[str, bytes]:
+              magic: bytes = SIGNED_POINT) -> tuple[str, bytes]:
     """The signer's key id and the sealed document; RepositoryCorruptError when unsigned or forged."""
-    what = f"recovery point {name}" if magic == _SIGNED else name
+    what = f"recovery point {name}" if magic == SIGNED_POINT else name
     head = len(magic) + _KEY_ID_SIZE + _SIGNATURE_SIZE
     if not raw.startswith(magic) or len(raw) < head:
         raise RepositoryCorruptError(f"{what} is not signed (forged or damaged)")

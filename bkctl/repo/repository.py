@@ -56,6 +56,7 @@ from bkctl.repo.pack import IndexEntry
 from bkctl.repo.pack_reader import read_pack_blobs
 from bkctl.repo.points import (
     SIGNED_OBJECT,
+    SIGNED_POINT,
     PointInfo,
     decode_point,
     encode_point,
@@ -265,9 +266,7 @@ class Repository:
         mark a reclaim writes from now on, or that reclaim records this lock and waits
         for it (docs/repository-format.md, "Two-phase reclaim").
         """
-        if self.role == "manager":
-            raise KeyRoleError("a manager key does not write recovery points (every reader refuses them)",
-                               hint="back up with a writer key on the host, or an owner key")
+        self._refuse_manager_points()
         with self.lock("shared") as lock:
             self._session = lock
             self.cipher.new_session()
@@ -403,14 +402,18 @@ class Repository:
         """What an owner or manager key signed; RepositoryCorruptError for anything else."""
         if self.roles is None:
             return raw
-        signers = self.signers()
-        if signer_of(raw, SIGNED_OBJECT) not in signers:
-            signers = self.signers(refresh=True)
-        key_id, inner = signed_by(name, raw, {k: public for k, (_, public) in signers.items()}, SIGNED_OBJECT)
-        if signers[key_id][0].role not in ("owner", "manager"):
-            raise RepositoryCorruptError(f"{name} is signed by a {signers[key_id][0].role} key, which may not "
-                                         "write it (forged)")
+        signer, inner = self._signed(name, raw, SIGNED_OBJECT)
+        if signer.role not in ("owner", "manager"):
+            raise RepositoryCorruptError(f"{name} is signed by a {signer.role} key, which may not write it (forged)")
         return inner
+
+    def _signed(self, name: str, raw: bytes, magic: bytes) -> tuple[KeyInfo, bytes]:
+        """The endorsed signer of a signed object and what it signed (keys re-read once for an unknown signer)."""
+        signers = self.signers()
+        if signer_of(raw, magic) and signer_of(raw, magic) not in signers:
+            signers = self.signers(refresh=True)
+        key_id, inner = signed_by(name, raw, {k: public for k, (_, public) in signers.items()}, magic)
+        return signers[key_id][0], inner
 
     def read_marks(self) -> MarkSet:
         return read_marks(self.store, self.key, self.open_maintained if self.roles else None)
@@ -508,14 +511,10 @@ class Repository:
         if self.roles is None:
             return decode_point(self.key, name, raw)
         legacy = self.roles.legacy_key()
-        if legacy is not None and not raw.startswith(b"bkctl-signed-point"):
+        if legacy is not None and not raw.startswith(SIGNED_POINT):
             return decode_point(legacy, name, raw)  # written before the upgrade to format 3
-        signers = self.signers()
-        if signer_of(raw) and signer_of(raw) not in signers:
-            signers = self.signers(refresh=True)
-        key_id, sealed = signed_by(name, raw, {k: public for k, (_, public) in signers.items()})
+        signer, sealed = self._signed(name, raw, SIGNED_POINT)
         point = decode_point(self.key, name, sealed, self._private_opener(name) if private else None)
-        signer = signers[key_id][0]
         if signer.role == "manager":  # managers prune and reclaim; they never write points
             raise RepositoryCorruptError(f"recovery point {name} is signed by a manager key (forged)")
         if signer.role == "writer" and signer.host != point.host:
@@ -542,6 +541,11 @@ class Repository:
 
         return reveal
 
+    def _refuse_manager_points(self) -> None:
+        if self.role == "manager":
+            raise KeyRoleError("a manager key does not write recovery points (every reader refuses them)",
+                               hint="back up with a writer key on the host, or an owner key")
+
     def seal_point(self, point: PointInfo) -> bytes:
         """The stored form of ``point``: sealed and, in format 3, its private part apart and signed.
 
@@ -551,9 +555,7 @@ class Repository:
         name = f"points/{point.id}"
         if self.roles is None:
             return encode_point(self.key, point)
-        if self.role == "manager":
-            raise KeyRoleError("a manager key does not write recovery points (every reader refuses them)",
-                               hint="back up with a writer key on the host, or an owner key")
+        self._refuse_manager_points()
         if self.role == "writer":
             mine = self.signers().get(self.key_id)
             host = mine[0].host if mine else "?"
