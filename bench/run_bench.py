@@ -110,6 +110,7 @@ class Tool:
         base = work / f"r{round_no}-{name}"
         self.repo, self.cache = base / "repo", base / "cache"
         code = baseline if name == "bkctl-base" and baseline is not None else ROOT
+        self.code = code  # also the child's working folder: ``-c`` puts the cwd first on sys.path
         self.env = {"RESTIC_PASSWORD": PASSWORD, "BORG_PASSPHRASE": PASSWORD,
                     "RESTIC_CACHE_DIR": str(self.cache), "BORG_CACHE_DIR": str(self.cache),
                     "BORG_DISPLAY_PASSPHRASE": "no", "PYTHONPATH": str(code)}
@@ -119,8 +120,9 @@ class Tool:
         shutil.rmtree(self.repo.parent, ignore_errors=True)
         self.repo.parent.mkdir(parents=True)
         if self.ours:
-            command = [sys.executable, "-c", OURS, "init", str(self.repo), str(self.cache), "-"]
-        elif self.name == "restic":
+            Run([sys.executable, "-c", OURS, "init", str(self.repo), str(self.cache), "-"], self.env, cwd=self.code)
+            return
+        if self.name == "restic":
             command = ["restic", "-q", "-r", str(self.repo), "init"]
         else:
             command = ["borg", "init", "-e", "repokey", str(self.repo)]
@@ -128,9 +130,9 @@ class Tool:
 
     def backup(self, corpus: Path) -> Run:
         if self.ours:
-            command = [sys.executable, "-c", OURS, "backup", str(self.repo), str(self.cache),
-                       str(corpus)]
-        elif self.name == "restic":
+            return Run([sys.executable, "-c", OURS, "backup", str(self.repo), str(self.cache), str(corpus)],
+                       self.env, cwd=self.code)
+        if self.name == "restic":
             command = ["restic", "-q", "-r", str(self.repo), "backup", str(corpus)]
         else:
             self.archives += 1
@@ -142,7 +144,7 @@ class Tool:
         target.mkdir(parents=True)
         if self.ours:
             return Run([sys.executable, "-c", OURS, "restore", str(self.repo), str(self.cache),
-                        "-", str(target)], self.env)
+                        "-", str(target)], self.env, cwd=self.code)
         if self.name == "restic":
             return Run(["restic", "-q", "-r", str(self.repo), "restore", "latest", "--target",
                         str(target)], self.env)
@@ -201,7 +203,7 @@ def main() -> None:
     if not os.access(TIME, os.X_OK):
         print(f"{TIME} missing (apt-get install time): RSS from RUSAGE_CHILDREN instead")
 
-    work: Path = args.work
+    work: Path = args.work.resolve()  # children run in their code folder
     shutil.rmtree(work, ignore_errors=True)
     corpus = work / "corpus"
     if args.corpus == "small":
@@ -221,7 +223,7 @@ def main() -> None:
     for round_no in range(1, args.rounds + 1):
         order = tools[round_no - 1:] + tools[:round_no - 1]
         print(f"round {round_no}: order {', '.join(order)}", flush=True)
-        state = {name: Tool(name, work, round_no, args.baseline) for name in order}
+        state = {name: Tool(name, work, round_no, args.baseline.resolve() if args.baseline else None) for name in order}
         for tool in state.values():
             tool.init()
         for step in STEPS:

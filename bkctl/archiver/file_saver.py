@@ -11,7 +11,7 @@ from bkctl.repo.blobs import SaveResult
 from bkctl.repo.chunker import MINIMUM_SIZE, Chunker
 from bkctl.repo.tree import Node
 
-__all__ = ["SmallFileOutcome", "open_file", "read_file_content", "save_small_file", "save_small_files"]
+__all__ = ["SmallFileOutcome", "open_file", "read_file_content", "read_small_file", "save_small_files"]
 
 SmallFileOutcome = tuple[SaveResult | None, int] | OSError
 """A small file's saved chunk (None when empty) and its length, or why it could not be read."""
@@ -62,30 +62,35 @@ def read_file_content(path: str, node: Node, st: os.stat_result, chunker: Chunke
         os.close(fd)
 
 
-def save_small_file(path: str, pipeline: ChunkPipeline) -> tuple[SaveResult | None, int]:
-    """Read and save a file of at most one chunk, on a worker thread.
-
-    Many small files are dominated by open/read/close system calls, which release the
-    GIL; doing them on the workers overlaps them instead of serialising on the walker.
-    """
+def read_small_file(path: str) -> bytes:
+    """A file of at most one chunk, read whole (on a worker: the system calls release the GIL)."""
     fd = open_file(path)
     try:
-        data = os.read(fd, MINIMUM_SIZE + 1)
+        return os.read(fd, MINIMUM_SIZE + 1)
     finally:
         os.close(fd)
-    if not data:
-        return None, 0
-    return pipeline.save(data), len(data)
 
 
 def save_small_files(paths: list[str], pipeline: ChunkPipeline) -> list[SmallFileOutcome]:
-    """:func:`save_small_file` for a batch, on one worker: one job and one result per
-    batch instead of per file keeps the executor's per-job cost (futures, locks, wake-ups,
-    all under the GIL) off every small file. A file that fails yields its OSError."""
+    """Read and save a batch of files of at most one chunk each, on one worker thread.
+
+    Many small files are dominated by per-file overhead: open/read/close (which release
+    the GIL, so the workers overlap them instead of serialising on the walker), and the
+    executor's and blob writer's per-item cost (futures, locks, spool writes, all under
+    the GIL). One job per batch, and one :meth:`ChunkPipeline.save_many` for the whole
+    batch, keep that off every file. A file that fails yields its OSError.
+    """
     results: list[SmallFileOutcome] = []
+    datas: list[bytes] = []
     for path in paths:
         try:
-            results.append(save_small_file(path, pipeline))
+            data = read_small_file(path)
         except OSError as exc:
             results.append(exc)
-    return results
+            continue
+        results.append((None, len(data)))
+        if data:
+            datas.append(data)
+    saved = iter(pipeline.save_many(datas) if datas else ())
+    return [outcome if isinstance(outcome, OSError) or not outcome[1] else (next(saved), outcome[1])
+            for outcome in results]

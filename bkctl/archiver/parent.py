@@ -14,13 +14,13 @@ encoded, as before.
 
 from __future__ import annotations
 
-import json
 import logging
 
 import zstandard
 
 from bkctl.archiver.repository import ArchiverRepository
 from bkctl.errors import BkctlError, KeyRoleError
+from bkctl.repo.jsoncodec import compact, loads_bounded
 from bkctl.repo.points import PointInfo
 from bkctl.repo.reachability import point_nodes
 from bkctl.repo.tree import Node
@@ -57,7 +57,7 @@ def load_file_map(repo: ArchiverRepository, point: PointInfo | None) -> dict[str
     if raw is not None:
         try:
             body = repo.key.open(raw, _AD, what="cached file map")
-            loaded = json.loads(zstandard.ZstdDecompressor().decompress(body))
+            loaded = loads_bounded(zstandard.ZstdDecompressor().decompress(body))
             return {path: entry if isinstance(entry, list) else _slim(entry) for path, entry in loaded.items()}
         except (BkctlError, ValueError, AttributeError, zstandard.ZstdError):
             logger.warning("ignoring damaged cache entry files/%s", point.id)
@@ -89,7 +89,7 @@ def save_file_map(repo: ArchiverRepository, point_id: str, files: dict[str, Node
 
 
 def _save(repo: ArchiverRepository, point_id: str, files: dict[str, ParentFile]) -> None:
-    body = json.dumps(files, separators=(",", ":")).encode()
+    body = compact(files)
     sealed = repo.key.seal(zstandard.ZstdCompressor(level=1).compress(body), _AD)
     repo.cache.put(f"files/{point_id}", sealed)
 
@@ -100,7 +100,7 @@ def load_tree_map(repo: ArchiverRepository, point: PointInfo | None) -> dict[str
         return {}
     try:
         body = repo.key.open(raw, _TREES_AD, what="cached tree map")
-        loaded = json.loads(zstandard.ZstdDecompressor().decompress(body))
+        loaded = loads_bounded(zstandard.ZstdDecompressor().decompress(body))
         return {path: (tree, fingerprint) for path, (tree, fingerprint) in loaded.items()}
     except (BkctlError, ValueError, TypeError, AttributeError, zstandard.ZstdError):
         logger.warning("ignoring damaged cache entry trees/%s", point.id)
@@ -108,7 +108,7 @@ def load_tree_map(repo: ArchiverRepository, point: PointInfo | None) -> dict[str
 
 
 def save_tree_map(repo: ArchiverRepository, point_id: str, trees: dict[str, tuple[str, str]]) -> None:
-    body = json.dumps(trees, separators=(",", ":")).encode()
+    body = compact(trees)
     repo.cache.put(f"trees/{point_id}", repo.key.seal(zstandard.ZstdCompressor(level=1).compress(body), _TREES_AD))
 
 

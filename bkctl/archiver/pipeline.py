@@ -60,6 +60,9 @@ class ChunkPipeline:
     def save(self, data: bytes | memoryview) -> SaveResult:
         return self._repo.save_blob("d", data, self._compression)
 
+    def save_many(self, datas: list[bytes]) -> list[SaveResult]:
+        return self._repo.save_blobs("d", datas, self._compression)
+
     def record(self, result: SaveResult, length: int) -> None:
         self.counters.chunks += 1
         if result.new:

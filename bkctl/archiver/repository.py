@@ -59,6 +59,9 @@ class ArchiverRepository(Protocol):
     def save_blob(self, kind: str, data: bytes | memoryview, compression: int | None) -> SaveResult:
         """Store one blob unless the repository already holds it (called from worker threads)."""
 
+    def save_blobs(self, kind: str, datas: list[bytes], compression: int | None) -> list[SaveResult]:
+        """:meth:`save_blob` for a batch of small blobs, in order (the small-file path)."""
+
     def flush(self) -> None:
         """Write the open pack and the index: everything the point references is stored."""
 

@@ -7,7 +7,6 @@ so every entry points at an existing pack. They are sealed zstd JSON:
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ import zstandard
 
 from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.crypto import MasterKey
+from bkctl.repo.jsoncodec import compact, loads_bounded
 from bkctl.repo.pack import IndexEntry
 
 __all__ = ["Index", "decode_index", "encode_index", "new_index_name"]
@@ -79,6 +79,17 @@ class Index:
             self._claimed.add(blob_id)
             return True
 
+    def claim_many(self, blob_ids: list[bytes]) -> list[bool]:
+        """:meth:`claim` for a batch under one lock (a repeat within the batch is claimed once)."""
+        with self._lock:
+            claimed = []
+            for blob_id in blob_ids:
+                new = not self.usable(blob_id) and blob_id not in self._claimed
+                if new:
+                    self._claimed.add(blob_id)
+                claimed.append(new)
+            return claimed
+
     def release_claims(self) -> None:
         """Forget claims of blobs that never reached the store (after a failed backup)."""
         with self._lock:
@@ -140,7 +151,7 @@ def encode_index(key: MasterKey, items: Iterable[tuple[bytes, IndexEntry]]) -> b
     for blob_id, e in items:
         packs.setdefault(e.pack, []).append(
             [blob_id.hex(), e.kind, e.offset, e.length, e.raw_length])
-    body = json.dumps({"version": 1, "packs": packs}, separators=(",", ":")).encode()
+    body = compact({"version": 1, "packs": packs})
     return key.seal(zstandard.ZstdCompressor(level=3).compress(body), _AD)
 
 
@@ -148,7 +159,7 @@ def decode_index(key: MasterKey, name: str, raw: bytes) -> list[tuple[bytes, Ind
     """Entries of one index object; damage raises RepositoryCorruptError naming it."""
     body = key.open(raw, _AD, what=f"index object {name}")
     try:
-        document = json.loads(zstandard.ZstdDecompressor().decompress(body))
+        document = loads_bounded(zstandard.ZstdDecompressor().decompress(body))
         items = []
         for pack, rows in document["packs"].items():
             pack_name = str(pack)

@@ -12,7 +12,6 @@ workers are sealing. The file has no name, so a killed process leaves nothing be
 from __future__ import annotations
 
 import errno
-import json
 import struct
 import tempfile
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import zstandard
 
 from bkctl.errors import RepositoryCorruptError, StorageFullError
 from bkctl.repo.crypto import MasterKey
+from bkctl.repo.jsoncodec import compact, loads_bounded
 from bkctl.store.base import BlobStore
 
 __all__ = ["PACK_TARGET_SIZE", "IndexEntry", "PackBuilder", "FinishedPack", "pack_header_entries",
@@ -78,6 +78,13 @@ class PackBuilder:
         self.blobs.append((blob_id, kind, self.size, len(sealed), raw_length))
         self.size += len(sealed)
 
+    def add_many(self, kind: str, blobs: list[tuple[bytes, bytes, int]]) -> None:
+        """Append ``(blob id, sealed, raw length)`` blobs with one write and one hash update."""
+        for blob_id, sealed, raw_length in blobs:
+            self.blobs.append((blob_id, kind, self.size, len(sealed), raw_length))
+            self.size += len(sealed)
+        self._write(b"".join(sealed for _, sealed, _ in blobs))
+
     def _write(self, data: bytes | memoryview) -> None:
         try:
             if self._file is None:
@@ -94,10 +101,7 @@ class PackBuilder:
         return self.size >= PACK_TARGET_SIZE
 
     def finish(self, key: MasterKey) -> FinishedPack:
-        header = json.dumps(
-            [[i.hex(), kind, offset, length, raw] for i, kind, offset, length, raw in self.blobs],
-            separators=(",", ":"),
-        ).encode()
+        header = compact([[i.hex(), kind, offset, length, raw] for i, kind, offset, length, raw in self.blobs])
         sealed_header = key.seal(zstandard.ZstdCompressor(level=3).compress(header), _HEADER_AD)
         self._write(sealed_header)
         self._write(struct.pack("<I", len(sealed_header)))
@@ -153,7 +157,7 @@ def _decode_header(key: MasterKey, name: str, sealed: bytes, header_start: int) 
         if body.startswith(_ZSTD_MAGIC):  # packs written before headers were compressed hold plain JSON
             body = zstandard.ZstdDecompressor().decompress(body)
         entries = []
-        for blob_id, kind, offset, length, raw in json.loads(body):
+        for blob_id, kind, offset, length, raw in loads_bounded(body):
             if offset < 0 or length < 0 or offset + length > header_start:
                 raise ValueError(f"blob {blob_id} lies outside the pack")
             entries.append((bytes.fromhex(blob_id), IndexEntry(name, int(offset), int(length), int(raw), str(kind))))

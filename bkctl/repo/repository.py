@@ -445,6 +445,9 @@ class Repository:
     def save_blob(self, kind: str, data: bytes | memoryview, compression: int | None) -> SaveResult:
         return self.writer.save(kind, data, compression)
 
+    def save_blobs(self, kind: str, datas: list[bytes], compression: int | None) -> list[SaveResult]:
+        return self.writer.save_many(kind, datas, compression)
+
     def flush(self) -> None:
         if self._writer is not None:
             self._writer.flush()

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bkctl.errors import RepositoryCorruptError
+from bkctl.repo.jsoncodec import canonical
 
 __all__ = ["Node", "decode_tree", "encode_tree", "walk_tree"]
 
@@ -27,13 +28,12 @@ Node = dict[str, Any]
 
 def encode_tree(nodes: list[Node]) -> bytes:
     ordered = sorted(nodes, key=lambda node: node["name"])
-    return json.dumps({"version": 1, "nodes": ordered}, separators=(",", ":"),
-                      sort_keys=True).encode()
+    return canonical({"version": 1, "nodes": ordered})
 
 
 def decode_tree(data: bytes, tree_id: str) -> list[Node]:
     try:
-        nodes = json.loads(data)["nodes"]
+        nodes = json.loads(data)["nodes"]  # not orjson: see jsoncodec.loads_bounded
     except (ValueError, KeyError, TypeError) as exc:
         raise RepositoryCorruptError(f"tree {tree_id} is unreadable: {exc}") from None
     for node in nodes:

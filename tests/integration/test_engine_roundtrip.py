@@ -145,6 +145,8 @@ def test_unreadable_file_is_reported_and_marks_the_point_partial(repo, tmp_path,
     src.mkdir()
     (src / "ok").write_text("fine")
     (src / "locked").write_text("nope")
+    (src / "empty").write_bytes(b"")  # one batch: empty, failed and saved files keep their places
+    (src / "zz").write_text("last")
     import bkctl.archiver.file_saver as file_saver
 
     real_open = file_saver.open_file
@@ -160,7 +162,9 @@ def test_unreadable_file_is_reported_and_marks_the_point_partial(repo, tmp_path,
     assert point.stats["errors"] == 1
     assert any("locked" in error and "Permission denied" in error for error in point.errors)
     restore_point(repo, point.id, tmp_path / "out")
-    assert (restored(tmp_path / "out", src) / "ok").read_text() == "fine"
+    back = restored(tmp_path / "out", src)
+    assert (back / "ok").read_text() == "fine" and (back / "zz").read_text() == "last"
+    assert (back / "empty").read_bytes() == b"" and not (back / "locked").exists()
 
 
 def test_restore_never_overwrites_existing_files_unless_asked(repo, tmp_path):

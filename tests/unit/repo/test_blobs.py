@@ -31,6 +31,22 @@ def test_the_same_data_is_stored_once(repo):
     assert len(list(repo.store.list("data/"))) == 1
 
 
+def test_a_batch_saves_each_blob_once_in_order_and_each_reads_back(repo):
+    stored = repo.save_blob("d", b"stored before" * 50, 3)
+    text, noise = b"compressible " * 400, os.urandom(3000)
+    batch = [text, b"stored before" * 50, noise, text, b"x"]
+    repo.flush()
+    results = repo.save_blobs("d", batch, 3)
+    assert [result.new for result in results] == [True, False, True, False, True]
+    assert results[1].blob_id == stored.blob_id and results[0].blob_id == results[3].blob_id
+    assert 0 < results[0].stored_length < len(text)  # compressed
+    assert results[2].stored_length > len(noise)  # stored raw, plus the seal
+    repo.flush()
+    for data, result in zip(batch, results, strict=True):
+        assert repo.load_blob(result.blob_id) == data
+        assert result.blob_id == repo.save_blob("d", data, 3).blob_id  # the same id as one at a time
+
+
 def test_index_checkpoints_keep_uploaded_packs_usable_after_an_abort(repo, tmp_path, monkeypatch):
     monkeypatch.setattr("bkctl.repo.pack.PACK_TARGET_SIZE", 1 << 20)
     monkeypatch.setattr("bkctl.repo.blobs.CHECKPOINT_PACKS", 1)
