@@ -7,6 +7,8 @@ thing with keywords, for tests and benchmarks that have no source.
 
 from __future__ import annotations
 
+import gc
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -44,7 +46,8 @@ def save(repo: ArchiverRepository, items: Items, *, workload: str, host: str, co
         if not items.paths:
             raise UsageError("a files backup needs at least one path")
         header = PointHeader(workload, host, when, dict(meta or {}))
-        return commit_point(repo, header, partial(_save_paths, repo, items, header, compression, progress))
+        with _few_collections():
+            return commit_point(repo, header, partial(_save_paths, repo, items, header, compression, progress))
     if not items.name or "/" in items.name or items.name in (".", ".."):
         raise UsageError(f"stream item name {items.name!r} must be a plain file name")
     header = PointHeader(workload, host, when, {**(meta or {}), **items.facts})
@@ -95,7 +98,7 @@ def _save_paths(repo: ArchiverRepository, items: PathItems, header: PointHeader,
     unchanged = parent is not None and not walker.changed and walker.files.keys() == parent_files.keys()
 
     def cache_file_map(point_id: str) -> None:
-        save_file_map(repo, point_id, walker.saved_files(), same_as=parent.id if parent and unchanged else None)
+        save_file_map(repo, point_id, walker.file_map(), same_as=parent.id if parent and unchanged else None)
         save_tree_map(repo, point_id, reuse.saved)
 
     stats = {**asdict(pipeline.counters), "files": counters.files, "dirs": counters.dirs, "bytes": counters.bytes,
@@ -128,6 +131,44 @@ def _save_stream(repo: ArchiverRepository, item: StreamItem, compression: int | 
         repo.flush()
     stats = {**asdict(pipeline.counters), "files": 1, "bytes": total, "bytes_read": total}
     return SavedItems(kind="stream", root=root, paths=[item.name], stats=stats, references=references)
+
+
+class _Collections:
+    """The collector's settings while backups run (several at once in tests: the first
+    changes them, the last puts them back)."""
+
+    lock = threading.Lock()
+    running = 0
+    saved: tuple[int, int, int] = (700, 10, 10)
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Keep the cyclic garbage collector from traversing a backup's objects again and again.
+
+    A backup loads the index (an entry per blob) and the parent's file map (a list per
+    file), then builds a dict per file: millions of objects, none in a cycle, yet each
+    700 allocations start a collection and every so often one traverses them all. With
+    50,000 files that was 12-20% of a no-change or incremental backup. Young objects are
+    collected after 100,000 allocations instead (cycles are still found, later), and
+    what existed before the backup is frozen out of the traversals; both are undone
+    when the backup ends.
+    """
+    with _Collections.lock:
+        if _Collections.running == 0:
+            _Collections.saved = gc.get_threshold()
+            gc.freeze()
+            first, *rest = _Collections.saved
+            gc.set_threshold(max(first, 100_000), *rest)
+        _Collections.running += 1
+    try:
+        yield
+    finally:
+        with _Collections.lock:
+            _Collections.running -= 1
+            if _Collections.running == 0:
+                gc.set_threshold(*_Collections.saved)
+                gc.unfreeze()
 
 
 @contextmanager

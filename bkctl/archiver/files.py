@@ -19,7 +19,7 @@ from typing import cast
 
 from bkctl.archiver.file_saver import SmallFileOutcome, read_file_content, save_small_files
 from bkctl.archiver.nodes import node_from_stat, unchanged
-from bkctl.archiver.parent import CONTENT, EXTENTS, ParentFile
+from bkctl.archiver.parent import CONTENT, EXTENTS, ParentFile, slim
 from bkctl.archiver.pipeline import ChunkPipeline
 from bkctl.archiver.progress import Progress
 from bkctl.archiver.sparse import looks_sparse
@@ -57,6 +57,7 @@ class FilesWalker:
         self._progress = progress
         self._hardlinks: dict[str, Node] = {}
         self.files: dict[str, Node] = {}
+        self._reused: dict[str, ParentFile] = {}  # the parent's entry of each file reused as it was
         self.changed = False  # any file read instead of reused from the parent
         self.counters = WalkCounters()
         self.root: list[Node] = []
@@ -159,6 +160,7 @@ class FilesWalker:
             node["content"] = previous[CONTENT] or []
             if previous[EXTENTS] is not None:
                 node["extents"] = previous[EXTENTS]
+            self._reused[stored] = previous
             self.counters.reused_files += 1
         elif st.st_size < MINIMUM_SIZE and not looks_sparse(st):
             node["content"] = []
@@ -222,8 +224,15 @@ class FilesWalker:
             node["content"].append(result.blob_id.hex())
         self.counters.bytes_read += length
 
-    def saved_files(self) -> dict[str, Node]:
-        return {path: node for path, node in self.files.items() if "_failed" not in node}
+    def file_map(self) -> dict[str, ParentFile]:
+        """Every saved file as the next backup's parent entry.
+
+        A reused file's entry is its parent's entry object (size, times, inode and
+        chunks are equal by the reuse test), so after a small change most of the map
+        is not built again, only the new and changed files' entries.
+        """
+        reused = self._reused
+        return {path: reused.get(path) or slim(node) for path, node in self.files.items() if "_failed" not in node}
 
     def _error(self, stored: str, exc: OSError) -> None:
         self.counters.errors.append(f"{stored}: {exc.strerror or exc}")

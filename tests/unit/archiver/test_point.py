@@ -66,3 +66,33 @@ def test_a_save_that_raises_commits_no_point_and_releases_the_lock(repo: Reposit
         commit_point(repo, HEADER, save)
     assert repo.list_points() == []
     assert list(repo.store.list("locks/")) == []
+
+
+def test_a_backup_collects_cycles_less_often_and_puts_the_collector_back_even_when_it_fails(
+        repo: Repository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import bkctl.archiver.files as files
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a").write_text("a")
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    real = files.FilesWalker.add_root
+
+    def spy(self: files.FilesWalker, root: Path) -> None:
+        seen.append(gc.get_threshold())
+        real(self, root)
+
+    monkeypatch.setattr(files.FilesWalker, "add_root", spy)
+    backup_paths(repo, workload="w", host="h", paths=[src])
+    assert seen[0][0] >= 100_000 and gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+    def fail(self: files.FilesWalker, root: Path) -> None:
+        raise OSError(5, "I/O error")
+
+    monkeypatch.setattr(files.FilesWalker, "add_root", fail)
+    with pytest.raises(OSError):
+        backup_paths(repo, workload="w", host="h", paths=[src])
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
