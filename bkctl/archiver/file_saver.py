@@ -8,7 +8,7 @@ import os
 from bkctl.archiver.pipeline import ChunkPipeline, slot_setter
 from bkctl.archiver.sparse import ExtentReader, data_extents, looks_sparse
 from bkctl.repo.blobs import SaveResult
-from bkctl.repo.chunker import MINIMUM_SIZE, Chunker
+from bkctl.repo.chunker import Chunker
 from bkctl.repo.tree import Node
 
 __all__ = ["SmallFileOutcome", "open_file", "read_file_content", "read_small_file", "save_small_files"]
@@ -47,8 +47,8 @@ def read_file_content(path: str, node: Node, st: os.stat_result, chunker: Chunke
             stream: io.RawIOBase = ExtentReader(fd, extents)
         else:
             stream = io.FileIO(fd, closefd=False)
-        if st.st_size <= MINIMUM_SIZE:
-            data = stream.read(MINIMUM_SIZE + 1) or b""
+        if st.st_size <= chunker.minimum_size:
+            data = stream.read(chunker.minimum_size + 1) or b""
             chunks = iter([data] if data else [])
         else:
             chunks = chunker.chunks(stream)  # type: ignore[arg-type]
@@ -62,16 +62,16 @@ def read_file_content(path: str, node: Node, st: os.stat_result, chunker: Chunke
         os.close(fd)
 
 
-def read_small_file(path: str) -> bytes:
-    """A file of at most one chunk, read whole (on a worker: the system calls release the GIL)."""
+def read_small_file(path: str, limit: int) -> bytes:
+    """A file of at most one chunk (``limit``), read whole (on a worker: the system calls release the GIL)."""
     fd = open_file(path)
     try:
-        return os.read(fd, MINIMUM_SIZE + 1)
+        return os.read(fd, limit + 1)
     finally:
         os.close(fd)
 
 
-def save_small_files(paths: list[str], pipeline: ChunkPipeline) -> list[SmallFileOutcome]:
+def save_small_files(paths: list[str], limit: int, pipeline: ChunkPipeline) -> list[SmallFileOutcome]:
     """Read and save a batch of files of at most one chunk each, on one worker thread.
 
     Many small files are dominated by per-file overhead: open/read/close (which release
@@ -84,7 +84,7 @@ def save_small_files(paths: list[str], pipeline: ChunkPipeline) -> list[SmallFil
     datas: list[bytes] = []
     for path in paths:
         try:
-            data = read_small_file(path)
+            data = read_small_file(path, limit)
         except OSError as exc:
             results.append(exc)
             continue

@@ -24,7 +24,7 @@ from bkctl.archiver.pipeline import ChunkPipeline
 from bkctl.archiver.progress import Progress
 from bkctl.archiver.sparse import looks_sparse
 from bkctl.patterns import compile_patterns
-from bkctl.repo.chunker import MINIMUM_SIZE, Chunker
+from bkctl.repo.chunker import Chunker
 from bkctl.repo.tree import Node
 
 __all__ = ["FilesWalker"]
@@ -162,7 +162,7 @@ class FilesWalker:
                 node["extents"] = previous[EXTENTS]
             self._reused[stored] = previous
             self.counters.reused_files += 1
-        elif st.st_size < MINIMUM_SIZE and not looks_sparse(st):
+        elif st.st_size < self._chunker.minimum_size and not looks_sparse(st):
             node["content"] = []
             self._batch.append((node, path, stored))
             self._batch_bytes += st.st_size
@@ -203,7 +203,7 @@ class FilesWalker:
             return
         batch, self._batch, self._batch_bytes = self._batch, [], 0
         self._pipeline.submit_job(
-            partial(save_small_files, [path for _, path, _ in batch], self._pipeline),
+            partial(save_small_files, [path for _, path, _ in batch], self._chunker.minimum_size, self._pipeline),
             partial(self._small_files_saved, batch))
 
     def _small_files_saved(self, batch: list[tuple[Node, str, str]],

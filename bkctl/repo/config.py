@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from bkctl.errors import BkctlError, RepositoryCorruptError
+from bkctl.repo.chunker import NEW_PROFILE
 from bkctl.repo.crypto import MasterKey
 
 __all__ = ["FORMAT_VERSION", "READABLE_VERSIONS", "authenticate", "new_config", "parse", "encode"]
@@ -31,7 +32,7 @@ _AD_PREFIX = b"bkctl-config\x00"
 
 def new_config() -> dict[str, Any]:
     return {"version": FORMAT_VERSION, "id": secrets.token_hex(32),
-            "created": datetime.now(UTC).isoformat(), "chunker": "fastcdc-1MiB"}
+            "created": datetime.now(UTC).isoformat(), "chunker": NEW_PROFILE}
 
 
 def parse(raw: bytes) -> dict[str, Any]:

@@ -45,7 +45,7 @@ from bkctl.repo import config as repo_config
 from bkctl.repo import keyring
 from bkctl.repo.blobs import BlobWriter, SaveResult
 from bkctl.repo.cache import Cache
-from bkctl.repo.chunker import Chunker
+from bkctl.repo.chunker import LEGACY_PROFILE, Chunker
 from bkctl.repo.crashpoints import crash_point
 from bkctl.repo.crypto import BlobCipher, MasterKey
 from bkctl.repo.index import Index, decode_index
@@ -122,7 +122,7 @@ class Repository:
         self._trusted_index: set[str] = set()  # index objects an owner or manager key signed
         self.committed_references: list[bytes] | None = None  # the blob ids the last committed point needs
         self.cache = Cache(cache_dir, self.id)
-        self.chunker = Chunker(key.chunker_seed)
+        self.chunker = Chunker(key.chunker_seed, str(config.get("chunker", LEGACY_PROFILE)))
         self.damaged: dict[str, str] = {}  # object name -> why it could not be read
         self.marks = MarkSet()
         self._index: Index | None = None

@@ -65,7 +65,8 @@ def test_an_upgraded_repository_dedups_on_and_the_old_master_key_opens_nothing(t
     restore_point(pending, points[0], tmp_path / "during")
     pending.add_key(Secret("writer"), KdfParams.fast(), role="writer", host="web1")
     again = backup_paths(pending, workload="docs", host="web1", paths=[source])
-    assert again.stats["new_bytes"] < 20_000  # the same chunk ids: nothing stored twice
+    assert again.stats["new_bytes"] < 20_000  # the same chunk ids and boundaries: nothing stored twice
+    assert pending.chunker.profile.name == "fastcdc-1MiB"  # kept for life, unlike a new repository's
 
     stats = reencrypt(pending)
     assert stats.packs_rewritten >= 2 and rotation_pending(pending) is None

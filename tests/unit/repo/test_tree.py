@@ -8,7 +8,7 @@ import os
 import pytest
 
 from bkctl.errors import RepositoryCorruptError
-from bkctl.repo.chunker import MAXIMUM_SIZE, Chunker
+from bkctl.repo.chunker import Chunker
 from bkctl.repo.tree import decode_tree, encode_tree
 
 
@@ -26,9 +26,10 @@ def test_decoding_refuses_names_that_could_escape(name):
 
 def test_chunks_reassemble_and_respect_the_maximum_size():
     data = os.urandom(9 << 20) + b"\0" * (9 << 20)
-    chunks = list(Chunker(seed=7).chunks(io.BytesIO(data)))
+    chunker = Chunker(seed=7)
+    chunks = list(chunker.chunks(io.BytesIO(data)))
     assert b"".join(chunks) == data
-    assert max(map(len, chunks)) <= MAXIMUM_SIZE and len(chunks) >= 5
+    assert max(map(len, chunks)) <= chunker.maximum_size and len(chunks) >= 5
 
 
 def test_an_insertion_changes_only_nearby_chunks():
