@@ -21,6 +21,7 @@ from bkctl.repo.pack import IndexEntry
 __all__ = ["Index", "decode_index", "encode_index", "new_index_name"]
 
 _AD = b"bkctl-index"
+_KINDS = {"d": "d", "t": "t"}  # one shared string per kind, not one per entry (50 bytes each)
 
 
 class Index:
@@ -164,8 +165,9 @@ def decode_index(key: MasterKey, name: str, raw: bytes) -> list[tuple[bytes, Ind
         for pack, rows in document["packs"].items():
             pack_name = str(pack)
             for blob_id, kind, offset, length, raw_length in rows:
-                entry = IndexEntry(pack_name, offset, length, raw_length, kind)
+                entry = IndexEntry(pack_name, offset, length, raw_length, _KINDS.get(kind, kind))
                 items.append((bytes.fromhex(blob_id), entry))
+            rows.clear()  # the decoded rows go as their entries come: a lower peak on large indexes
         return items
     except (ValueError, KeyError, TypeError, zstandard.ZstdError) as exc:
         raise RepositoryCorruptError(f"index object {name} is unreadable: {exc}") from None
