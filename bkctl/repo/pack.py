@@ -84,11 +84,17 @@ class PackBuilder:
         self.size += len(sealed)
 
     def add_many(self, kind: str, blobs: list[tuple[bytes, bytes, int]]) -> None:
-        """Append ``(blob id, sealed, raw length)`` blobs with one write and one hash update."""
+        """Append ``(blob id, sealed, raw length)`` blobs with one write and one hash update.
+
+        Listed only once written, like :meth:`add`: a failed write (a full spool folder)
+        leaves no entry pointing past the end of the spooled bytes."""
+        rows, offset = [], self.size
         for blob_id, sealed, raw_length in blobs:
-            self.blobs.append((blob_id, kind, self.size, len(sealed), raw_length))
-            self.size += len(sealed)
+            rows.append((blob_id, kind, offset, len(sealed), raw_length))
+            offset += len(sealed)
         self._write(b"".join(sealed for _, sealed, _ in blobs))
+        self.blobs.extend(rows)
+        self.size = offset
 
     def _write(self, data: bytes | memoryview) -> None:
         try:

@@ -124,6 +124,23 @@ def test_a_full_spool_folder_is_a_storage_full_error_naming_it(repo, monkeypatch
     assert saved.new and repo.load_blob(saved.blob_id) == b"after room was made"
 
 
+def test_a_batch_that_meets_a_full_spool_folder_is_stored_whole_once_there_is_room(repo, monkeypatch):
+    class FullSpool(io.BytesIO):
+        def write(self, data: object) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    batch = [os.urandom(700), os.urandom(900), b"small text " * 40]
+    monkeypatch.setattr("bkctl.repo.pack.tempfile.TemporaryFile", lambda **_: FullSpool())
+    with pytest.raises(StorageFullError):
+        repo.save_blobs("d", batch, 3)
+    repo.abort()
+    monkeypatch.undo()
+    results = repo.save_blobs("d", batch, 3)  # the claims of the failed batch were released
+    repo.flush()
+    assert all(result.new for result in results)
+    assert [repo.load_blob(result.blob_id) for result in results] == batch
+
+
 def test_a_pack_is_spooled_not_held_in_memory(repo, monkeypatch):
     monkeypatch.setattr("bkctl.repo.pack.PACK_TARGET_SIZE", 1 << 30)
     for _ in range(4):
