@@ -8,6 +8,7 @@ thing with keywords, for tests and benchmarks that have no source.
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -82,23 +83,25 @@ def _save_paths(repo: ArchiverRepository, items: PathItems, header: PointHeader,
     parent = find_parent(repo, header.workload, header.host)
     pipeline = ChunkPipeline(repo, compression)
     parent_files = load_file_map(repo, parent)
-    walker = FilesWalker(
-        chunker=repo.chunker, pipeline=pipeline, parent_files=parent_files, usable=repo.index.usable,
-        include=list(items.include),
-        exclude=list(items.exclude), one_file_system=items.one_file_system, progress=progress)
     references: set[bytes] = set()
     reuse = TreeReuse(load_tree_map(repo, parent), repo.index.usable)
+    stream = None if _roots_nest(items.paths) else partial(_save_folder, repo, compression, references, reuse)
+    walker = FilesWalker(
+        chunker=repo.chunker, pipeline=pipeline, parent_files=parent_files, usable=repo.index.usable,
+        include=list(items.include), exclude=list(items.exclude), one_file_system=items.one_file_system,
+        progress=progress, save_folder=stream)
     with _abort_on_error(repo, pipeline):
         for path in items.paths:
             walker.add_root(Path(path))
-        pipeline.drain()
+        walker.finish()
         root = save_trees(repo, walker.root, compression, references, reuse)
         repo.flush()
     counters = walker.counters
-    unchanged = parent is not None and not walker.changed and walker.files.keys() == parent_files.keys()
+    file_map = walker.file_map()
+    unchanged = parent is not None and not walker.changed and file_map.keys() == parent_files.keys()
 
     def cache_file_map(point_id: str) -> None:
-        save_file_map(repo, point_id, walker.file_map(), same_as=parent.id if parent and unchanged else None)
+        save_file_map(repo, point_id, file_map, same_as=parent.id if parent and unchanged else None)
         save_tree_map(repo, point_id, reuse.saved)
 
     stats = {**asdict(pipeline.counters), "files": counters.files, "dirs": counters.dirs, "bytes": counters.bytes,
@@ -107,6 +110,20 @@ def _save_paths(repo: ArchiverRepository, items: PathItems, header: PointHeader,
     return SavedItems(kind="files", root=root, paths=[str(Path(p).absolute()) for p in items.paths], stats=stats,
                       references=references, errors=counters.errors, parent=parent.id if parent else None,
                       committed=cache_file_map)
+
+
+def _save_folder(repo: ArchiverRepository, compression: int | None, references: set[bytes], reuse: TreeReuse,
+                 nodes: list[Node], stored: str) -> str:
+    """One folder's tree during the walk (its subfolders' trees are saved already)."""
+    return save_trees(repo, nodes, compression, references, reuse, stored)
+
+
+def _roots_nest(paths: tuple[Path, ...] | list[Path]) -> bool:
+    """Whether a root lies in another (or is given twice): the later one then adds to the
+    earlier one's folders, so their trees cannot be saved while the walk goes on."""
+    roots = [Path(os.path.abspath(path)) for path in paths]
+    return any(a == b or a in b.parents for i, a in enumerate(roots) for b in roots[i + 1:]) or any(
+        b in a.parents for i, a in enumerate(roots) for b in roots[i + 1:])
 
 
 def _save_stream(repo: ArchiverRepository, item: StreamItem, compression: int | None, progress: Progress | None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -43,12 +44,26 @@ class WalkCounters:
     errors: list[str] = field(default_factory=list)
 
 
+SaveFolder = Callable[[list[Node], str], str]
+"""Saves one folder's tree from its nodes and stored path; returns the tree id (hex)."""
+
+
 class FilesWalker:
-    """Builds nodes (dirs carry ``_children`` until their trees are saved)."""
+    """Builds nodes (dirs carry ``_children`` until their trees are saved).
+
+    With ``save_folder``, trees stream out during the walk: a folder below a root is
+    queued when its walk ends, with the pipeline position after which all its files are
+    saved (the pipeline resolves in order), and its tree is saved as soon as the
+    pipeline gets there; its nodes are then dropped and its files kept only as file-map
+    entries. Memory then holds the folders in flight, not every node of the backup.
+    Roots and the folders leading to them keep their children until the end (a later
+    root may add to them), and so does everything when roots nest (``save_folder`` None).
+    """
 
     def __init__(self, *, chunker: Chunker, pipeline: ChunkPipeline,
                  parent_files: dict[str, ParentFile], usable: Callable[[bytes], bool], include: list[str],
-                 exclude: list[str], one_file_system: bool, progress: Progress | None) -> None:
+                 exclude: list[str], one_file_system: bool, progress: Progress | None,
+                 save_folder: SaveFolder | None = None) -> None:
         self._chunker, self._pipeline = chunker, pipeline
         self._parent, self._usable = parent_files, usable
         self._include = compile_patterns(include)
@@ -56,8 +71,11 @@ class FilesWalker:
         self._one_fs = one_file_system
         self._progress = progress
         self._hardlinks: dict[str, Node] = {}
-        self.files: dict[str, Node] = {}
+        self.files: dict[str, Node] = {}  # files whose folder's tree is not saved yet
+        self._entries: dict[str, ParentFile] = {}  # file-map entries of the files of saved folders
         self._reused: dict[str, ParentFile] = {}  # the parent's entry of each file reused as it was
+        self._save_folder = save_folder
+        self._finished: deque[tuple[int, Node, str]] = deque()  # (pipeline mark, folder node, stored path)
         self.changed = False  # any file read instead of reused from the parent
         self.counters = WalkCounters()
         self.root: list[Node] = []
@@ -148,7 +166,41 @@ class FilesWalker:
         if self._include and not node["_children"] and relative and not (
                 self._include.match_file(relative + "/")):
             return None
+        if self._save_folder is not None and relative:  # below a root: its tree can stream out
+            self._finished.append((self._pipeline.submitted + (1 if self._batch else 0), node, stored))
+            self._save_resolved()
         return node
+
+    def _save_resolved(self) -> None:
+        """Save the trees of finished folders whose files the pipeline has all saved.
+
+        A pending batch of small files is always the next job submitted (a large file
+        submits it first), so ``submitted + 1`` marks it. Folders finish children first
+        and marks only grow, so a folder's subfolders are saved before it.
+        """
+        assert self._save_folder is not None
+        finished, resolved = self._finished, self._pipeline.resolved
+        while finished and finished[0][0] <= resolved:
+            _, node, stored = finished.popleft()
+            children = node.pop("_children")
+            node["subtree"] = self._save_folder(children, stored)
+            self._keep_entries(children, stored)
+
+    def _keep_entries(self, children: list[Node], folder: str) -> None:
+        """The saved folder's files as file-map entries; their nodes can go."""
+        files, entries, reused = self.files, self._entries, self._reused
+        for child in children:
+            if child["type"] == "file":
+                stored = f"{folder}/{child['name']}"
+                if files.pop(stored, None) is not None and "_failed" not in child:
+                    entries[stored] = reused.get(stored) or slim(child)
+
+    def finish(self) -> None:
+        """Wait for every save, then save the trees of the folders still queued."""
+        self._submit_batch()
+        self._pipeline.drain()
+        if self._save_folder is not None:
+            self._save_resolved()
 
     def _file(self, node: Node, path: str, stored: str, st: os.stat_result) -> Node | None:
         if self._progress is not None:
@@ -170,6 +222,7 @@ class FilesWalker:
                 self._submit_batch()
             self.changed = True
         else:
+            self._submit_batch()  # a pending batch stays the next job (see _save_resolved)
             try:
                 read = read_file_content(path, node, st, self._chunker, self._pipeline)
             except OSError as exc:
@@ -232,7 +285,8 @@ class FilesWalker:
         is not built again, only the new and changed files' entries.
         """
         reused = self._reused
-        return {path: reused.get(path) or slim(node) for path, node in self.files.items() if "_failed" not in node}
+        return {**self._entries, **{path: reused.get(path) or slim(node) for path, node in self.files.items()
+                                    if "_failed" not in node}}
 
     def _error(self, stored: str, exc: OSError) -> None:
         self.counters.errors.append(f"{stored}: {exc.strerror or exc}")

@@ -22,6 +22,7 @@ from bkctl.repo.blobs import SaveResult
 __all__ = ["ChunkPipeline", "SaveCounters", "WINDOW_BYTES", "slot_setter"]
 
 WINDOW_BYTES = 8 << 20  # chunk bytes in flight: a few chunks per worker keep cores busy
+WINDOW_JOBS_PER_WORKER = 4  # jobs in flight per worker (plus 4): small-file jobs are tiny
 
 T = TypeVar("T")
 
@@ -41,10 +42,12 @@ class ChunkPipeline:
         self._compression = compression
         count = workers or max(2, min(8, os.cpu_count() or 2))
         self._pool = ThreadPoolExecutor(count, thread_name_prefix="bkctl-save")
-        self._window = 4 * count + 4  # small-file jobs are tiny; keep enough in flight
+        self._window = WINDOW_JOBS_PER_WORKER * count + 4
         # (cancel, resolve, chunk bytes) per job: resolving runs its callback in this thread
         self._inflight: deque[tuple[Callable[[], bool], Callable[[], None], int]] = deque()
         self._inflight_bytes = 0
+        self.submitted = 0  # jobs and chunks handed to the pool so far
+        self.resolved = 0  # ... and resolved, in the same order: every one up to it is done
         self.counters = SaveCounters()
 
     def submit(self, data: bytes | memoryview, on_saved: Callable[[str], None]) -> None:
@@ -82,6 +85,7 @@ class ChunkPipeline:
         self._pool.shutdown(wait=True)
 
     def _push(self, cancel: Callable[[], bool], resolve: Callable[[], None], length: int = 0) -> None:
+        self.submitted += 1
         self._inflight.append((cancel, resolve, length))
         self._inflight_bytes += length
         while len(self._inflight) > self._window or self._inflight_bytes > WINDOW_BYTES:
@@ -91,6 +95,7 @@ class ChunkPipeline:
         _, resolve, length = self._inflight.popleft()
         self._inflight_bytes -= length
         resolve()
+        self.resolved += 1
 
     def _chunk_saved(self, length: int, on_saved: Callable[[str], None],
                      future: Future[SaveResult]) -> None:
