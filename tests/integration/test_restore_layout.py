@@ -107,3 +107,25 @@ def test_include_that_matches_only_existing_files_is_not_reported_as_nothing(rep
     restore_point(repo, point.id, out)
     stats = restore_point(repo, point.id, out, include=["f.txt"])
     assert stats.matched == 1 and stats.skipped_existing == 1 and stats.files == 0
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o000])
+def test_restored_files_get_their_stored_modes_whatever_the_umask(repo, tmp_path, umask, monkeypatch):
+    # Files whose mode the umask leaves alone are created with it (no chmod); the rest,
+    # and set-id bits, which must follow the ownership change, are set afterwards.
+    modes = {"plain": 0o644, "private": 0o600, "script": 0o755, "shared": 0o664, "readonly": 0o444,
+             "none": 0o000, "setuid": 0o4755, "sticky": 0o1644}
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, mode in modes.items():
+        (src / name).write_text(name)
+        os.chmod(src / name, mode)
+    point = backup_paths(repo, workload="w", host="h", paths=[src])
+    previous = os.umask(umask)
+    try:
+        restore_point(repo, point.id, tmp_path / "out")
+    finally:
+        os.umask(previous)
+    back = tmp_path / "out" / src.relative_to(src.anchor)
+    assert {name: stat.S_IMODE(os.lstat(back / name).st_mode) for name in modes} == modes
+    assert (back / "none").read_text() == "none"
