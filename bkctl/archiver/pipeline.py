@@ -8,6 +8,7 @@ applies to small-file jobs, which carry no chunk bytes here.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections import deque
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from functools import partial
 from typing import TypeVar
 
 from bkctl.archiver.repository import ArchiverRepository
+from bkctl.errors import BkctlError, StorageFullError
 from bkctl.repo.blobs import SaveResult
 
 __all__ = ["ChunkPipeline", "SaveCounters", "WINDOW_BYTES", "slot_setter"]
@@ -94,7 +96,16 @@ class ChunkPipeline:
     def _resolve_oldest(self) -> None:
         _, resolve, length = self._inflight.popleft()
         self._inflight_bytes -= length
-        resolve()
+        try:
+            resolve()
+        except OSError as error:
+            # A save failed (the spool folder, the store): the backup must stop. Left an
+            # OSError, it would reach the walk's handlers for unreadable source files,
+            # which skip the file being read and carry on with the failed saves' files
+            # empty. Read errors of small files come back as outcomes, never raised here.
+            kind = StorageFullError if error.errno in (errno.ENOSPC, errno.EDQUOT) else BkctlError
+            raise kind(f"saving data failed: {error.strerror or error}",
+                       hint="check the temporary folder (TMPDIR) and the target's storage") from error
         self.resolved += 1
 
     def _chunk_saved(self, length: int, on_saved: Callable[[str], None],

@@ -102,7 +102,7 @@ class PackBuilder:
                 self._file = tempfile.TemporaryFile(prefix="bkctl-pack-")  # noqa: SIM115 (closed by FinishedPack or discard)
             self._file.write(data)
         except OSError as error:
-            if error.errno != errno.ENOSPC:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
             raise StorageFullError(f"no space left to spool a pack in {tempfile.gettempdir()}",
                                    hint="free space there, or set TMPDIR to a folder with room") from None

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import shutil
 import stat
 from pathlib import Path
 
+import pytest
+
 from bkctl.archiver import backup_paths, backup_stream
+from bkctl.errors import BkctlError, StorageFullError
 from bkctl.repo import Repository
 from bkctl.restorer import restore_point, restore_stream
 from bkctl.secrets import Secret
@@ -201,3 +205,35 @@ def test_points_are_listed_and_found_by_prefix_after_reopen(repo, tmp_path):
     assert listed.id == point.id and listed.meta == {"tag": "daily"}
     assert listed.time.tzinfo is not None
     assert again.get_point(point.id[:6]).id == point.id
+
+
+@pytest.mark.parametrize("failure", [errno.EIO, errno.EDQUOT])
+def test_a_failed_save_stops_the_backup_instead_of_storing_empty_files(repo, tmp_path, monkeypatch, failure):
+    # The spool write of the small files' batch fails while a large file after them is
+    # read: the error must stop the backup, not pass as that file being unreadable while
+    # the batch's files are committed empty (and then reused as such).
+    src = tmp_path / "src"
+    (src / "a").mkdir(parents=True)
+    for i in range(5):
+        (src / "a" / f"small{i}.txt").write_bytes(f"precious {i}\n".encode() * 10)
+    (src / "a" / "zbig.bin").write_bytes(os.urandom(20_000_000))
+    import bkctl.repo.pack as pack
+
+    real, calls = pack.PackBuilder.add_many, []
+
+    def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not calls:
+            calls.append(1)
+            raise OSError(failure, os.strerror(failure))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pack.PackBuilder, "add_many", failing)
+    with pytest.raises(BkctlError) as raised:
+        backup_paths(repo, workload="w", host="h", paths=[src])
+    assert isinstance(raised.value, StorageFullError) == (failure == errno.EDQUOT)
+    assert repo.list_points() == []
+    monkeypatch.undo()
+    point = backup_paths(repo, workload="w", host="h", paths=[src])
+    restore_point(repo, point.id, tmp_path / "out")
+    back = restored(tmp_path / "out", src) / "a"
+    assert {f.name: f.read_bytes() for f in back.iterdir()} == {f.name: f.read_bytes() for f in (src / "a").iterdir()}
