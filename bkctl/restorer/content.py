@@ -33,7 +33,7 @@ from bkctl.errors import RepositoryCorruptError
 from bkctl.repo.file_content import pieces
 from bkctl.repo.pack import IndexEntry
 from bkctl.repo.tree import Node
-from bkctl.restorer.metadata import apply_file_metadata, creation_mode, current_umask
+from bkctl.restorer.metadata import apply_file_metadata
 from bkctl.restorer.repository import RestorerRepository
 
 __all__ = ["BATCH_BYTES", "BATCH_FILES", "OPEN_FILES", "ContentWriter", "partial_name"]
@@ -46,10 +46,10 @@ OPEN_FILES = 256  # descriptors held by files being filled (the default soft lim
 class OpenFile:
     """A file being filled: where it is written, and how many jobs still write into it."""
 
-    __slots__ = ("complete", "error", "fd", "jobs", "length", "mode", "node", "path", "replace", "skipped",
-                 "stored", "written_path")
+    __slots__ = ("complete", "error", "fd", "jobs", "length", "node", "path", "replace", "skipped", "stored",
+                 "written_path")
 
-    def __init__(self, path: str, stored: str, node: Node, replace: bool, umask: int | None = None) -> None:
+    def __init__(self, path: str, stored: str, node: Node, replace: bool) -> None:
         self.path, self.stored, self.node, self.replace = path, stored, node, replace
         self.written_path = partial_name(path) if replace else path
         self.fd = -1  # created by the first job that runs for it
@@ -58,7 +58,6 @@ class OpenFile:
         self.jobs = 0
         self.length = 0  # content bytes (holes of a sparse file not counted)
         self.error: RepositoryCorruptError | None = None
-        self.mode = creation_mode(node, umask)  # created with its final mode when that spares the chmod
 
 
 Target = tuple[OpenFile, int, int, int]  # file, offset in it, start in the blob, length
@@ -108,7 +107,6 @@ class ContentWriter:
         self._running: deque[Future[tuple[Outcome, BaseException | None]]] = deque()
         self._open: set[OpenFile] = set()  # handed over and not yet reported
         self._lock = threading.Lock()  # creations, and the job counts and errors of files
-        self._umask = current_umask()  # read once per restore
 
     def create(self, path: str, stored: str, node: Node, *, replace: bool) -> None:
         """Queue one file. With ``replace`` its content goes to a short temporary name beside
@@ -117,7 +115,7 @@ class ContentWriter:
         while len(self._open) >= OPEN_FILES and (self._batch or self._running):
             self._flush()
             self._resolve_oldest()
-        file = OpenFile(path, stored, node, replace, self._umask)
+        file = OpenFile(path, stored, node, replace)
         self._open.add(file)
         if not self._place(file):  # no content (or its first chunk is not indexed): done now
             self._report(self._settle([file], []))
@@ -229,7 +227,7 @@ class ContentWriter:
             if file.fd >= 0 or file.skipped or file.error is not None:
                 return
             try:
-                file.fd = os.open(file.written_path, _CREATE, 0o600 if file.mode is None else file.mode)
+                file.fd = os.open(file.written_path, _CREATE, 0o600)
             except FileExistsError:
                 if file.replace:
                     raise
@@ -286,7 +284,7 @@ class ContentWriter:
             size = int(file.node.get("size", file.length))
             if "extents" in file.node or size != file.length:
                 os.ftruncate(file.fd, size)  # a sparse file's trailing hole
-            apply_file_metadata(file.fd, file.node, mode_set=file.mode is not None)
+            apply_file_metadata(file.fd, file.node)
             os.close(file.fd)
             file.fd = -1
             if file.replace:
