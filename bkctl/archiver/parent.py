@@ -20,7 +20,7 @@ import zstandard
 
 from bkctl.archiver.repository import ArchiverRepository
 from bkctl.errors import BkctlError, KeyRoleError
-from bkctl.repo.jsoncodec import compact, loads_bounded
+from bkctl.repo.jsoncodec import compact, dumps_exact, loads_bounded, loads_exact
 from bkctl.repo.points import PointInfo
 from bkctl.repo.reachability import point_nodes
 from bkctl.repo.tree import Node
@@ -57,7 +57,7 @@ def load_file_map(repo: ArchiverRepository, point: PointInfo | None) -> dict[str
     if raw is not None:
         try:
             body = repo.key.open(raw, _AD, what="cached file map")
-            loaded = loads_bounded(zstandard.ZstdDecompressor().decompress(body))
+            loaded = loads_exact(zstandard.ZstdDecompressor().decompress(body))
             return {path: entry if isinstance(entry, list) else slim(entry) for path, entry in loaded.items()}
         except (BkctlError, ValueError, AttributeError, zstandard.ZstdError):
             logger.warning("ignoring damaged cache entry files/%s", point.id)
@@ -90,7 +90,7 @@ def save_file_map(repo: ArchiverRepository, point_id: str, files: dict[str, Pare
 
 
 def _save(repo: ArchiverRepository, point_id: str, files: dict[str, ParentFile]) -> None:
-    body = compact(files)
+    body = dumps_exact(files)  # times beyond 64 bits must come back as integers to compare equal
     sealed = repo.key.seal(zstandard.ZstdCompressor(level=1).compress(body), _AD)
     repo.cache.put(f"files/{point_id}", sealed)
 

@@ -58,3 +58,20 @@ def test_without_the_cache_the_map_is_rebuilt_from_the_parent_trees(repo, tmp_pa
     assert load_file_map(repo, first) == cached
     second = backup_paths(repo, workload="w", host="h", paths=[data])
     assert second.stats["reused_files"] == 2 and second.stats["bytes_read"] == 0
+
+
+def test_times_beyond_64_bits_come_back_as_the_same_integers(repo, tmp_path):
+    # A file dated after 2554 (tmpfs and btrfs allow it) has a 20-digit mtime_ns: read
+    # back as a float it would never equal the file's own, and be read on every backup.
+    from bkctl.archiver.parent import save_file_map
+
+    far = 32503680000000000000  # the year 3000
+    save_file_map(repo, "p1", {"data/future.txt": [5, far, -(2**64), 2**64 - 1, ["ab" * 32], None],
+                               "data/undecodable-\udcff": [1, 2, 3, 4, [], None]})
+    point = type("P", (), {"id": "p1", "root": "x"})()
+    files = load_file_map(repo, point)  # type: ignore[arg-type]
+    assert files["data/future.txt"][:4] == [5, far, -(2**64), 2**64 - 1]
+    assert all(isinstance(value, int) for value in files["data/future.txt"][:4])
+    assert files["data/undecodable-\udcff"][0] == 1
+    save_file_map(repo, "p2", {"data/plain.txt": [5, 6, 7, 8, ["cd" * 32], None]})
+    assert load_file_map(repo, type("P", (), {"id": "p2", "root": "x"})())["data/plain.txt"][1] == 6  # type: ignore[arg-type]
