@@ -66,12 +66,12 @@ def test_times_beyond_64_bits_come_back_as_the_same_integers(repo, tmp_path):
     from bkctl.archiver.parent import save_file_map
 
     far = 32503680000000000000  # the year 3000
-    save_file_map(repo, "p1", {"data/future.txt": [5, far, -(2**64), 2**64 - 1, ["ab" * 32], None],
-                               "data/undecodable-\udcff": [1, 2, 3, 4, [], None]})
-    point = type("P", (), {"id": "p1", "root": "x"})()
-    files = load_file_map(repo, point)  # type: ignore[arg-type]
+    save_file_map(repo, "p1", {"data/future.txt": [5, far, -(2**64), 2**64 - 1, ["ab" * 32], None]})
+    files = load_file_map(repo, type("P", (), {"id": "p1", "root": "x"})())  # type: ignore[arg-type]
     assert files["data/future.txt"][:4] == [5, far, -(2**64), 2**64 - 1]
     assert all(isinstance(value, int) for value in files["data/future.txt"][:4])
-    assert files["data/undecodable-\udcff"][0] == 1
+    save_file_map(repo, "p3", {"data/undecodable-\udcff": [1, far, 3, 4, [], None]})
+    files = load_file_map(repo, type("P", (), {"id": "p3", "root": "x"})())  # type: ignore[arg-type]
+    assert files["data/undecodable-\udcff"][:2] == [1, far]
     save_file_map(repo, "p2", {"data/plain.txt": [5, 6, 7, 8, ["cd" * 32], None]})
     assert load_file_map(repo, type("P", (), {"id": "p2", "root": "x"})())["data/plain.txt"][1] == 6  # type: ignore[arg-type]
