@@ -167,14 +167,13 @@ def _few_collections() -> Iterator[None]:
     file), then builds a dict per file: millions of objects, none in a cycle, yet each
     700 allocations start a collection and every so often one traverses them all. With
     50,000 files that was 12-20% of a no-change or incremental backup. Young objects are
-    collected after 100,000 allocations instead (cycles are still found, later), and
-    what existed before the backup is frozen out of the traversals; both are undone
-    when the backup ends.
+    collected after 100,000 allocations instead (cycles are still found, later), until
+    the backup ends. (``gc.freeze`` would spare a little more, but unfreezing afterwards
+    would undo a freeze of the program that embeds the engine.)
     """
     with _Collections.lock:
         if _Collections.running == 0:
             _Collections.saved = gc.get_threshold()
-            gc.freeze()
             first, *rest = _Collections.saved
             gc.set_threshold(max(first, 100_000), *rest)
         _Collections.running += 1
@@ -185,7 +184,6 @@ def _few_collections() -> Iterator[None]:
             _Collections.running -= 1
             if _Collections.running == 0:
                 gc.set_threshold(*_Collections.saved)
-                gc.unfreeze()
 
 
 @contextmanager

@@ -122,7 +122,7 @@ class Repository:
         self._trusted_index: set[str] = set()  # index objects an owner or manager key signed
         self.committed_references: list[bytes] | None = None  # the blob ids the last committed point needs
         self.cache = Cache(cache_dir, self.id)
-        self.chunker = Chunker(key.chunker_seed, str(config.get("chunker", LEGACY_PROFILE)))
+        self._chunker: Chunker | None = None
         self.damaged: dict[str, str] = {}  # object name -> why it could not be read
         self.marks = MarkSet()
         self._index: Index | None = None
@@ -130,6 +130,18 @@ class Repository:
         self._session: RepositoryLock | None = None
         self._lazy_lock = threading.RLock()  # worker threads reach index/writer first
         self.load_tree = lru_cache(maxsize=256)(self._load_tree)
+
+    @property
+    def chunker(self) -> Chunker:
+        """Cuts new data with the profile the config names; made on first use, so that a
+        profile this bkctl does not know stops backups only, not restores or listings."""
+        if self._chunker is None:
+            self._chunker = Chunker(self.key.chunker_seed, str(self.config.get("chunker", LEGACY_PROFILE)))
+        return self._chunker
+
+    @chunker.setter
+    def chunker(self, chunker: Chunker) -> None:
+        self._chunker = chunker
 
     # -- lifecycle ---------------------------------------------------------------
     @staticmethod

@@ -13,6 +13,7 @@ from bkctl.archiver import backup_paths
 from bkctl.errors import BkctlError
 from bkctl.repo import KdfParams, Repository
 from bkctl.repo.chunker import Chunker
+from bkctl.restorer import restore_point
 from bkctl.secrets import Secret
 from bkctl.store import MemoryStore
 
@@ -39,3 +40,20 @@ def test_an_unknown_profile_names_itself_and_asks_for_a_newer_bkctl() -> None:
     with pytest.raises(BkctlError, match=r"'fastcdc-64KiB'.*does not know") as caught:
         Chunker(profile="fastcdc-64KiB")
     assert "upgrade bkctl" in (caught.value.hint or "")
+
+
+def test_a_profile_this_bkctl_does_not_know_stops_backups_but_not_restores(tmp_path: Path) -> None:
+    store = MemoryStore()
+    repo = Repository.init(store, Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "c")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.txt").write_text("kept\n")
+    point = backup_paths(repo, workload="w", host="h", paths=[source])
+    assert repo.roles is not None
+    repo.write_owner_config(repo.roles.secrets, {**repo.config, "chunker": "fastcdc-64KiB"})  # a newer bkctl's
+    newer = Repository.open(store, Secret("pw"), cache_dir=tmp_path / "c2")
+    assert [p.id for p in newer.list_points()] == [point.id]
+    restore_point(newer, point.id, tmp_path / "out")
+    assert (tmp_path / "out" / source.relative_to(source.anchor) / "a.txt").read_text() == "kept\n"
+    with pytest.raises(BkctlError, match="fastcdc-64KiB"):
+        backup_paths(newer, workload="w", host="h", paths=[source])
