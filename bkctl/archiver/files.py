@@ -70,7 +70,8 @@ class FilesWalker:
         self._exclude = compile_patterns(exclude)
         self._one_fs = one_file_system
         self._progress = progress
-        self._hardlinks: dict[str, Node] = {}
+        self._hardlinks: dict[str, Node] = {}  # "dev:inode" -> the first name's node, whose content others share
+        self._followers: dict[str, list[tuple[Node, str]]] = {}  # ... and the other names (node, stored path)
         self.files: dict[str, Node] = {}  # files whose folder's tree is not saved yet
         self._entries: dict[str, ParentFile] = {}  # file-map entries of the files of saved folders
         self._reused: dict[str, ParentFile] = {}  # the parent's entry of each file reused as it was
@@ -208,6 +209,7 @@ class FilesWalker:
         key = node.get("hardlink")
         if key and key in self._hardlinks:
             node["content"] = self._hardlinks[key]["content"]
+            self._followers.setdefault(key, []).append((node, stored))
         elif (previous := self._parent.get(stored)) and unchanged(node, previous) and self._stored(previous):
             node["content"] = previous[CONTENT] or []
             if previous[EXTENTS] is not None:
@@ -266,16 +268,25 @@ class FilesWalker:
 
     def _small_file_saved(self, node: Node, stored: str, outcome: SmallFileOutcome) -> None:
         if isinstance(outcome, OSError):
-            node["_failed"] = True  # dropped from its tree and the file map
-            self.counters.files -= 1
-            self.counters.bytes -= node["size"]
-            self._error(stored, outcome)
+            self._drop(node, stored, outcome)
+            key = node.get("hardlink")
+            if key and self._hardlinks.get(key) is node:  # its other names shared the content it never got
+                del self._hardlinks[key]  # a name walked later reads the file itself
+                for follower, where in self._followers.pop(key, []):
+                    self._drop(follower, where, outcome)
             return
         result, length = outcome
         if result is not None:
             self._pipeline.record(result, length)
             node["content"].append(result.blob_id.hex())
         self.counters.bytes_read += length
+
+    def _drop(self, node: Node, stored: str, error: OSError) -> None:
+        """A file that could not be read: out of its tree and the file map, and reported."""
+        node["_failed"] = True
+        self.counters.files -= 1
+        self.counters.bytes -= node["size"]
+        self._error(stored, error)
 
     def file_map(self) -> dict[str, ParentFile]:
         """Every saved file as the next backup's parent entry.

@@ -237,3 +237,28 @@ def test_a_failed_save_stops_the_backup_instead_of_storing_empty_files(repo, tmp
     restore_point(repo, point.id, tmp_path / "out")
     back = restored(tmp_path / "out", src) / "a"
     assert {f.name: f.read_bytes() for f in back.iterdir()} == {f.name: f.read_bytes() for f in (src / "a").iterdir()}
+
+
+def test_the_other_names_of_an_unreadable_hard_link_are_reported_not_restored_empty(repo, tmp_path, monkeypatch):
+    src = tmp_path / "src"
+    (src / "a").mkdir(parents=True)
+    (src / "b").mkdir()
+    (src / "a" / "f.txt").write_bytes(b"data\n")
+    os.link(src / "a" / "f.txt", src / "b" / "hl.txt")
+    (src / "b" / "ok.txt").write_text("fine")
+    import bkctl.archiver.file_saver as file_saver
+
+    real_open = file_saver.open_file
+
+    def refuse(path: str) -> int:
+        if path.endswith("a/f.txt"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path)
+
+    monkeypatch.setattr(file_saver, "open_file", refuse)
+    point = backup_paths(repo, workload="w", host="h", paths=[src])
+    assert point.partial and point.stats["files"] == 1
+    assert sorted(error.split(":")[0].rsplit("/", 2)[-2] for error in point.errors) == ["a", "b"]
+    restore_point(repo, point.id, tmp_path / "out")
+    back = restored(tmp_path / "out", src)
+    assert not (back / "b" / "hl.txt").exists() and (back / "b" / "ok.txt").read_text() == "fine"
