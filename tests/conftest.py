@@ -20,6 +20,25 @@ def repo_root() -> Path:
 
 
 @pytest.fixture
+def unreadable(monkeypatch: pytest.MonkeyPatch):
+    """``unreadable(*suffixes)``: the backup's opens of paths ending so fail with EACCES,
+    as a file the backup may not read does (``monkeypatch.undo()`` makes them readable)."""
+    import bkctl.archiver.file_saver as file_saver
+
+    real_open = file_saver.open_file
+
+    def refuse(*suffixes: str) -> None:
+        def opener(path: str) -> int:
+            if path.endswith(suffixes):
+                raise PermissionError(13, "Permission denied")
+            return real_open(path)
+
+        monkeypatch.setattr(file_saver, "open_file", opener)
+
+    return refuse
+
+
+@pytest.fixture
 def write_manifest(tmp_path: Path):
     """Write YAML text into a file under tmp_path and return its path."""
 

@@ -144,23 +144,14 @@ def test_include_and_exclude_patterns_select_files(repo: Repository, tmp_path: P
     assert sorted(p.name for p in restored(tmp_path / "out2", src).iterdir()) == ["drop.log"]
 
 
-def test_unreadable_file_is_reported_and_marks_the_point_partial(repo, tmp_path, monkeypatch):
+def test_unreadable_file_is_reported_and_marks_the_point_partial(repo, tmp_path, unreadable):
     src = tmp_path / "src"
     src.mkdir()
     (src / "ok").write_text("fine")
     (src / "locked").write_text("nope")
     (src / "empty").write_bytes(b"")  # one batch: empty, failed and saved files keep their places
     (src / "zz").write_text("last")
-    import bkctl.archiver.file_saver as file_saver
-
-    real_open = file_saver.open_file
-
-    def refuse(path: str) -> int:
-        if path.endswith("locked"):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path)
-
-    monkeypatch.setattr(file_saver, "open_file", refuse)
+    unreadable("locked")
     point = backup_paths(repo, workload="w", host="h", paths=[src])
     assert point.partial
     assert point.stats["errors"] == 1
@@ -239,23 +230,14 @@ def test_a_failed_save_stops_the_backup_instead_of_storing_empty_files(repo, tmp
     assert {f.name: f.read_bytes() for f in back.iterdir()} == {f.name: f.read_bytes() for f in (src / "a").iterdir()}
 
 
-def test_the_other_names_of_an_unreadable_hard_link_are_reported_not_restored_empty(repo, tmp_path, monkeypatch):
+def test_the_other_names_of_an_unreadable_hard_link_are_reported_not_restored_empty(repo, tmp_path, unreadable):
     src = tmp_path / "src"
     (src / "a").mkdir(parents=True)
     (src / "b").mkdir()
     (src / "a" / "f.txt").write_bytes(b"data\n")
     os.link(src / "a" / "f.txt", src / "b" / "hl.txt")
     (src / "b" / "ok.txt").write_text("fine")
-    import bkctl.archiver.file_saver as file_saver
-
-    real_open = file_saver.open_file
-
-    def refuse(path: str) -> int:
-        if path.endswith("a/f.txt"):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path)
-
-    monkeypatch.setattr(file_saver, "open_file", refuse)
+    unreadable("a/f.txt")
     point = backup_paths(repo, workload="w", host="h", paths=[src])
     assert point.partial and point.stats["files"] == 1
     assert sorted(error.split(":")[0].rsplit("/", 2)[-2] for error in point.errors) == ["a", "b"]

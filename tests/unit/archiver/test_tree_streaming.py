@@ -70,19 +70,11 @@ def test_folders_are_saved_during_the_walk_and_the_point_is_whole(repo, tmp_path
     assert again.stats["new_chunks"] == 0  # and the folders leading to it: the same trees again
 
 
-def test_a_small_file_that_fails_in_a_streamed_folder_is_left_out_of_its_tree(repo, tmp_path, monkeypatch):
+def test_a_small_file_that_fails_in_a_streamed_folder_is_left_out_of_its_tree(repo, tmp_path, monkeypatch,
+                                                                              unreadable):
     source = tmp_path / "src"
     tree_of_folders(source, folders=4)
-    import bkctl.archiver.file_saver as file_saver
-
-    real_open = file_saver.open_file
-
-    def refuse(path: str) -> int:
-        if path.endswith("d02/deep/f1.txt"):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path)
-
-    monkeypatch.setattr(file_saver, "open_file", refuse)
+    unreadable("d02/deep/f1.txt")
     point = backup_paths(repo, workload="w", host="h", paths=[source])
     assert point.partial and any("d02/deep/f1.txt" in error for error in point.errors)
     restore_point(repo, point.id, tmp_path / "out")
