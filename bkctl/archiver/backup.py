@@ -122,8 +122,7 @@ def _roots_nest(paths: tuple[Path, ...] | list[Path]) -> bool:
     """Whether a root lies in another (or is given twice): the later one then adds to the
     earlier one's folders, so their trees cannot be saved while the walk goes on."""
     roots = [Path(os.path.abspath(path)) for path in paths]
-    return any(a == b or a in b.parents for i, a in enumerate(roots) for b in roots[i + 1:]) or any(
-        b in a.parents for i, a in enumerate(roots) for b in roots[i + 1:])
+    return any(a == b or a in b.parents or b in a.parents for i, a in enumerate(roots) for b in roots[i + 1:])
 
 
 def _save_stream(repo: ArchiverRepository, item: StreamItem, compression: int | None, progress: Progress | None,

@@ -66,16 +66,8 @@ class BlobWriter:
         if not self._index.claim(blob_id):
             return SaveResult(blob_id, False, 0)
         self._raise_failure()
-        payload = compress(data, compression)
-        sealed = self._cipher.seal_blob(kind, blob_id, payload)
-        finished = None
-        with self._builder_lock:
-            self._builder.add(blob_id, kind, sealed, len(data))
-            if self._builder.full():
-                finished = self._builder.finish(self._key)
-                self._builder = PackBuilder()
-        if finished is not None:
-            self._enqueue(finished)
+        sealed = self._cipher.seal_blob(kind, blob_id, compress(data, compression))
+        self._append(kind, [(blob_id, sealed, len(data))])
         return SaveResult(blob_id, True, len(sealed))
 
     def save_many(self, kind: str, datas: list[bytes], compression: int | None) -> list[SaveResult]:
@@ -95,18 +87,22 @@ class BlobWriter:
         sealed: list[tuple[bytes, bytes, int]] = [
             (blob_id, self._cipher.seal_blob(kind, blob_id, payload), len(data))
             for (blob_id, data), payload in zip(fresh, payloads, strict=True)]
-        finished = None
         if sealed:
-            with self._builder_lock:
-                self._builder.add_many(kind, sealed)
-                if self._builder.full():
-                    finished = self._builder.finish(self._key)
-                    self._builder = PackBuilder()
-        if finished is not None:
-            self._enqueue(finished)
+            self._append(kind, sealed)
         lengths = iter(len(blob) for _, blob, _ in sealed)
         return [SaveResult(blob_id, new, next(lengths) if new else 0)
                 for blob_id, new in zip(ids, claimed, strict=True)]
+
+    def _append(self, kind: str, sealed: list[tuple[bytes, bytes, int]]) -> None:
+        """Add sealed blobs to the open pack; a pack that is full goes to the uploaders."""
+        finished = None
+        with self._builder_lock:
+            self._builder.add_many(kind, sealed)
+            if self._builder.full():
+                finished = self._builder.finish(self._key)
+                self._builder = PackBuilder()
+        if finished is not None:
+            self._enqueue(finished)
 
     def flush(self) -> None:
         """Upload the open pack, wait for uploads, write one index object for them."""

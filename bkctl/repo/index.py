@@ -75,21 +75,19 @@ class Index:
 
     def claim(self, blob_id: bytes) -> bool:
         with self._lock:
-            if self.usable(blob_id) or blob_id in self._claimed:
-                return False
-            self._claimed.add(blob_id)
-            return True
+            return self._claim(blob_id)
 
     def claim_many(self, blob_ids: list[bytes]) -> list[bool]:
         """:meth:`claim` for a batch under one lock (a repeat within the batch is claimed once)."""
         with self._lock:
-            claimed = []
-            for blob_id in blob_ids:
-                new = not self.usable(blob_id) and blob_id not in self._claimed
-                if new:
-                    self._claimed.add(blob_id)
-                claimed.append(new)
-            return claimed
+            return [self._claim(blob_id) for blob_id in blob_ids]
+
+    def _claim(self, blob_id: bytes) -> bool:
+        """The dedup decision, under ``_lock``."""
+        if self.usable(blob_id) or blob_id in self._claimed:
+            return False
+        self._claimed.add(blob_id)
+        return True
 
     def release_claims(self) -> None:
         """Forget claims of blobs that never reached the store (after a failed backup)."""

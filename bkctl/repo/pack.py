@@ -78,16 +78,14 @@ class PackBuilder:
     _file: IO[bytes] | None = None
     _hasher: blake3.blake3 = field(default_factory=blake3.blake3)
 
-    def add(self, blob_id: bytes, kind: str, sealed: bytes | memoryview, raw_length: int) -> None:
-        self._write(sealed)
-        self.blobs.append((blob_id, kind, self.size, len(sealed), raw_length))
-        self.size += len(sealed)
+    def add(self, blob_id: bytes, kind: str, sealed: bytes, raw_length: int) -> None:
+        self.add_many(kind, [(blob_id, sealed, raw_length)])  # joining one bytes object copies nothing
 
     def add_many(self, kind: str, blobs: list[tuple[bytes, bytes, int]]) -> None:
         """Append ``(blob id, sealed, raw length)`` blobs with one write and one hash update.
 
-        Listed only once written, like :meth:`add`: a failed write (a full spool folder)
-        leaves no entry pointing past the end of the spooled bytes."""
+        Listed only once written: a failed write (a full spool folder) leaves no entry
+        pointing past the end of the spooled bytes."""
         rows, offset = [], self.size
         for blob_id, sealed, raw_length in blobs:
             rows.append((blob_id, kind, offset, len(sealed), raw_length))
