@@ -71,5 +71,8 @@ def test_shell_completion_completes_commands_and_options(tmp_path: Path) -> None
 
 
 def test_show_completion_prints_the_script_for_a_shell(tmp_path: Path) -> None:
-    shown = subprocess.run([str(_as_bkctl(tmp_path)), "--show-completion", "bash"], capture_output=True, text=True)
+    # Typer detects the user's shell from the parent processes, so a shell runs the command
+    # (a test runner started without one, as by a daemon, has no shell to find).
+    shown = subprocess.run(["bash", "-c", '"$0" --show-completion bash; exit $?', str(_as_bkctl(tmp_path))],
+                           capture_output=True, text=True)
     assert shown.returncode == 0 and "_BKCTL_COMPLETE=complete_bash" in shown.stdout
