@@ -5,6 +5,11 @@ the gap to each object store is what the store path costs. Each run is a fresh
 repository (``bkctl apply`` = init + first backup, with the test KDF); MiB/s is the
 corpus's apparent size over the wall time of that command.
 
+Beside each figure: the CPU seconds bkctl used and the CPU seconds the store's server
+used in the same time. The emulators run on the cores the engine needs, so "bound" is
+the best fraction of the disk figure this machine allows: disk wall time over the time
+the two cores need for both processes' work, (bkctl CPU + server CPU) / cores.
+
     python bench/vault_throughput.py [--size 256M] [--corpus DIR] [--runs 1] [--azurite-disk]
 
 Needs azurite-blob (npm install -g azurite@3.35.0) and moto[s3] flask flask-cors.
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -27,6 +33,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
 from objstore import AZURITE_ACCOUNT, AZURITE_KEY, AzuriteServer  # noqa: E402
 
+CORES = os.cpu_count() or 1
 MAKE_CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"  # shared/ sits beside the repository
 
 VAULT = """\
@@ -88,16 +95,32 @@ def start_moto(port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("moto did not start")
 
 
-def timed_backup(work: Path, target: str, corpus: Path, env: dict[str, str]) -> float:
+def process_cpu(pid: int | None) -> float:
+    """User + system CPU seconds of a running process (0 for none)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_backup(work: Path, target: str, corpus: Path, env: dict[str, str],
+                 server: int | None) -> tuple[float, float, float]:
+    """Wall seconds, bkctl's CPU seconds and the server's CPU seconds of one backup."""
     manifest = work / f"bench-{uuid.uuid4().hex[:8]}.yaml"
     manifest.write_text(MANIFEST.format(target=target, corpus=corpus))
+    cpu_before, server_before = children_cpu(), process_cpu(server)
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "bkctl", "apply", "-m", str(manifest), "--auto-approve"],
                             env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"bkctl apply failed:\n{result.stdout}\n{result.stderr}")
-    return elapsed
+    return elapsed, children_cpu() - cpu_before, process_cpu(server) - server_before
 
 
 def main() -> None:
@@ -130,10 +153,17 @@ def main() -> None:
                                       region="    region: us-east-1\n"),
                          {"VAULT_KEY": "bench", "VAULT_SECRET": "bench"}),
             }
+            servers = {"disk": None, "azurite": azurite.pid, "moto": moto.pid}
+            disk_seconds = 0.0
             for name, (target, credentials) in targets.items():
-                seconds = timed_backup(work, target, corpus, {**env, **credentials})
-                print(f"run {run + 1} {name:8s} {mib:8.1f} MiB in {seconds:6.2f} s = {mib / seconds:7.1f} MiB/s",
-                      flush=True)
+                seconds, cpu, server_cpu = timed_backup(work, target, corpus, {**env, **credentials}, servers[name])
+                disk_seconds = disk_seconds or seconds
+                line = (f"run {run + 1} {name:8s} {mib:8.1f} MiB in {seconds:6.2f} s = {mib / seconds:7.1f} MiB/s"
+                        f"  bkctl CPU {cpu:5.2f} s, server CPU {server_cpu:5.2f} s")
+                if name != "disk":
+                    bound = disk_seconds / max((cpu + server_cpu) / CORES, disk_seconds)
+                    line += f"  = {disk_seconds / seconds:4.0%} of disk (bound {bound:4.0%})"
+                print(line, flush=True)
             stored = apparent_size(work / f"disk-{run}") / (1 << 20)
             print(f"run {run + 1} stored after dedup and compression: {stored:.1f} MiB "
                   f"(object stores upload the same bytes)", flush=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import socket
 import sys
 import uuid
@@ -58,6 +60,28 @@ def test_listing_follows_pages_beyond_one_hundred_objects(azurite: ObjectServer)
     for name in names:
         store.put(name, b"")
     assert list(store.list("index/")) == names
+
+
+class _CountingReads(io.BytesIO):
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        self.bytes_read += len(chunk)
+        return chunk
+
+
+def test_an_upload_reads_the_object_once(object_server: ObjectServer) -> None:  # noqa: F811
+    """libcloud's S3 path hashed every upload in a second pass and discarded the digest."""
+    store = object_server.store()
+    store.ensure_container()
+    data = os.urandom(3 << 20)
+    upload = _CountingReads(data)
+    store.put_file("data/pack-1", upload)
+    assert store.get("data/pack-1") == data
+    assert upload.bytes_read == len(data)
 
 
 def test_prefixes_keep_two_stores_in_one_container_apart(object_server: ObjectServer) -> None:  # noqa: F811
