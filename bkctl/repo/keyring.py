@@ -50,7 +50,7 @@ def find_key(store: BlobStore, passphrase: Secret, repository_id: str, *,
 
     ``accept`` picks among several keys the passphrase opens (a leftover of a crashed or
     raced init wraps another master key): the one the repository's config authenticates.
-    ``first`` is tried first: every try costs a key derivation (0.1 s, 64 MiB), and a
+    ``first`` is tried first: every try costs a key derivation (0.1 s, 32 MiB), and a
     repository with a writer key per host holds hundreds of keys.
     """
     for key in sorted(load_keys(store), key=lambda key: key.info.id != first):

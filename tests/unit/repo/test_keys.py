@@ -6,6 +6,7 @@ import pytest
 
 from bkctl.errors import BkctlError, PassphraseError
 from bkctl.repo import KdfParams, Repository
+from bkctl.repo.keys import KeyObject
 from bkctl.secrets import Secret
 from bkctl.store import MemoryStore
 
@@ -59,4 +60,17 @@ def test_fast_kdf_is_selected_by_the_environment(monkeypatch):
     monkeypatch.setenv("BKCTL_TEST_FAST_KDF", "1")
     assert KdfParams.default() == KdfParams.fast()
     monkeypatch.delenv("BKCTL_TEST_FAST_KDF")
-    assert KdfParams.default().memory_cost >= 65536
+    assert KdfParams.default() == KdfParams()
+
+
+def test_the_default_kdf_costs_no_less_work_than_rfc_9106_in_restics_memory():
+    default, rfc = KdfParams(), KdfParams(time_cost=3, memory_cost=65536, parallelism=4)
+    assert default.memory_cost * 1024 <= 32 * 2**20  # restic's scrypt: 128 * N * r bytes
+    assert default.time_cost * default.memory_cost >= rfc.time_cost * rfc.memory_cost
+
+
+def test_a_key_keeps_the_parameters_it_was_made_with(repo, tmp_path):
+    made = KdfParams(time_cost=2, memory_cost=128, parallelism=2)  # an older default, say
+    key_id = repo.add_key(Secret("older"), kdf=made)
+    assert KeyObject.from_bytes(key_id, repo.store.get(f"keys/{key_id}")).kdf == made
+    assert Repository.open(repo.store, Secret("older"), cache_dir=tmp_path).key_id == key_id
