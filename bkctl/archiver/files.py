@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import os
 import stat
+import struct
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import cast
 
 from bkctl.archiver.file_saver import SmallFileOutcome, read_file_content, save_small_files
+from bkctl.archiver.filerecord import FileRecord, pack_node, record_chunks, record_extents, record_fields
 from bkctl.archiver.nodes import node_from_stat, unchanged
-from bkctl.archiver.parent import CONTENT, EXTENTS, ParentFile, slim
 from bkctl.archiver.pipeline import ChunkPipeline
 from bkctl.archiver.progress import Progress
 from bkctl.archiver.sparse import looks_sparse
@@ -61,7 +61,7 @@ class FilesWalker:
     """
 
     def __init__(self, *, chunker: Chunker, pipeline: ChunkPipeline,
-                 parent_files: dict[str, ParentFile], usable: Callable[[bytes], bool], include: list[str],
+                 parent_files: dict[str, FileRecord], usable: Callable[[bytes], bool], include: list[str],
                  exclude: list[str], one_file_system: bool, progress: Progress | None,
                  save_folder: SaveFolder | None = None) -> None:
         self._chunker, self._pipeline = chunker, pipeline
@@ -73,8 +73,8 @@ class FilesWalker:
         self._hardlinks: dict[str, Node] = {}  # "dev:inode" -> the first name's node, whose content others share
         self._followers: dict[str, list[tuple[Node, str]]] = {}  # ... and the other names (node, stored path)
         self.files: dict[str, Node] = {}  # files whose folder's tree is not saved yet
-        self._entries: dict[str, ParentFile] = {}  # file-map entries of the files of saved folders
-        self._reused: dict[str, ParentFile] = {}  # the parent's entry of each file reused as it was
+        self._entries: dict[str, FileRecord] = {}  # file-map records of the files of saved folders
+        self._reused: dict[str, FileRecord] = {}  # the parent's record of each file reused as it was
         self._save_folder = save_folder
         self._finished: deque[tuple[int, Node, str]] = deque()  # (pipeline mark, folder node, stored path)
         self.changed = False  # any file read instead of reused from the parent
@@ -194,7 +194,9 @@ class FilesWalker:
             if child["type"] == "file":
                 stored = f"{folder}/{child['name']}"
                 if files.pop(stored, None) is not None and "_failed" not in child:
-                    entries[stored] = reused.get(stored) or slim(child)
+                    record = reused.get(stored) or pack_node(child)
+                    if record is not None:
+                        entries[stored] = record
 
     def finish(self) -> None:
         """Wait for every save, then save the trees of the folders still queued."""
@@ -210,11 +212,7 @@ class FilesWalker:
         if key and key in self._hardlinks:
             node["content"] = self._hardlinks[key]["content"]
             self._followers.setdefault(key, []).append((node, stored))
-        elif (previous := self._parent.get(stored)) and unchanged(node, previous) and self._stored(previous):
-            node["content"] = previous[CONTENT] or []
-            if previous[EXTENTS] is not None:
-                node["extents"] = previous[EXTENTS]
-            self._reused[stored] = previous
+        elif self._reuse(node, stored):
             self.counters.reused_files += 1
         elif st.st_size < self._chunker.minimum_size and not looks_sparse(st):
             node["content"] = []
@@ -241,8 +239,8 @@ class FilesWalker:
         self.files[stored] = node
         return node
 
-    def _stored(self, previous: ParentFile) -> bool:
-        """Whether every chunk of the parent's file is indexed and not marked for deletion.
+    def _reuse(self, node: Node, stored: str) -> bool:
+        """Give the node its parent's content when the file is unchanged and its chunks stored.
 
         Reusing a file means trusting that its chunks are still stored; one dictionary
         lookup per chunk checks that, and a file that fails (damaged index, data marked by
@@ -250,8 +248,24 @@ class FilesWalker:
         Checked here, only for files about to be reused, rather than by filtering a copy
         of the whole parent map first (time and memory per file).
         """
-        content = cast("list[str] | None", previous[CONTENT])
-        return all(map(self._usable, map(bytes.fromhex, content or ())))
+        previous = self._parent.get(stored)
+        if previous is None:
+            return False
+        try:
+            fields = record_fields(previous)
+            if not unchanged(node, fields):
+                return False
+            chunks = record_chunks(previous, fields)
+            extents = record_extents(previous, fields) if fields[5] >= 0 else None
+        except (struct.error, ValueError):  # a malformed cached record: the file is read
+            return False
+        if not all(map(self._usable, chunks)):
+            return False
+        node["content"] = list(map(bytes.hex, chunks))
+        if extents is not None:
+            node["extents"] = extents
+        self._reused[stored] = previous
+        return True
 
     def _submit_batch(self) -> None:
         if not self._batch:
@@ -288,16 +302,19 @@ class FilesWalker:
         self.counters.bytes -= node["size"]
         self._error(stored, error)
 
-    def file_map(self) -> dict[str, ParentFile]:
+    def file_map(self) -> dict[str, FileRecord]:
         """Every saved file as the next backup's parent entry.
 
-        A reused file's entry is its parent's entry object (size, times, inode and
+        A reused file's record is its parent's record object (size, times, inode and
         chunks are equal by the reuse test), so after a small change most of the map
-        is not built again, only the new and changed files' entries.
+        is not built again, only the new and changed files' records. A file whose values
+        fit no record is left out (and read again next time).
         """
-        reused = self._reused
-        return {**self._entries, **{path: reused.get(path) or slim(node) for path, node in self.files.items()
-                                    if "_failed" not in node}}
+        reused, files = self._reused, dict(self._entries)
+        for path, node in self.files.items():
+            if "_failed" not in node and (record := reused.get(path) or pack_node(node)) is not None:
+                files[path] = record
+        return files
 
     def _error(self, stored: str, exc: OSError) -> None:
         self.counters.errors.append(f"{stored}: {exc.strerror or exc}")

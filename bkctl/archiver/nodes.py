@@ -58,8 +58,8 @@ def node_from_stat(name: str, st: os.stat_result, path: str) -> Node | None:
 def unchanged(node: Node, parent: Sequence[object] | None) -> bool:
     """The incremental test: same size, mtime, ctime and inode as in the parent point.
 
-    ``parent`` is the parent file's :data:`bkctl.archiver.parent.ParentFile` (the file map
-    holds files only, so the type needs no test).
+    ``parent`` is those four of the parent file (:func:`bkctl.archiver.filerecord.record_fields`;
+    the file map holds files only, so the type needs no test).
     """
     # Spelled out rather than looped: this runs once per file on every backup.
     return (

@@ -1,4 +1,4 @@
-"""The parent's file map in the cache: compact entries, and entries cached by earlier versions."""
+"""The parent's file map in the cache: packed records, and maps cached by earlier versions."""
 
 from __future__ import annotations
 
@@ -10,10 +10,15 @@ import pytest
 import zstandard
 
 from bkctl.archiver import backup_paths
-from bkctl.archiver.parent import load_file_map
+from bkctl.archiver.filerecord import FileRecord, pack_file, record_content, record_extents, record_fields
+from bkctl.archiver.parent import load_file_map, save_file_map
 from bkctl.repo import KdfParams, Repository
 from bkctl.secrets import Secret
 from bkctl.store import MemoryStore
+
+
+def record_stat(record: FileRecord) -> tuple[int, ...]:
+    return record_fields(record)[:4]
 
 
 @pytest.fixture
@@ -35,14 +40,16 @@ def test_the_map_holds_one_compact_entry_per_file(repo, tmp_path):
     files = load_file_map(repo, point)
     entry = files[f"{data.as_posix().lstrip('/')}/big.bin"]
     st = (data / "big.bin").stat()
-    assert entry[:4] == [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-    assert len(entry[4]) >= 1 and entry[5] is None
+    assert record_stat(entry) == (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    assert len(record_content(entry)) >= 1 and record_extents(entry) is None
+    assert len(entry) == 41 + 32 * len(record_content(entry))  # 41 bytes and a raw id per chunk
 
 
 def test_a_map_cached_as_objects_by_an_earlier_version_still_spares_reading(repo, tmp_path):
     data = corpus(tmp_path)
     first = backup_paths(repo, workload="w", host="h", paths=[data])
-    old = {path: {"type": "file", "size": e[0], "mtime_ns": e[1], "ctime_ns": e[2], "inode": e[3], "content": e[4]}
+    old = {path: {"type": "file", **dict(zip(("size", "mtime_ns", "ctime_ns", "inode"), record_stat(e), strict=True)),
+                  "content": record_content(e)}
            for path, e in load_file_map(repo, first).items()}
     body = zstandard.ZstdCompressor().compress(json.dumps(old).encode())
     repo.cache.put(f"files/{first.id}", repo.key.seal(body, b"bkctl-file-map"))
@@ -63,15 +70,59 @@ def test_without_the_cache_the_map_is_rebuilt_from_the_parent_trees(repo, tmp_pa
 def test_times_beyond_64_bits_come_back_as_the_same_integers(repo, tmp_path):
     # A file dated after 2554 (tmpfs and btrfs allow it) has a 20-digit mtime_ns: read
     # back as a float it would never equal the file's own, and be read on every backup.
-    from bkctl.archiver.parent import save_file_map
-
     far = 32503680000000000000  # the year 3000
-    save_file_map(repo, "p1", {"data/future.txt": [5, far, -(2**64), 2**64 - 1, ["ab" * 32], None]})
+    save_file_map(repo, "p1", {"data/future.txt": pack_file(5, far, -(2**64), 2**64 - 1, ["ab" * 32], None)})
     files = load_file_map(repo, type("P", (), {"id": "p1", "root": "x"})())  # type: ignore[arg-type]
-    assert files["data/future.txt"][:4] == [5, far, -(2**64), 2**64 - 1]
-    assert all(isinstance(value, int) for value in files["data/future.txt"][:4])
-    save_file_map(repo, "p3", {"data/undecodable-\udcff": [1, far, 3, 4, [], None]})
+    assert record_stat(files["data/future.txt"]) == (5, far, -(2**64), 2**64 - 1)
+    assert record_content(files["data/future.txt"]) == ["ab" * 32]
+    save_file_map(repo, "p3", {"data/undecodable-\udcff": pack_file(1, far, 3, 4, [], [(0, 4096), (2**40, 1)])})
     files = load_file_map(repo, type("P", (), {"id": "p3", "root": "x"})())  # type: ignore[arg-type]
-    assert files["data/undecodable-\udcff"][:2] == [1, far]
-    save_file_map(repo, "p2", {"data/plain.txt": [5, 6, 7, 8, ["cd" * 32], None]})
-    assert load_file_map(repo, type("P", (), {"id": "p2", "root": "x"})())["data/plain.txt"][1] == 6  # type: ignore[arg-type]
+    assert record_stat(files["data/undecodable-\udcff"])[:2] == (1, far)
+    assert record_extents(files["data/undecodable-\udcff"]) == [[0, 4096], [2**40, 1]]
+    save_file_map(repo, "p2", {"data/plain.txt": pack_file(5, 6, 7, 8, ["cd" * 32], None)})
+    assert record_stat(load_file_map(repo, type("P", (), {"id": "p2", "root": "x"})())["data/plain.txt"])[1] == 6  # type: ignore[arg-type]
+
+
+def test_a_map_cached_as_lists_by_the_previous_version_is_read(repo, tmp_path):
+    data = corpus(tmp_path)
+    first = backup_paths(repo, workload="w", host="h", paths=[data])
+    lists = {path: [*record_stat(e), record_content(e), None] for path, e in load_file_map(repo, first).items()}
+    body = zstandard.ZstdCompressor().compress(json.dumps(lists).encode())
+    repo.cache.put(f"files/{first.id}", repo.key.seal(body, b"bkctl-file-map"))
+    assert {path: [*record_stat(e), record_content(e), None]
+            for path, e in load_file_map(repo, first).items()} == lists
+    second = backup_paths(repo, workload="w", host="h", paths=[data])
+    assert second.stats["reused_files"] == 2 and second.stats["bytes_read"] == 0
+
+
+def test_a_cached_map_that_does_not_add_up_is_rebuilt_from_the_trees(repo, tmp_path, caplog):
+    data = corpus(tmp_path)
+    first = backup_paths(repo, workload="w", host="h", paths=[data])
+    good = load_file_map(repo, first)
+    body = zstandard.ZstdDecompressor().decompress(repo.key.open(repo.cache.get(f"files/{first.id}"),
+                                                                 b"bkctl-file-map"))
+    cut = repo.key.seal(zstandard.ZstdCompressor().compress(body[:-1]), b"bkctl-file-map")
+    repo.cache.put(f"files/{first.id}", cut)
+    assert load_file_map(repo, first) == good
+    assert f"ignoring damaged cache entry files/{first.id}" in caplog.text
+
+
+@pytest.mark.parametrize("damage", [lambda r: r[:-1], lambda r: b"\x07" + r[1:], lambda r: r[:5]],
+                         ids=["cut-short", "unknown-tag", "no-counts"])
+def test_a_malformed_record_makes_its_file_read_again(repo, tmp_path, damage):
+    data = corpus(tmp_path)
+    first = backup_paths(repo, workload="w", host="h", paths=[data])
+    good = load_file_map(repo, first)
+    big = next(path for path in good if path.endswith("big.bin"))
+    save_file_map(repo, first.id, {**good, big: damage(good[big])})
+    second = backup_paths(repo, workload="w", host="h", paths=[data])
+    assert second.stats["reused_files"] == 1 and second.stats["bytes_read"] == 400_000
+    assert load_file_map(repo, second)[big] == good[big]  # the file read again has its record back
+
+
+def test_a_value_no_record_can_hold_leaves_the_file_out_to_be_read_again():
+    assert pack_file(1, 2, 3, 2**200, [], None) is None
+    assert pack_file(1, 2, 3, 4, ["ab" * 31], None) is None  # not a 32-byte id
+    wide = pack_file(2**64, 2, 3, 4, ["ab" * 32, "cd" * 32], [])
+    assert wide is not None and record_stat(wide) == (2**64, 2, 3, 4)
+    assert record_content(wide) == ["ab" * 32, "cd" * 32] and record_extents(wide) == []
