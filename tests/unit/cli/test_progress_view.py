@@ -22,8 +22,9 @@ def test_durations_are_short_for_a_bar_and_exact_enough_for_a_summary() -> None:
     assert [format_seconds(s) for s in (0.04, 9.96, 12.7, 65, 3723)] == ["0.0 s", "10.0 s", "12 s", "1:05", "1:02:03"]
 
 
-def test_figures_with_a_total_show_both_sides_and_an_eta() -> None:
-    tally = Tally(files=120, bytes=3 << 20, total_files=500, total_bytes=12 << 20, started=time.monotonic() - 3)
+def test_figures_with_a_total_show_both_sides_and_an_eta(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "monotonic", lambda: 1000.0)  # exactly 3 s in, however slow the machine
+    tally = Tally(files=120, bytes=3 << 20, total_files=500, total_bytes=12 << 20, started=997.0)
     figures = tally.figures()
     assert figures.startswith("120 of 500 files, 3.0 MiB of 12.0 MiB, 1.0 MiB/s, ETA ")
     assert 8.5 < (tally.eta() or 0) < 9.5 and tally.fraction() == 0.25
