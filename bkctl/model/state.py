@@ -139,11 +139,15 @@ class TargetState(_Frozen):
         is neither compared, dumped nor hashed) and remembers the ``points`` it was built
         from, so a ``model_copy`` with other points builds its own.
         """
+        return self.groups().get((workload, host), ())
+
+    def groups(self) -> dict[tuple[str, str], tuple[PointRecord, ...]]:
+        """Every (workload, host) with its points in listing order, first listed first."""
         built = self.__dict__.get(_BY_OWNER)
         if built is None or built[0] is not self.points:
             built = (self.points, _group_by_owner(self.points))
             self.__dict__[_BY_OWNER] = built  # a cache, not state: frozen fields stay untouched
-        return built[1].get((workload, host), ())
+        return built[1]
 
 
 _BY_OWNER = "_points_by_owner"

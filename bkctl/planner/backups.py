@@ -22,7 +22,7 @@ def newest_good(points: Sequence[PointRecord]) -> PointRecord | None:
     return max((p for p in points if not p.partial), key=_NEWNESS, default=None)
 
 
-_NEWNESS = attrgetter("time", "id")  # in C: newest_good runs three times per workload and target
+_NEWNESS = attrgetter("time", "id")  # in C: newest_good runs once per workload and target
 
 
 def describe_schedule(schedule: Schedule) -> str:
@@ -38,18 +38,19 @@ def plan_backup(
     workload: str,
     target: str,
     schedule: Schedule,
-    points: Sequence[PointRecord],
+    newest: PointRecord | None,
     now: datetime,
     forced: bool,
     definition: str = "",
 ) -> Action | None:
     """A backup action when forced, never backed up, redefined or due; else None.
 
+    ``newest`` is the workload's :func:`newest_good` point in the target (found once per
+    workload and target: at fleet scale each pass over the points is a cost).
     ``definition`` is the digest of the workload's definition today; a newest point made
     from another definition makes a backup due at once (points from a bkctl that recorded
     no digest never do). It outranks ``schedule-due`` because it says more to a reviewer.
     """
-    newest = newest_good(points)
     if forced:
         return _backup(workload, target, Reason.FORCED, "requested with --replace")
     if newest is None:
@@ -74,10 +75,9 @@ def _backup(workload: str, target: str, reason: Reason, detail: str) -> Action:
 
 
 def rpo_warning(
-    workload: str, target: str, schedule: Schedule, points: Sequence[PointRecord], now: datetime
+    workload: str, target: str, schedule: Schedule, newest: PointRecord | None, now: datetime
 ) -> PlanWarning | None:
-    """Warn when the newest good point is older than twice the schedule interval."""
-    newest = newest_good(points)
+    """Warn when the newest good point (:func:`newest_good`) is older than twice the schedule interval."""
     if newest is None:
         return None
     interval = interval_of(schedule, newest.time)

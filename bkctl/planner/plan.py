@@ -10,7 +10,6 @@ Cost estimates come with the plan when the manifest prices a target.
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
 from collections.abc import Iterator, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from bkctl.model.state import ActualState, PointRecord, TargetState
 from bkctl.model.target import TapeTarget, VaultTarget
 from bkctl.model.units import format_size
 from bkctl.planner.append_only import deletes_refused, hold_append_only_prunes
-from bkctl.planner.backups import plan_backup, rpo_warning
+from bkctl.planner.backups import newest_good, plan_backup, rpo_warning
 from bkctl.planner.copies import ReplicaJob, plan_replica, unreachable_replica_warning
 from bkctl.planner.cost import estimate_costs
 from bkctl.planner.drills import plan_drills
@@ -125,7 +124,22 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        _promote_young()
         gc.enable()
+
+
+def _promote_young() -> None:
+    """Move the objects made while planning to the collector's oldest generation.
+
+    Re-enabled, the collector would start with a young-generation pass over every object
+    the plan allocated (the plan itself: ~4 per pruned point), a fifth of planning time
+    for 195,000 pruned points. Freezing then unfreezing files them in the oldest
+    generation without that pass; cycles among them are still found by the next full
+    collection. Skipped when the program froze objects itself (unfreezing would undo it).
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _make_plan(scope: _Scope, targets: Set[str] | None, manifest_digest: str) -> Plan:
@@ -305,17 +319,18 @@ def _plan_workloads(scope: _Scope, name: str, observed: TargetState, draft: _Dra
         draft.history[(name, workload)] = len(points)
         definition = scope.definition(workload)
         spec = scope.manifest.targets[name]
+        newest = newest_good(points)
         prunes: list[Action | None]
         if isinstance(spec, TapeTarget):
             prunes = [*tape_prunes(name, spec, workload, policy.retention, points, observed,
                                  zone_of(policy.schedule), scope.now)]
         else:
-            prunes = [plan_prune(workload, name, policy.retention, points, zone_of(policy.schedule)),
+            prunes = [plan_prune(workload, name, policy.retention, points, zone_of(policy.schedule), newest),
                       _extend_lock(scope, name, workload, policy.retention, points)]
-        for item in (plan_backup(workload, name, policy.schedule, points, scope.now, forced, definition), *prunes):
+        for item in (plan_backup(workload, name, policy.schedule, newest, scope.now, forced, definition), *prunes):
             if item is not None:
                 draft.actions.append(item)
-        warning = rpo_warning(workload, name, policy.schedule, points, scope.now)
+        warning = rpo_warning(workload, name, policy.schedule, newest, scope.now)
         if warning is not None:
             draft.warnings.append(warning)
 
@@ -326,11 +341,8 @@ def _plan_orphans(scope: _Scope, name: str, observed: TargetState, draft: _Draft
         return
     expected = {(w, scope.owner(w)) for w in [*scope.on_target(name), *scope.replicated_into(name)]}
     owners = {scope.state.host} | {w.host for w in scope.manifest.workloads.values() if w.host}
-    orphans: dict[tuple[str, str], list[PointRecord]] = defaultdict(list)
-    for point in observed.points:
-        key = (point.workload, point.host)
-        if point.host in owners and key not in expected:
-            orphans[key].append(point)
+    orphans = {key: list(points) for key, points in observed.groups().items()
+               if key[1] in owners and key not in expected}  # groups, not every point again
     actions, warnings = plan_orphans(name, orphans, scope.prune_orphans)
     draft.actions.extend(actions)
     draft.warnings.extend(warnings)

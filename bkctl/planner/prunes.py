@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import tzinfo
+from types import EllipsisType
 
 from bkctl.model.plan import Action, ActionKind, PlanWarning, PrunedPoint, Reason, WarningKind
 from bkctl.model.policy import Retention
@@ -20,10 +21,15 @@ def plan_prune(
     retention: Retention,
     points: Sequence[PointRecord],
     zone: tzinfo,
+    newest: PointRecord | EllipsisType | None = ...,
 ) -> Action | None:
-    """Prune the points no rule keeps, never the newest good (complete) point."""
+    """Prune the points no rule keeps, never the newest good (complete) point.
+
+    ``newest`` is that point when the caller has found it already (:func:`newest_good`
+    of ``points``); otherwise it is found here.
+    """
     verdicts = apply_retention(retention, [(p.time, p.id) for p in points], zone, explain=False)
-    keep_anyway = newest_good(points)
+    keep_anyway = newest_good(points) if isinstance(newest, EllipsisType) else newest
     pruned = tuple(
         PrunedPoint(id=v.key, time=v.time, rules_not_keeping=v.reasons)
         for v in verdicts

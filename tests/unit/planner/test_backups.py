@@ -10,7 +10,7 @@ from bkctl.model.definition import definition_digest
 from bkctl.model.plan import ActionKind, Reason
 from bkctl.model.policy import Schedule
 from bkctl.planner import make_plan
-from bkctl.planner.backups import plan_backup
+from bkctl.planner.backups import newest_good, plan_backup
 
 HOUR = timedelta(hours=1)
 EVERY_8H = Schedule.model_validate({"every": "8h"})
@@ -21,28 +21,29 @@ def made_from(definition: str, *ages: timedelta) -> tuple:
 
 
 def test_a_point_of_another_definition_makes_a_backup_due_at_once() -> None:
-    action = plan_backup("etc", "local", EVERY_8H, made_from("old", HOUR), NOW, False, "new")
+    action = plan_backup("etc", "local", EVERY_8H, newest_good(made_from("old", HOUR)), NOW, False, "new")
     assert action is not None and action.reason == Reason.DEFINITION_CHANGED
     assert "definition changed" in action.detail and "etc-000" in action.detail
 
 
 def test_the_same_definition_or_an_unrecorded_one_is_not_a_change() -> None:
-    assert plan_backup("etc", "local", EVERY_8H, made_from("same", HOUR), NOW, False, "same") is None
-    assert plan_backup("etc", "local", EVERY_8H, made_from("", HOUR), NOW, False, "new") is None  # older bkctl
+    assert plan_backup("etc", "local", EVERY_8H, newest_good(made_from("same", HOUR)), NOW, False, "same") is None
+    # a point made by an older bkctl recorded no digest
+    assert plan_backup("etc", "local", EVERY_8H, newest_good(made_from("", HOUR)), NOW, False, "new") is None
 
 
 def test_a_changed_definition_outranks_schedule_due_but_not_forced_or_never() -> None:
-    due = plan_backup("etc", "local", EVERY_8H, made_from("old", 9 * HOUR), NOW, False, "new")
+    due = plan_backup("etc", "local", EVERY_8H, newest_good(made_from("old", 9 * HOUR)), NOW, False, "new")
     assert due is not None and due.reason == Reason.DEFINITION_CHANGED
-    forced = plan_backup("etc", "local", EVERY_8H, made_from("old", HOUR), NOW, True, "new")
+    forced = plan_backup("etc", "local", EVERY_8H, newest_good(made_from("old", HOUR)), NOW, True, "new")
     assert forced is not None and forced.reason == Reason.FORCED
 
 
 def test_only_the_newest_complete_point_counts() -> None:
     older, newer = made_from("old", 2 * HOUR)[0], made_from("new", HOUR)[0]
-    assert plan_backup("etc", "local", EVERY_8H, (older, newer), NOW, False, "new") is None
+    assert plan_backup("etc", "local", EVERY_8H, newest_good((older, newer)), NOW, False, "new") is None
     partial = made_from("new", HOUR / 2)[0].model_copy(update={"id": "etc-partial", "partial": True})
-    action = plan_backup("etc", "local", EVERY_8H, (older, partial), NOW, False, "new")
+    action = plan_backup("etc", "local", EVERY_8H, newest_good((older, partial)), NOW, False, "new")
     assert action is not None and action.reason == Reason.DEFINITION_CHANGED
 
 
