@@ -5,10 +5,9 @@ packed :mod:`record <bkctl.archiver.filerecord>` (size, times, inode, chunks, ex
 The body is ``BKFM1``, ``<II`` file count and paths length, the records' lengths
 (``<I`` each), the paths joined by NUL (UTF-8, undecodable names kept by
 ``surrogatepass``), then the records: decoded by a split and slices, no loop in Python
-per field. Maps cached as JSON by
-earlier versions are read too. With it a no-change backup reads no tree and no file
-content; without it (cache deleted) the parent's trees are read once, which is still
-far cheaper than reading the files.
+per field. Maps cached as JSON by earlier versions are read too. With it a no-change
+backup reads no tree and no file content; without it (cache deleted) the parent's trees
+are read once, which is still far cheaper than reading the files.
 
 Beside it, ``trees/<point id>`` maps each stored folder path to its tree id and a
 fingerprint of its nodes (:class:`bkctl.archiver.point.TreeReuse`), so an unchanged

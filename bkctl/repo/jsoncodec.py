@@ -19,9 +19,9 @@ from typing import Any
 
 import orjson
 
-__all__ = ["canonical", "compact", "dumps_exact", "loads_bounded", "loads_exact"]
+__all__ = ["canonical", "compact", "loads_bounded", "loads_exact"]
 
-_STANDARD = b"J"  # marks a body the standard encoder wrote: the standard decoder reads it
+_STANDARD = b"J"  # marked a cached body the standard encoder wrote: the standard decoder reads it
 
 
 def canonical(value: Any) -> bytes:
@@ -56,18 +56,10 @@ def loads_bounded(data: bytes | bytearray | memoryview | str) -> Any:
         return json.loads(text)
 
 
-def dumps_exact(value: Any) -> bytes:
-    """Compact JSON that :func:`loads_exact` turns back into exactly ``value``: orjson's
-    when it can encode it, else the standard encoder's behind a marker byte (integers
-    beyond 64 bits, such as a file dated after 2554, which orjson would read back as floats)."""
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        return _STANDARD + _standard(value, sort_keys=False)
-
-
 def loads_exact(data: bytes) -> Any:
-    """Decode what :func:`dumps_exact` wrote (or plain JSON of 64-bit integers)."""
+    """Decode a file map an earlier bkctl cached as JSON: orjson's compact form, or the
+    standard encoder's behind the marker byte ``J`` when it held integers beyond 64 bits
+    (which orjson would read back as floats)."""
     if data[:1] == _STANDARD:
         return json.loads(data[1:])
     return loads_bounded(data)

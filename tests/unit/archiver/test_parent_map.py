@@ -95,6 +95,15 @@ def test_a_map_cached_as_lists_by_the_previous_version_is_read(repo, tmp_path):
     assert second.stats["reused_files"] == 2 and second.stats["bytes_read"] == 0
 
 
+def test_a_json_map_with_times_beyond_64_bits_behind_its_marker_is_read(repo):
+    far = 32503680000000000000  # the previous version wrote such maps with the standard encoder after b"J"
+    body = b"J" + json.dumps({"data/future.txt": [5, far, 7, 8, ["ab" * 32], [[0, 5]]]}).encode()
+    repo.cache.put("files/p4", repo.key.seal(zstandard.ZstdCompressor().compress(body), b"bkctl-file-map"))
+    [record] = load_file_map(repo, type("P", (), {"id": "p4", "root": "x"})()).values()  # type: ignore[arg-type]
+    assert record_stat(record) == (5, far, 7, 8) and record_extents(record) == [[0, 5]]
+    assert record_content(record) == ["ab" * 32]
+
+
 def test_a_cached_map_that_does_not_add_up_is_rebuilt_from_the_trees(repo, tmp_path, caplog):
     data = corpus(tmp_path)
     first = backup_paths(repo, workload="w", host="h", paths=[data])
