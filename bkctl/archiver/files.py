@@ -210,9 +210,12 @@ class FilesWalker:
             self._progress.file(stored)
         key = node.get("hardlink")
         if key and key in self._hardlinks:
-            node["content"] = self._hardlinks[key]["content"]
+            first = self._hardlinks[key]  # the same file: its chunks and, when sparse, where they go
+            node["content"] = first["content"]
+            if "extents" in first:
+                node["extents"] = first["extents"]
             self._followers.setdefault(key, []).append((node, stored))
-        elif self._reuse(node, stored):
+        elif self._reuse(node, stored, st):
             self.counters.reused_files += 1
         elif st.st_size < self._chunker.minimum_size and not looks_sparse(st):
             node["content"] = []
@@ -239,8 +242,11 @@ class FilesWalker:
         self.files[stored] = node
         return node
 
-    def _reuse(self, node: Node, stored: str) -> bool:
+    def _reuse(self, node: Node, stored: str, st: os.stat_result) -> bool:
         """Give the node its parent's content when the file is unchanged and its chunks stored.
+
+        A sparse file whose record has no extents is read again: before they were fixed,
+        the other names of a hard-linked sparse file were recorded without them.
 
         Reusing a file means trusting that its chunks are still stored; one dictionary
         lookup per chunk checks that, and a file that fails (damaged index, data marked by
@@ -257,7 +263,9 @@ class FilesWalker:
                 return False
             chunks = record_chunks(previous, fields)
             extents = record_extents(previous, fields) if fields[5] >= 0 else None
-        except (struct.error, ValueError):  # a malformed cached record: the file is read
+        except (struct.error, ValueError, IndexError):  # a malformed cached record: the file is read
+            return False
+        if extents is None and looks_sparse(st):
             return False
         if not all(map(self._usable, chunks)):
             return False

@@ -244,3 +244,44 @@ def test_the_other_names_of_an_unreadable_hard_link_are_reported_not_restored_em
     restore_point(repo, point.id, tmp_path / "out")
     back = restored(tmp_path / "out", src)
     assert not (back / "b" / "hl.txt").exists() and (back / "b" / "ok.txt").read_text() == "fine"
+
+
+def test_every_name_of_a_hard_linked_sparse_file_keeps_its_extents(repo, tmp_path):
+    """A second name took the first name's chunks but not its extents, so restoring it
+    alone, or an incremental without the first name, wrote the data from offset 0."""
+    src = tmp_path / "src"
+    src.mkdir()
+    with open(src / "a.img", "wb") as handle:
+        handle.truncate(8 << 20)
+        handle.seek(4 << 20)
+        handle.write(os.urandom(70_000))
+    os.link(src / "a.img", src / "b.img")
+    want = (src / "a.img").read_bytes()
+    point = backup_paths(repo, workload="w", host="h", paths=[src])
+    restore_point(repo, point.id, tmp_path / "alone", include=["b.img"])
+    assert (restored(tmp_path / "alone", src) / "b.img").read_bytes() == want
+    without_first = backup_paths(repo, workload="w", host="h", paths=[src], exclude=["a.img"])
+    assert without_first.stats["reused_files"] == 1
+    restore_point(repo, without_first.id, tmp_path / "later")
+    assert (restored(tmp_path / "later", src) / "b.img").read_bytes() == want
+
+
+def test_a_sparse_file_recorded_without_extents_is_read_again(repo, tmp_path):
+    """Heals the file maps the hard-link bug above wrote: such a record would restore wrong."""
+    from bkctl.archiver.filerecord import pack_file, record_content, record_fields
+    from bkctl.archiver.parent import load_file_map, save_file_map
+
+    src = tmp_path / "src"
+    src.mkdir()
+    with open(src / "b.img", "wb") as handle:
+        handle.truncate(8 << 20)
+        handle.seek(4 << 20)
+        handle.write(os.urandom(70_000))
+    first = backup_paths(repo, workload="w", host="h", paths=[src])
+    files = load_file_map(repo, first)
+    [(path, record)] = files.items()
+    save_file_map(repo, first.id, {path: pack_file(*record_fields(record)[:4], record_content(record), None)})
+    second = backup_paths(repo, workload="w", host="h", paths=[src])
+    assert second.stats["reused_files"] == 0
+    restore_point(repo, second.id, tmp_path / "out")
+    assert (restored(tmp_path / "out", src) / "b.img").read_bytes() == (src / "b.img").read_bytes()
