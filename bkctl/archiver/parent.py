@@ -2,7 +2,7 @@
 
 Kept per point as ``files/<point id>`` in the cache: a sealed, zstd map of stored path ->
 packed :mod:`record <bkctl.archiver.filerecord>` (size, times, inode, chunks, extents).
-The body is ``BKFM1``, ``<II`` file count and paths length, the records' lengths
+The body is ``BKFM1``, ``<IQ`` file count and paths length, the records' lengths
 (``<I`` each), the paths joined by NUL (UTF-8, undecodable names kept by
 ``surrogatepass``), then the records: decoded by a split and slices, no loop in Python
 per field. Maps cached as JSON by earlier versions are read too. With it a no-change
@@ -38,7 +38,7 @@ logger = logging.getLogger("bkctl")
 _AD = b"bkctl-file-map"
 _TREES_AD = b"bkctl-tree-map"
 _MAGIC = b"BKFM1"
-_HEAD = struct.Struct("<II")  # file count, length of the paths
+_HEAD = struct.Struct("<IQ")  # file count, length of the paths (beyond 4 GiB at some 40 million files)
 
 
 def find_parent(repo: ArchiverRepository, workload: str, host: str) -> PointInfo | None:

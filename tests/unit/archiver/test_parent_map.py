@@ -116,8 +116,8 @@ def test_a_cached_map_that_does_not_add_up_is_rebuilt_from_the_trees(repo, tmp_p
     assert f"ignoring damaged cache entry files/{first.id}" in caplog.text
 
 
-@pytest.mark.parametrize("damage", [lambda r: r[:-1], lambda r: b"\x07" + r[1:], lambda r: r[:5]],
-                         ids=["cut-short", "unknown-tag", "no-counts"])
+@pytest.mark.parametrize("damage", [lambda r: r[:-1], lambda r: b"\x07" + r[1:], lambda r: r[:5], lambda r: b""],
+                         ids=["cut-short", "unknown-tag", "no-counts", "empty"])
 def test_a_malformed_record_makes_its_file_read_again(repo, tmp_path, damage):
     data = corpus(tmp_path)
     first = backup_paths(repo, workload="w", host="h", paths=[data])
