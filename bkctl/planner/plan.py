@@ -135,7 +135,8 @@ def _promote_young() -> None:
     the plan allocated (the plan itself: ~4 per pruned point), a fifth of planning time
     for 195,000 pruned points. Freezing then unfreezing files them in the oldest
     generation without that pass; cycles among them are still found by the next full
-    collection. Skipped when the program froze objects itself (unfreezing would undo it).
+    collection (so are those of any other young object of the process, which moves too).
+    Skipped when the program froze objects itself (unfreezing would undo it).
     """
     if gc.get_freeze_count() == 0:
         gc.freeze()

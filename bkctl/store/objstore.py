@@ -114,7 +114,9 @@ def _skip_unchecked_upload_hash(driver: StorageDriver) -> None:
     a pass over every pack for nothing (about 1 CPU-second per GiB uploaded, measured in
     bench/vault_throughput.py). Packs are authenticated by AES-GCM, which is the check that
     counts. Only the length is kept (libcloud reports it as the object's size). Drivers
-    without the hook (another libcloud version) keep their own behaviour.
+    without the hook (another libcloud version) keep their own behaviour. A file-path
+    ``upload_object`` with its hash check on would now fail loudly (no digest to compare);
+    bkctl never calls it.
     """
     if not callable(getattr(driver, "_hash_buffered_stream", None)):
         return
