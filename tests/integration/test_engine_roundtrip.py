@@ -246,15 +246,20 @@ def test_the_other_names_of_an_unreadable_hard_link_are_reported_not_restored_em
     assert not (back / "b" / "hl.txt").exists() and (back / "b" / "ok.txt").read_text() == "fine"
 
 
+def sparse_file(path: Path) -> None:
+    """8 MiB with 70 KB of random data in the middle, the rest holes."""
+    with open(path, "wb") as handle:
+        handle.truncate(8 << 20)
+        handle.seek(4 << 20)
+        handle.write(os.urandom(70_000))
+
+
 def test_every_name_of_a_hard_linked_sparse_file_keeps_its_extents(repo, tmp_path):
     """A second name took the first name's chunks but not its extents, so restoring it
     alone, or an incremental without the first name, wrote the data from offset 0."""
     src = tmp_path / "src"
     src.mkdir()
-    with open(src / "a.img", "wb") as handle:
-        handle.truncate(8 << 20)
-        handle.seek(4 << 20)
-        handle.write(os.urandom(70_000))
+    sparse_file(src / "a.img")
     os.link(src / "a.img", src / "b.img")
     want = (src / "a.img").read_bytes()
     point = backup_paths(repo, workload="w", host="h", paths=[src])
@@ -273,10 +278,7 @@ def test_a_sparse_file_recorded_without_extents_is_read_again(repo, tmp_path):
 
     src = tmp_path / "src"
     src.mkdir()
-    with open(src / "b.img", "wb") as handle:
-        handle.truncate(8 << 20)
-        handle.seek(4 << 20)
-        handle.write(os.urandom(70_000))
+    sparse_file(src / "b.img")
     first = backup_paths(repo, workload="w", host="h", paths=[src])
     files = load_file_map(repo, first)
     [(path, record)] = files.items()
