@@ -16,7 +16,8 @@ ids, then the data extents of a sparse file as (offset, length) pairs.
 
 A file whose values fit neither form is left out of the map and simply read again. A
 record is read by one ``unpack_from`` (:func:`record_fields`) on the path every file of
-an incremental backup takes; a malformed one raises ``struct.error`` or ``ValueError``.
+an incremental backup takes; a malformed one raises ``struct.error``, ``ValueError`` or,
+empty, ``IndexError`` (the walk then reads the file).
 """
 
 from __future__ import annotations
