@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bkctl.model.base import Name, Strict, described
+from bkctl.model.container_names import container_name_problem
 from bkctl.model.fields import SizeField
 from bkctl.model.pricing import PRICING_PRESETS, Pricing, PricingPreset
 from bkctl.model.protection import HOME_LOCATION, MediaClass, Placement
@@ -144,7 +145,9 @@ class VaultTarget(_TargetBase):
         "azure_blobs",
         default="local",
     )
-    container: str = described("Bucket or container name.", "backups")
+    container: str = described(
+        "Bucket or container name; for S3 (and MinIO) and Azure, a name the provider's naming rules refuse "
+        "is refused here.", "backups")
     prefix: str = described("Object name prefix inside the container.", "prod/", default="")
     path: str | None = described(
         "Folder for the 'local' provider (relative to the manifest file).", "vault", default=None
@@ -171,6 +174,14 @@ class VaultTarget(_TargetBase):
 
     def location(self) -> str:
         return self.placement.location or (HOME_LOCATION if self.provider == "local" else self.provider)
+
+    @field_validator("container")
+    @classmethod
+    def _container_name_the_provider_accepts(cls, container: str, info: ValidationInfo) -> str:
+        """Checked on the field (provider is read first), so the error points at its line."""
+        if (problem := container_name_problem(str(info.data.get("provider", "local")), container)) is not None:
+            raise ValueError(problem)
+        return container
 
     @model_validator(mode="after")
     def _local_needs_path(self) -> Self:

@@ -121,7 +121,7 @@ def test_the_estimate_does_not_move_while_backups_run_on_schedule() -> None:
 
 
 def manifest(immutable: bool = True) -> Manifest:
-    vault: dict[str, object] = {"type": "vault", "provider": "s3", "container": "c", "key_env": "K",
+    vault: dict[str, object] = {"type": "vault", "provider": "s3", "container": "bucket", "key_env": "K",
                                 "secret_env": "S"}
     if immutable:
         vault["immutable"] = {"days": 7}

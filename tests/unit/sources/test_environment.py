@@ -13,7 +13,7 @@ MANIFEST = {
     "encryption": {"passphrase_env": "TOP_PASSPHRASE"},
     "targets": {
         "local": {"type": "disk", "path": "repo", "encryption": {"passphrase_env": "DISK_PASSPHRASE"}},
-        "cloud": {"type": "vault", "provider": "s3", "container": "c", "key_env": "CLOUD_KEY",
+        "cloud": {"type": "vault", "provider": "s3", "container": "bucket", "key_env": "CLOUD_KEY",
                   "secret_env": "CLOUD_SECRET"},
         "keyfile": {"type": "disk", "path": "r2", "encryption": {"passphrase_file": "/etc/pass"}},
     },
