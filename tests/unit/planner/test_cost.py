@@ -20,7 +20,8 @@ PRICES = {"storage_gib_month": 0.02, "requests_10k": 0.5, "egress_gib": 0.09, "m
 def manifest(last: int, pricing: object = PRICES) -> Manifest:
     return Manifest.model_validate({
         "version": 1,
-        "targets": {"cloud": {"type": "vault", "provider": "s3", "container": "bucket", "key_env": "K", "secret_env": "S",
+        "targets": {"cloud": {"type": "vault", "provider": "s3", "container": "bucket", "key_env": "K",
+                              "secret_env": "S",
                               "pricing": pricing}},
         "policies": {"daily": {"schedule": {"every": "1d"}, "retention": {"last": last}}},
         "workloads": {"docs": {"type": "files", "paths": ["/d"], "policy": "daily", "targets": ["cloud"]}},

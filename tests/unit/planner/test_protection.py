@@ -17,7 +17,8 @@ def manifest(rule: str = "3-2-1-1-0") -> Manifest:
         "version": 1, "protection": rule,
         "targets": {"local": {"type": "disk", "path": "/r"},
                     "tape": {"type": "tape", "library": "/t", "cartridges": 4},
-                    "cloud": {"type": "vault", "provider": "s3", "container": "bucket", "key_env": "K", "secret_env": "S"}},
+                    "cloud": {"type": "vault", "provider": "s3", "container": "bucket", "key_env": "K",
+                              "secret_env": "S"}},
         "policies": {"p": {"schedule": {"every": "1d"}, "retention": {"last": 9}}},
         "workloads": {"docs": {"type": "files", "paths": ["/d"], "policy": "p", "targets": ["local"]}},
     })
