@@ -98,7 +98,7 @@ def _save_paths(repo: ArchiverRepository, items: PathItems, header: PointHeader,
         repo.flush()
     counters = walker.counters
     file_map = walker.file_map()
-    unchanged = parent is not None and not walker.changed and file_map.keys() == parent_files.keys()
+    unchanged = parent is not None and not walker.changed and walker.same_files_as_parent(file_map)
 
     def cache_file_map(point_id: str) -> None:
         save_file_map(repo, point_id, file_map, same_as=parent.id if parent and unchanged else None)

@@ -58,6 +58,12 @@ class FilesWalker:
     entries. Memory then holds the folders in flight, not every node of the backup.
     Roots and the folders leading to them keep their children until the end (a later
     root may add to them), and so does everything when roots nest (``save_folder`` None).
+
+    With streaming trees the walk also consumes ``parent_files``: each file takes its
+    parent's entry out of the map as it is walked, so the parent's path and the records of
+    changed files are freed on the way instead of living beside the new map to the end
+    (with 50,000 files, about 4 MiB of paths). Nested roots walk some files twice, so
+    there the map is only read.
     """
 
     def __init__(self, *, chunker: Chunker, pipeline: ChunkPipeline,
@@ -66,6 +72,9 @@ class FilesWalker:
                  save_folder: SaveFolder | None = None) -> None:
         self._chunker, self._pipeline = chunker, pipeline
         self._parent, self._usable = parent_files, usable
+        self._consume = save_folder is not None
+        self._take = parent_files.pop if self._consume else parent_files.get
+        self._visited = 0  # parent entries taken by walked files
         self._include = compile_patterns(include)
         self._exclude = compile_patterns(exclude)
         self._one_fs = one_file_system
@@ -194,7 +203,7 @@ class FilesWalker:
             if child["type"] == "file":
                 stored = f"{folder}/{child['name']}"
                 if files.pop(stored, None) is not None and "_failed" not in child:
-                    record = reused.get(stored) or pack_node(child)
+                    record = reused.pop(stored, None) or pack_node(child)  # frees the walk's copy of the path
                     if record is not None:
                         entries[stored] = record
 
@@ -208,6 +217,9 @@ class FilesWalker:
     def _file(self, node: Node, path: str, stored: str, st: os.stat_result) -> Node | None:
         if self._progress is not None:
             self._progress.file(stored)
+        previous = self._take(stored, None)
+        if previous is not None:
+            self._visited += 1
         key = node.get("hardlink")
         if key and key in self._hardlinks:
             first = self._hardlinks[key]  # the same file: its chunks and, when sparse, where they go
@@ -215,7 +227,7 @@ class FilesWalker:
             if "extents" in first:
                 node["extents"] = first["extents"]
             self._followers.setdefault(key, []).append((node, stored))
-        elif self._reuse(node, stored, st):
+        elif previous is not None and self._reuse(node, previous, stored, st):
             self.counters.reused_files += 1
         elif st.st_size < self._chunker.minimum_size and not looks_sparse(st):
             node["content"] = []
@@ -242,7 +254,7 @@ class FilesWalker:
         self.files[stored] = node
         return node
 
-    def _reuse(self, node: Node, stored: str, st: os.stat_result) -> bool:
+    def _reuse(self, node: Node, previous: FileRecord, stored: str, st: os.stat_result) -> bool:
         """Give the node its parent's content when the file is unchanged and its chunks stored.
 
         A sparse file whose record has no extents is read again: before they were fixed,
@@ -254,9 +266,6 @@ class FilesWalker:
         Checked here, only for files about to be reused, rather than by filtering a copy
         of the whole parent map first (time and memory per file).
         """
-        previous = self._parent.get(stored)
-        if previous is None:
-            return False
         try:
             fields = record_fields(previous)
             if not unchanged(node, fields):
@@ -323,6 +332,12 @@ class FilesWalker:
             if "_failed" not in node and (record := reused.get(path) or pack_node(node)) is not None:
                 files[path] = record
         return files
+
+    def same_files_as_parent(self, file_map: dict[str, FileRecord]) -> bool:
+        """Whether ``file_map`` names exactly the parent's files: every one walked, none added."""
+        if self._consume:
+            return not self._parent and len(file_map) == self._visited
+        return file_map.keys() == self._parent.keys()
 
     def _error(self, stored: str, exc: OSError) -> None:
         self.counters.errors.append(f"{stored}: {exc.strerror or exc}")

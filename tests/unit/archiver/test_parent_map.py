@@ -11,6 +11,7 @@ import zstandard
 
 from bkctl.archiver import backup_paths
 from bkctl.archiver.filerecord import FileRecord, pack_file, record_content, record_extents, record_fields
+from bkctl.archiver.files import FilesWalker
 from bkctl.archiver.parent import load_file_map, save_file_map
 from bkctl.repo import KdfParams, Repository
 from bkctl.secrets import Secret
@@ -135,3 +136,69 @@ def test_a_value_no_record_can_hold_leaves_the_file_out_to_be_read_again():
     wide = pack_file(2**64, 2, 3, 4, ["ab" * 32, "cd" * 32], [])
     assert wide is not None and record_stat(wide) == (2**64, 2, 3, 4)
     assert record_content(wide) == ["ab" * 32, "cd" * 32] and record_extents(wide) == []
+
+
+def tree_with_links(root: Path) -> Path:
+    data = corpus(root)
+    for n in range(20):
+        (data / "sub" / f"f{n:02d}.txt").write_text(f"file {n}\n" * (n + 1))
+    os.link(data / "sub" / "f00.txt", data / "linked.txt")  # a second name: shares the first's content
+    return data
+
+
+def walked_parent_maps(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, FileRecord]]:
+    """The parent map each backup hands its walker, as the walker leaves it."""
+    maps: list[dict[str, FileRecord]] = []
+    real_init = FilesWalker.__init__
+
+    def keep(self: FilesWalker, **kwargs: object) -> None:
+        real_init(self, **kwargs)  # type: ignore[arg-type]
+        maps.append(kwargs["parent_files"])  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FilesWalker, "__init__", keep)
+    return maps
+
+
+def cached_map(repo: Repository, point_id: str) -> bytes:
+    raw = repo.cache.get(f"files/{point_id}")
+    assert raw is not None
+    return raw
+
+
+def test_the_walk_takes_each_parent_entry_as_it_visits_the_file(repo, tmp_path, monkeypatch):
+    data = tree_with_links(tmp_path)
+    backup_paths(repo, workload="w", host="h", paths=[data])
+    maps = walked_parent_maps(monkeypatch)
+    backup_paths(repo, workload="w", host="h", paths=[data])
+    assert maps[-1] == {}  # every entry taken: the parent's paths and records are not held to the end
+    (data / "sub" / "f07.txt").unlink()
+    backup_paths(repo, workload="w", host="h", paths=[data])
+    assert list(maps[-1]) == [f"{data.as_posix().lstrip('/')}/sub/f07.txt"]  # only the file not walked is left
+
+
+def test_a_no_change_backup_keeps_the_parents_cached_map_and_any_change_writes_a_new_one(repo, tmp_path):
+    data = tree_with_links(tmp_path)
+    first = backup_paths(repo, workload="w", host="h", paths=[data])
+    second = backup_paths(repo, workload="w", host="h", paths=[data])
+    assert cached_map(repo, second.id) == cached_map(repo, first.id)  # copied (a new seal has a new nonce)
+    prefix = data.as_posix().lstrip("/")
+    (data / "sub" / "f03.txt").unlink()
+    third = backup_paths(repo, workload="w", host="h", paths=[data])
+    assert cached_map(repo, third.id) != cached_map(repo, second.id)
+    assert f"{prefix}/sub/f03.txt" not in load_file_map(repo, third)
+    os.link(data / "sub" / "f01.txt", data / "another-name.txt")  # only a new name of a file walked before
+    fourth = backup_paths(repo, workload="w", host="h", paths=[data])
+    files = load_file_map(repo, fourth)
+    assert f"{prefix}/another-name.txt" in files and len(files) == len(load_file_map(repo, third)) + 1
+
+
+def test_nested_roots_read_the_parent_map_without_taking_from_it(repo, tmp_path, monkeypatch):
+    data = tree_with_links(tmp_path)
+    roots = [data, data / "sub"]  # the files of sub are walked twice
+    first = backup_paths(repo, workload="w", host="h", paths=roots)
+    maps = walked_parent_maps(monkeypatch)
+    again = backup_paths(repo, workload="w", host="h", paths=roots)
+    assert len(maps[-1]) == len(load_file_map(repo, first))
+    # Every file but the linked file's later names (linked.txt, and sub/f00.txt walked again) is reused.
+    assert again.stats["reused_files"] == first.stats["files"] - 2
+    assert again.stats["new_chunks"] == 0 and cached_map(repo, again.id) == cached_map(repo, first.id)
