@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import struct
+import tracemalloc
+from array import array
 from pathlib import Path
 
 import pytest
 import zstandard
 
-from bkctl.archiver import backup_paths
+from bkctl.archiver import backup_paths, parent
 from bkctl.archiver.filerecord import FileRecord, pack_file, record_content, record_extents, record_fields
 from bkctl.archiver.files import FilesWalker
 from bkctl.archiver.parent import load_file_map, save_file_map
@@ -202,3 +205,38 @@ def test_nested_roots_read_the_parent_map_without_taking_from_it(repo, tmp_path,
     # Every file but the linked file's later names (linked.txt, and sub/f00.txt walked again) is reused.
     assert again.stats["reused_files"] == first.stats["files"] - 2
     assert again.stats["new_chunks"] == 0 and cached_map(repo, again.id) == cached_map(repo, first.id)
+
+
+def many_records(count: int) -> dict[str, FileRecord]:
+    files = {}
+    for n in range(count):
+        name = f"srv/project/d{n // 100:04d}/file-{n:06d}.py" if n % 1000 else f"srv/undecodable-\udcff-{n}"
+        record = pack_file(7000 + n, 1_700_000_000 * 10**9 + n, 1_700_000_000 * 10**9, 1000 + n,
+                           [os.urandom(32).hex()] if n % 3 else [], None)
+        assert record is not None
+        files[name] = record
+    return files
+
+
+def test_the_body_written_in_pieces_is_the_layout_the_reader_slices():
+    files = many_records(3 * parent._PIECE_FILES + 17)  # pieces of paths and records meet at NULs
+    size, pieces = parent._body(files)
+    body = b"".join(pieces)
+    paths = "\0".join(files).encode("utf-8", "surrogatepass")
+    lengths = array("I", map(len, files.values()))
+    assert body == b"".join((b"BKFM1", struct.pack("<IQ", len(files), len(paths)), lengths.tobytes(), paths,
+                             *files.values()))
+    assert size == len(body) and parent._decode(body) == files
+
+
+def test_saving_a_map_never_holds_its_whole_body_beside_the_compressed_copies(repo):
+    files = many_records(20_000)
+    body = sum(len(path.encode("utf-8", "surrogatepass")) + 1 + 4 + len(record) for path, record in files.items())
+    tracemalloc.start()
+    try:
+        save_file_map(repo, "p1", files)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.4 * body  # joining the body first, then compressing and sealing it, peaked at 2.2x
+    assert load_file_map(repo, type("P", (), {"id": "p1", "root": "x"})()) == files  # type: ignore[arg-type]
