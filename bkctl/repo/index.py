@@ -146,12 +146,25 @@ def new_index_name() -> str:
 
 
 def encode_index(key: MasterKey, items: Iterable[tuple[bytes, IndexEntry]]) -> bytes:
-    packs: dict[str, list[list[object]]] = {}
-    for blob_id, e in items:
-        packs.setdefault(e.pack, []).append(
-            [blob_id.hex(), e.kind, e.offset, e.length, e.raw_length])
-    body = compact({"version": 1, "packs": packs})
-    return key.seal(zstandard.ZstdCompressor(level=3).compress(body), _AD)
+    """The sealed index object of ``items``, encoded one pack's rows at a time.
+
+    The rows of every pack at once, as lists, cost about 300 bytes an entry (15 MiB for
+    the 50,000 files of a first backup, written when the backup ends, at its memory
+    peak); one pack's are about a megabyte. The bytes are those of the whole document
+    encoded in one go, and the frame records their size, as every reader expects.
+    """
+    packs: dict[str, list[tuple[bytes, IndexEntry]]] = {}
+    for blob_id, entry in items:
+        packs.setdefault(entry.pack, []).append((blob_id, entry))
+    pieces = [b'{"version":1,"packs":{']
+    for number, (pack, entries) in enumerate(packs.items()):
+        rows = [[blob_id.hex(), e.kind, e.offset, e.length, e.raw_length] for blob_id, e in entries]
+        pieces.append(b"%s%s:%s" % (b"," if number else b"", compact(pack), compact(rows)))
+    pieces.append(b"}}")
+    del packs
+    compressor = zstandard.ZstdCompressor(level=3).compressobj(size=sum(map(len, pieces)))
+    body = b"".join([*map(compressor.compress, pieces), compressor.flush()])
+    return key.seal(body, _AD)
 
 
 def decode_index(key: MasterKey, name: str, raw: bytes) -> list[tuple[bytes, IndexEntry]]:

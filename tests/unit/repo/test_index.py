@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import struct
 import threading
+import tracemalloc
 
 import blake3
 import pytest
@@ -20,6 +21,38 @@ def test_index_object_round_trips():
     key = MasterKey.generate()
     items = [(bytes([n]) * 32, IndexEntry("data/aa/pack", n * 10, 10, 20, "d")) for n in range(5)]
     assert decode_index(key, "index/x", encode_index(key, items)) == items
+
+
+def many_entries(count: int) -> list[tuple[bytes, IndexEntry]]:
+    """Entries of packs of 2,300 blobs each, the size of a first backup's packs of small files."""
+    return [(blake3.blake3(n.to_bytes(4, "little")).digest(),
+             IndexEntry(f"data/{n // 2300:02x}/{n // 2300:062x}", (n % 2300) * 7000, 3000, 7000, "dt"[n % 2]))
+            for n in range(count)]
+
+
+def test_an_index_object_is_the_whole_document_encoded_at_once_and_its_frame_says_its_size():
+    key = MasterKey.generate()
+    items = many_entries(7_000)  # four packs
+    body = zstandard.ZstdDecompressor().decompress(key.open(encode_index(key, items), b"bkctl-index"))
+    packs: dict[str, list[list[object]]] = {}
+    for blob_id, e in items:
+        packs.setdefault(e.pack, []).append([blob_id.hex(), e.kind, e.offset, e.length, e.raw_length])
+    assert body == json.dumps({"version": 1, "packs": packs}, separators=(",", ":")).encode()
+    frame = key.open(encode_index(key, items), b"bkctl-index")
+    assert zstandard.frame_content_size(frame) == len(body)  # readers of every version decompress in one go
+
+
+def test_encoding_an_index_object_holds_one_packs_rows_as_lists_not_every_packs():
+    key = MasterKey.generate()
+    items = many_entries(20_000)
+    tracemalloc.start()
+    try:
+        raw = encode_index(key, items)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 250 * len(items)  # every pack's rows as lists first: about 550 bytes an entry
+    assert decode_index(key, "index/x", raw) == items
 
 
 def test_damaged_index_object_names_itself():
