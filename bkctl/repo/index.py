@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import zstandard
 
@@ -150,21 +150,26 @@ def encode_index(key: MasterKey, items: Iterable[tuple[bytes, IndexEntry]]) -> b
 
     The rows of every pack at once, as lists, cost about 300 bytes an entry (15 MiB for
     the 50,000 files of a first backup, written when the backup ends, at its memory
-    peak); one pack's are about a megabyte. The bytes are those of the whole document
-    encoded in one go, and the frame records their size, as every reader expects.
+    peak), and their JSON another 100. Here one pack's rows exist at a time: a first
+    pass only measures the document (the frame must record its size, as every reader
+    expects), the second encodes it again into the compressor. The bytes are those of
+    the whole document encoded in one go.
     """
     packs: dict[str, list[tuple[bytes, IndexEntry]]] = {}
     for blob_id, entry in items:
         packs.setdefault(entry.pack, []).append((blob_id, entry))
-    pieces = [b'{"version":1,"packs":{']
+    compressor = zstandard.ZstdCompressor(level=3).compressobj(size=sum(map(len, _document(packs))))
+    body = b"".join([*map(compressor.compress, _document(packs)), compressor.flush()])
+    return key.seal(body, _AD)
+
+
+def _document(packs: dict[str, list[tuple[bytes, IndexEntry]]]) -> Iterator[bytes]:
+    """The index document as compact JSON, one pack at a time."""
+    yield b'{"version":1,"packs":{'
     for number, (pack, entries) in enumerate(packs.items()):
         rows = [[blob_id.hex(), e.kind, e.offset, e.length, e.raw_length] for blob_id, e in entries]
-        pieces.append(b"%s%s:%s" % (b"," if number else b"", compact(pack), compact(rows)))
-    pieces.append(b"}}")
-    del packs
-    compressor = zstandard.ZstdCompressor(level=3).compressobj(size=sum(map(len, pieces)))
-    body = b"".join([*map(compressor.compress, pieces), compressor.flush()])
-    return key.seal(body, _AD)
+        yield b"%s%s:%s" % (b"," if number else b"", compact(pack), compact(rows))
+    yield b"}}"
 
 
 def decode_index(key: MasterKey, name: str, raw: bytes) -> list[tuple[bytes, IndexEntry]]:
