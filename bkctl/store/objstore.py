@@ -22,7 +22,7 @@ from typing import IO, Any
 from libcloud.common.types import InvalidCredsError, LibcloudError
 from libcloud.storage.base import Container, Object, StorageDriver
 from libcloud.storage.providers import get_driver
-from libcloud.storage.types import ContainerDoesNotExistError, ObjectDoesNotExistError
+from libcloud.storage.types import ContainerDoesNotExistError, ContainerError, ObjectDoesNotExistError
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import RequestException, Timeout
 
@@ -313,6 +313,8 @@ def _is_transient(exc: Exception, status: int | None) -> bool:
         return True
     if status is not None:
         return status >= 500 or status in _RETRYABLE_STATUS
+    if isinstance(exc, ContainerError):  # a container the server will not create (400): it says so again
+        return False
     # A LibcloudError without a status (hash mismatch, truncated body): worth another try.
     return isinstance(exc, LibcloudError)
 

@@ -112,3 +112,16 @@ def test_unset_credential_variables_are_named_not_shown(monkeypatch: pytest.Monk
     connect = driver_factory("azure_blobs", env_credentials("BKCTL_TEST_KEY", "BKCTL_TEST_SECRET", "target 'c'"))
     with pytest.raises(CredentialsMissingError, match="BKCTL_TEST_SECRET is not set"):
         LibcloudStore(connect, "c").get("config")
+
+
+def test_a_container_the_server_refuses_to_create_is_reported_at_once_with_its_reason(
+        object_server: ObjectServer) -> None:  # noqa: F811
+    # The manifest refuses such names now; the store must still not take a refusal for an outage.
+    sleeps: list[float] = []
+    store = RetryingStore(object_server.store(container="b"), RetryPolicy(attempts=4, first_delay_seconds=0.5),
+                          sleep=sleeps.append)
+    with pytest.raises(TargetUnreachableError) as caught:
+        store.ensure_container()
+    assert sleeps == []  # refused, not retried: asking again gets the same answer
+    assert "gave up" not in str(caught.value) and "refused" in str(caught.value)
+    assert caught.value.hint is None or "endpoint is up" not in caught.value.hint
