@@ -8,6 +8,7 @@ so every entry points at an existing pack. They are sealed zstd JSON:
 from __future__ import annotations
 
 import secrets
+import struct
 import threading
 from collections.abc import Iterable, Iterator
 
@@ -24,6 +25,10 @@ _AD = b"bkctl-index"
 _KINDS = {"d": "d", "t": "t"}  # one shared string per kind, not one per entry (50 bytes each)
 
 
+_RECORD = struct.Struct("<IQQQB")  # pack number, offset, length, raw length, kind number
+_PACK_NUMBER = struct.Struct("<I")
+
+
 class Index:
     """All known entries plus the ids a running backup has claimed but not yet stored.
 
@@ -33,10 +38,19 @@ class Index:
     stored instead, so nothing written now depends on a pack that may soon be gone.
     A blob stored in several packs (a repack, two concurrent backups) keeps every
     entry; the preferred one is in a pack that is not marked.
+
+    The preferred entry of each blob is kept as a 29-byte record (pack number, offset,
+    lengths, kind number) rather than an :class:`IndexEntry` and three Python integers: 64
+    bytes an entry instead of 168, not tracked by the garbage collector, which at a
+    million blobs is about 100 MiB less. :meth:`get` builds the entry when asked.
     """
 
     def __init__(self) -> None:
-        self.entries: dict[bytes, IndexEntry] = {}
+        self._records: dict[bytes, bytes] = {}
+        self._pack_names: list[str] = []
+        self._pack_numbers: dict[str, int] = {}
+        self._kind_names: list[str] = ["d", "t"]
+        self._kind_numbers: dict[str, int] = {"d": 0, "t": 1}
         self.objects: set[str] = set()  # names of the index objects loaded into this index
         self.marked: frozenset[str] = frozenset()
         # Packs listed by index objects an owner or manager key signed (format 3): the only
@@ -48,14 +62,14 @@ class Index:
         self._lock = threading.Lock()
 
     def __contains__(self, blob_id: bytes) -> bool:
-        return blob_id in self.entries
+        return blob_id in self._records
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._records)
 
     def get(self, blob_id: bytes) -> IndexEntry:
         try:
-            return self.entries[blob_id]
+            return self._entry(self._records[blob_id])
         except KeyError:
             raise RepositoryCorruptError(
                 f"blob {blob_id.hex()} is missing from the index",
@@ -63,15 +77,28 @@ class Index:
                 "'bkctl repair index' rebuilds the index from the packs",
             ) from None
 
+    def preferred(self, blob_id: bytes) -> IndexEntry | None:
+        """The entry :meth:`get` returns, or None for an unknown blob."""
+        record = self._records.get(blob_id)
+        return None if record is None else self._entry(record)
+
+    def items(self) -> Iterator[tuple[bytes, IndexEntry]]:
+        """Every blob with its preferred entry."""
+        entry = self._entry
+        for blob_id, record in list(self._records.items()):
+            yield blob_id, entry(record)
+
     def copies(self, blob_id: bytes) -> list[IndexEntry]:
         """Every known place of a blob, preferred first."""
-        first = self.entries.get(blob_id)
+        first = self.preferred(blob_id)
         return ([first] if first else []) + self._others.get(blob_id, [])
 
     def usable(self, blob_id: bytes) -> bool:
         """Stored in a pack that no reclaim has marked: safe to deduplicate against."""
-        entry = self.entries.get(blob_id)
-        return entry is not None and entry.pack not in self.marked
+        record = self._records.get(blob_id)
+        if record is None:
+            return False
+        return not self.marked or self._pack_names[_PACK_NUMBER.unpack_from(record)[0]] not in self.marked
 
     def claim(self, blob_id: bytes) -> bool:
         with self._lock:
@@ -96,49 +123,76 @@ class Index:
 
     def add(self, items: Iterable[tuple[bytes, IndexEntry]]) -> None:
         with self._lock:
+            records = self._records
             for blob_id, entry in items:
-                current = self.entries.get(blob_id)
+                current = records.get(blob_id)
                 if current is None:
-                    self.entries[blob_id] = entry
-                elif current != entry:
-                    others = self._others.setdefault(blob_id, [])
-                    if current.pack in self.marked and entry.pack not in self.marked:
-                        self.entries[blob_id] = entry
-                        others.insert(0, current)
-                    elif entry not in others:
-                        others.append(entry)
+                    records[blob_id] = self._record(entry)
+                    continue
+                current_entry = self._entry(current)
+                if current_entry == entry:
+                    continue
+                others = self._others.setdefault(blob_id, [])
+                if current_entry.pack in self.marked and entry.pack not in self.marked:
+                    records[blob_id] = self._record(entry)
+                    others.insert(0, current_entry)
+                elif entry not in others:
+                    others.append(entry)
 
     def discard_packs(self, packs: set[str]) -> None:
         """Forget every entry in ``packs`` (packs deleted by an aborted backup)."""
         with self._lock:
-            for blob_id in [b for b, e in self.entries.items() if e.pack in packs]:
+            numbers = {self._pack_numbers[pack] for pack in packs if pack in self._pack_numbers}
+            gone = [blob_id for blob_id, record in self._records.items()
+                    if _PACK_NUMBER.unpack_from(record)[0] in numbers]
+            for blob_id in gone:
                 rest = [e for e in self._others.pop(blob_id, []) if e.pack not in packs]
                 if rest:
-                    self.entries[blob_id], self._others[blob_id] = rest[0], rest[1:]
+                    self._records[blob_id], self._others[blob_id] = self._record(rest[0]), rest[1:]
                 else:
-                    del self.entries[blob_id]
+                    del self._records[blob_id]
 
     def set_marked(self, packs: frozenset[str]) -> None:
         """Packs now in pending marks; prefer an unmarked copy where one exists."""
         with self._lock:
             self.marked = packs
             for blob_id, others in self._others.items():
-                current = self.entries[blob_id]
+                current = self._entry(self._records[blob_id])
                 better = next((e for e in others if e.pack not in packs), None)
                 if current.pack in packs and better is not None:
                     others.remove(better)
                     others.insert(0, current)
-                    self.entries[blob_id] = better
+                    self._records[blob_id] = self._record(better)
 
     def by_pack(self) -> dict[str, list[tuple[bytes, IndexEntry]]]:
         """Every entry (all copies) grouped by pack."""
         packs: dict[str, list[tuple[bytes, IndexEntry]]] = {}
-        for blob_id, entry in self.entries.items():
+        for blob_id, entry in self.items():
             packs.setdefault(entry.pack, []).append((blob_id, entry))
         for blob_id, others in self._others.items():
             for entry in others:
                 packs.setdefault(entry.pack, []).append((blob_id, entry))
         return packs
+
+    def _record(self, entry: IndexEntry) -> bytes:
+        number = self._pack_numbers.get(entry.pack)
+        if number is None:
+            number = self._pack_numbers[entry.pack] = len(self._pack_names)
+            self._pack_names.append(entry.pack)
+        kind = self._kind_numbers.get(entry.kind)
+        if kind is None:  # only "d" and "t" are written; an index object may say otherwise
+            kind = self._kind_numbers[entry.kind] = len(self._kind_names)
+            self._kind_names.append(entry.kind)
+        try:
+            return _RECORD.pack(number, entry.offset, entry.length, entry.raw_length, kind)
+        except struct.error:  # an index object a key holder wrote by hand: negative or huge values
+            raise RepositoryCorruptError(
+                f"an index entry in pack {entry.pack} has an offset or length out of range",
+                hint="'bkctl repair index' rebuilds the index from the packs") from None
+
+    def _entry(self, record: bytes) -> IndexEntry:
+        number, offset, length, raw_length, kind = _RECORD.unpack(record)
+        return IndexEntry(self._pack_names[number], offset, length, raw_length, self._kind_names[kind])
 
 
 def new_index_name() -> str:

@@ -51,7 +51,7 @@ def storage_usage(repo: Repository, points: list[PointInfo]) -> Usage:
     data_raw = data_sealed = tree_sealed = unused = 0
     for pack, entries in index.by_pack().items():
         for blob_id, entry in entries:
-            if blob_id not in used or index.entries.get(blob_id) != entry:
+            if blob_id not in used or index.preferred(blob_id) != entry:
                 unused += 0 if pack in index.marked else entry.length  # a second copy is unused too
             elif entry.kind == "d":
                 data_raw += entry.raw_length

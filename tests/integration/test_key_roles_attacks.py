@@ -135,7 +135,7 @@ def test_a_writers_fake_copies_do_not_make_re_encryption_skip_real_data(
         victim = backup_paths(owner, workload="db", host="db1", paths=[data])
         rotate_keys(owner)
     with open_as(store, WRITER, tmp_path / "w") as writer:
-        stolen = [(blob_id, entry) for blob_id, entry in writer.index.entries.items()]
+        stolen = [(blob_id, entry) for blob_id, entry in writer.index.items()]
         builder = PackBuilder()
         for blob_id, entry in stolen:
             builder.add(blob_id, entry.kind, os.urandom(entry.length), entry.raw_length)
@@ -209,7 +209,7 @@ def test_a_writers_forged_mark_and_fake_copies_make_no_reclaim_delete_live_data(
         victim_packs = set(store.list("data/"))
     with open_as(store, WRITER, tmp_path / "w") as writer:
         builder = PackBuilder()
-        for blob_id, entry in list(writer.index.entries.items()):
+        for blob_id, entry in list(writer.index.items()):
             builder.add(blob_id, entry.kind, os.urandom(entry.length), entry.raw_length)
         fake = builder.finish(writer.key)
         fake.store(store)

@@ -112,3 +112,42 @@ def test_uncompressed_headers_of_older_packs_still_read():
     data = b"AAAA" + sealed + struct.pack("<I", len(sealed))
     entries = pack_header_entries(key, "data/00/old", data)
     assert entries == [(b"\1" * 32, IndexEntry("data/00/old", 0, 4, 4, "d"))]
+
+
+def test_an_index_holds_under_200_bytes_an_entry_with_its_id():
+    key = MasterKey.generate()
+    raw = encode_index(key, many_entries(20_000))
+    tracemalloc.start()
+    try:
+        index = Index()
+        index.add(decode_index(key, "index/x", raw))
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(index) == 20_000
+    assert held < 200 * len(index)  # as IndexEntry objects with their integers: about 275 bytes
+    blob_id, entry = many_entries(20_000)[12_345]
+    assert index.get(blob_id) == entry and index.preferred(blob_id) == entry and index.copies(blob_id) == [entry]
+    assert dict(index.items()) == dict(many_entries(20_000))
+
+
+def test_an_entry_no_record_can_hold_is_refused_as_damage_and_odd_kinds_are_kept_exactly():
+    index = Index()
+    with pytest.raises(RepositoryCorruptError, match="out of range"):
+        index.add([(b"\1" * 32, IndexEntry("data/aa/p", -1, 10, 10, "d"))])  # a key holder's hand-made object
+    odd = IndexEntry("data/aa/q", 0, 10, 10, "x-kind")
+    index.add([(b"\2" * 32, odd)])
+    assert index.get(b"\2" * 32) == odd
+
+
+def test_a_blob_in_a_marked_pack_is_readable_but_not_usable_until_a_copy_elsewhere_is_known():
+    index = Index()
+    first, second = IndexEntry("data/aa/old", 0, 10, 10, "d"), IndexEntry("data/bb/new", 0, 10, 10, "d")
+    index.add([(b"\3" * 32, first)])
+    index.set_marked(frozenset({"data/aa/old"}))
+    assert not index.usable(b"\3" * 32) and index.get(b"\3" * 32) == first
+    assert index.claim(b"\3" * 32)  # stored again rather than depending on a pack about to go
+    index.add([(b"\3" * 32, second)])
+    assert index.usable(b"\3" * 32) and index.copies(b"\3" * 32) == [second, first]
+    index.discard_packs({"data/bb/new"})
+    assert index.copies(b"\3" * 32) == [first] and not index.usable(b"\3" * 32)
