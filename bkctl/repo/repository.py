@@ -377,17 +377,28 @@ class Repository:
             if index is None or not index.objects <= names:
                 index = Index()
             wanted = names - index.objects
-            loaded = self.load_objects("index/", self._decode_index, names=wanted, trust_cache=trust_cache)
             index.trust_all = self.roles is None
-            for name, items in loaded.items():
-                index.add(items)
-                index.objects.add(name)
-                if name in self._trusted_index:
-                    index.trusted.update(entry.pack for _, entry in items)
-            if not wanted - set(loaded) - set(self.damaged):
+            loaded = {name for name in sorted(wanted) if self._add_index_object(index, name, trust_cache)}
+            if not wanted - loaded - set(self.damaged):
                 return index
         raise RepositoryCorruptError("the index kept changing while it was read",
                                      hint="another process is rewriting the index; run the command again")
+
+    def _add_index_object(self, index: Index, name: str, trust_cache: bool) -> bool:
+        """Read one index object into ``index``; False when it is gone or damaged.
+
+        Objects are added one at a time, so only one object's decoded entries exist
+        beside the index (all of them at once cost about 150 bytes an entry on top of
+        the index itself, while a large repository is opened)."""
+        loaded = self.load_objects("index/", self._decode_index, names=[name], trust_cache=trust_cache)
+        items = loaded.get(name)
+        if items is None:
+            return False
+        index.add(items)
+        index.objects.add(name)
+        if name in self._trusted_index:
+            index.trusted.update(entry.pack for _, entry in items)
+        return True
 
     def _decode_index(self, name: str, raw: bytes) -> list[tuple[bytes, IndexEntry]]:
         if self.roles is None or not raw.startswith(SIGNED_OBJECT):

@@ -12,9 +12,12 @@ import pytest
 import zstandard
 
 from bkctl.errors import RepositoryCorruptError
+from bkctl.repo import KdfParams, Repository
 from bkctl.repo.crypto import MasterKey
-from bkctl.repo.index import Index, decode_index, encode_index
+from bkctl.repo.index import Index, decode_index, encode_index, new_index_name
 from bkctl.repo.pack import IndexEntry, PackBuilder, pack_header_entries
+from bkctl.secrets import Secret
+from bkctl.store import MemoryStore
 
 
 def test_index_object_round_trips():
@@ -151,3 +154,20 @@ def test_a_blob_in_a_marked_pack_is_readable_but_not_usable_until_a_copy_elsewhe
     assert index.usable(b"\3" * 32) and index.copies(b"\3" * 32) == [second, first]
     index.discard_packs({"data/bb/new"})
     assert index.copies(b"\3" * 32) == [first] and not index.usable(b"\3" * 32)
+
+
+def test_opening_a_repository_reads_its_index_objects_one_at_a_time(tmp_path):
+    repo = Repository.init(MemoryStore(), Secret("pw"), kdf=KdfParams.fast(), cache_dir=tmp_path / "cache")
+    entries = many_entries(48_000)
+    for start in range(0, len(entries), 6_000):  # eight objects, as eight checkpoints of a long backup write
+        repo.store.put(new_index_name(), encode_index(repo.key, entries[start:start + 6_000]))
+    tracemalloc.start()
+    try:
+        index = repo.refresh_index()
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(index) == len(entries) and index.get(entries[-1][0]) == entries[-1][1]
+    # One object decoded at a time: about 50 bytes an entry of the whole index beside it.
+    # Every object decoded before any was added: about 240 (11 MiB here).
+    assert peak - held < 100 * len(entries)
