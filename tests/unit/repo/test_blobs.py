@@ -62,6 +62,21 @@ def test_index_checkpoints_keep_uploaded_packs_usable_after_an_abort(repo, tmp_p
         assert repo.save_blob("d", blob, None).new == (blob_id not in stored)
 
 
+def test_many_small_blobs_are_indexed_in_checkpoints_before_their_packs_add_up(repo, tmp_path, monkeypatch):
+    # 50,000 small files fill a few packs, far fewer than CHECKPOINT_PACKS: their entries
+    # waited for the final flush, held until the end and lost to a crash before it.
+    monkeypatch.setattr("bkctl.repo.pack.PACK_TARGET_SIZE", 16 << 10)  # about 150 of these blobs a pack
+    monkeypatch.setattr("bkctl.repo.blobs.CHECKPOINT_ENTRIES", 300)
+    blobs = [os.urandom(64) for _ in range(1_600)]
+    ids = [result.blob_id for start in range(0, len(blobs), 100)  # batches, as the small-file saver sends
+           for result in repo.save_blobs("d", blobs[start:start + 100], None)]
+    repo.writer.abort()  # the backup failed before its final flush
+    reopened = Repository.open(repo.store, Secret("pw"), cache_dir=tmp_path / "other")
+    stored = [blob_id for blob_id in ids if blob_id in reopened.index]
+    assert len(list(repo.store.list("index/"))) >= 3 and len(stored) >= 1_200
+    assert all(reopened.load_blob(blob_id) == blobs[n] for n, blob_id in enumerate(ids) if blob_id in stored)
+
+
 class SlowRemoteStore(MemoryStore):
     """A store whose puts wait like network round trips, counting how many overlap."""
 
