@@ -43,6 +43,7 @@ from bkctl.errors import (
 )
 from bkctl.repo import config as repo_config
 from bkctl.repo import keyring
+from bkctl.repo.arenas import limit_malloc_arenas
 from bkctl.repo.blobs import BlobWriter, SaveResult
 from bkctl.repo.cache import Cache
 from bkctl.repo.chunker import LEGACY_PROFILE, Chunker
@@ -110,6 +111,7 @@ class Repository:
 
     def __init__(self, store: BlobStore, config: dict[str, object], key_id: str,
                  key: MasterKey, cache_dir: Path | None, roles: RoleKeys | None = None) -> None:
+        limit_malloc_arenas()  # before any of the engine's threads allocate
         self.store = store
         self.id = str(config["id"])
         self.config = config
