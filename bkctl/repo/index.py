@@ -83,9 +83,9 @@ class Index:
         return None if record is None else self._entry(record)
 
     def items(self) -> Iterator[tuple[bytes, IndexEntry]]:
-        """Every blob with its preferred entry."""
+        """Every blob with its preferred entry, each built as it is reached (no copy of the whole index)."""
         entry = self._entry
-        for blob_id, record in list(self._records.items()):
+        for blob_id, record in self._records.items():
             yield blob_id, entry(record)
 
     def copies(self, blob_id: bytes) -> list[IndexEntry]:

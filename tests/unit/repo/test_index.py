@@ -171,3 +171,17 @@ def test_opening_a_repository_reads_its_index_objects_one_at_a_time(tmp_path):
     # One object decoded at a time: about 50 bytes an entry of the whole index beside it.
     # Every object decoded before any was added: about 240 (11 MiB here).
     assert peak - held < 100 * len(entries)
+
+
+def test_walking_the_index_builds_entries_as_it_goes_and_copies_nothing_first():
+    index = Index()
+    index.add(many_entries(20_000))
+    tracemalloc.start()
+    try:
+        walk = index.items()
+        first = next(walk)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert first == many_entries(1)[0]
+    assert peak < 20_000  # a list of every (id, record) pair first: about 1.4 MiB here
