@@ -11,6 +11,7 @@ measured with libcloud 3.9 against Azurite and moto (docs/vault.md).
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import re
@@ -127,6 +128,22 @@ def _skip_unchecked_upload_hash(driver: StorageDriver) -> None:
     driver._hash_buffered_stream = length_only  # type: ignore[method-assign]
 
 
+def _upload_options(driver: StorageDriver) -> dict[str, Any]:
+    """``verify_hash=False`` for the drivers whose stream upload takes it (Azure).
+
+    Azure's upload hashes every block for its ``Content-MD5``, which the service checks,
+    and then the whole object again, only to set the blob's MD5 property: nothing reads it
+    (bkctl authenticates every object it reads with AES-GCM), and it cost about 0.5
+    CPU-seconds of a 1 GiB backup into Azurite (5.1-5.4 -> 4.6-4.8 s). S3's stream upload
+    has no such argument and no such pass.
+    """
+    try:
+        parameters = inspect.signature(driver.upload_object_via_stream).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {"verify_hash": False} if "verify_hash" in parameters else {}
+
+
 class LibcloudStore:
     """Objects are ``<prefix>/<name>`` in one container of one libcloud provider.
 
@@ -160,6 +177,7 @@ class LibcloudStore:
             if hasattr(driver, "supports_s3_multipart_upload"):
                 driver.supports_s3_multipart_upload = False
                 _skip_unchecked_upload_hash(driver)
+            self._local.upload_options = _upload_options(driver)
             self._local.driver = driver
         return driver
 
@@ -181,7 +199,8 @@ class LibcloudStore:
         headers = self._write_headers(name, file)
         file.seek(0)
         try:
-            self._driver().upload_object_via_stream(file, self._container(), self._prefix + name, headers=headers)
+            self._driver().upload_object_via_stream(file, self._container(), self._prefix + name, headers=headers,
+                                                    **self._local.upload_options)
         except Exception as exc:
             raise self._translate(exc, name, writing=True) from exc
 
