@@ -29,6 +29,28 @@ _RECORD = struct.Struct("<IQQQB")  # pack number, offset, length, raw length, ki
 _PACK_NUMBER = struct.Struct("<I")
 
 
+class _Numbers:
+    """Small numbers for strings many entries repeat (pack names, kinds), so a record holds
+    the number instead of the string."""
+
+    __slots__ = ("_numbers", "names")
+
+    def __init__(self, names: tuple[str, ...] = ()) -> None:
+        self.names = list(names)
+        self._numbers = {name: number for number, name in enumerate(self.names)}
+
+    def known(self, name: str) -> int | None:
+        return self._numbers.get(name)
+
+    def number(self, name: str) -> int:
+        """The name's number, given it now if it has none."""
+        number = self._numbers.get(name)
+        if number is None:
+            number = self._numbers[name] = len(self.names)
+            self.names.append(name)
+        return number
+
+
 class Index:
     """All known entries plus the ids a running backup has claimed but not yet stored.
 
@@ -47,10 +69,8 @@ class Index:
 
     def __init__(self) -> None:
         self._records: dict[bytes, bytes] = {}
-        self._pack_names: list[str] = []
-        self._pack_numbers: dict[str, int] = {}
-        self._kind_names: list[str] = ["d", "t"]
-        self._kind_numbers: dict[str, int] = {"d": 0, "t": 1}
+        self._packs = _Numbers()
+        self._kinds = _Numbers(("d", "t"))  # only "d" and "t" are written; an index object may say otherwise
         self.objects: set[str] = set()  # names of the index objects loaded into this index
         self.marked: frozenset[str] = frozenset()
         # Packs listed by index objects an owner or manager key signed (format 3): the only
@@ -98,7 +118,7 @@ class Index:
         record = self._records.get(blob_id)
         if record is None:
             return False
-        return not self.marked or self._pack_names[_PACK_NUMBER.unpack_from(record)[0]] not in self.marked
+        return not self.marked or self._packs.names[_PACK_NUMBER.unpack_from(record)[0]] not in self.marked
 
     def claim(self, blob_id: bytes) -> bool:
         with self._lock:
@@ -142,7 +162,7 @@ class Index:
     def discard_packs(self, packs: set[str]) -> None:
         """Forget every entry in ``packs`` (packs deleted by an aborted backup)."""
         with self._lock:
-            numbers = {self._pack_numbers[pack] for pack in packs if pack in self._pack_numbers}
+            numbers = {self._packs.known(pack) for pack in packs} - {None}
             gone = [blob_id for blob_id, record in self._records.items()
                     if _PACK_NUMBER.unpack_from(record)[0] in numbers]
             for blob_id in gone:
@@ -175,16 +195,9 @@ class Index:
         return packs
 
     def _record(self, entry: IndexEntry) -> bytes:
-        number = self._pack_numbers.get(entry.pack)
-        if number is None:
-            number = self._pack_numbers[entry.pack] = len(self._pack_names)
-            self._pack_names.append(entry.pack)
-        kind = self._kind_numbers.get(entry.kind)
-        if kind is None:  # only "d" and "t" are written; an index object may say otherwise
-            kind = self._kind_numbers[entry.kind] = len(self._kind_names)
-            self._kind_names.append(entry.kind)
         try:
-            return _RECORD.pack(number, entry.offset, entry.length, entry.raw_length, kind)
+            return _RECORD.pack(self._packs.number(entry.pack), entry.offset, entry.length, entry.raw_length,
+                                self._kinds.number(entry.kind))
         except struct.error:  # an index object a key holder wrote by hand: negative or huge values
             raise RepositoryCorruptError(
                 f"an index entry in pack {entry.pack} has an offset or length out of range",
@@ -192,7 +205,7 @@ class Index:
 
     def _entry(self, record: bytes) -> IndexEntry:
         number, offset, length, raw_length, kind = _RECORD.unpack(record)
-        return IndexEntry(self._pack_names[number], offset, length, raw_length, self._kind_names[kind])
+        return IndexEntry(self._packs.names[number], offset, length, raw_length, self._kinds.names[kind])
 
 
 def new_index_name() -> str:
